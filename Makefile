@@ -1,0 +1,51 @@
+# augur — the two commands a newcomer types:
+#   make run    run augur (see README)
+#   make test   set up everything from nothing and run every test tier
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+.PHONY: run test venv tools lint unit e2e crds golden clean
+
+$(STAMP): pyproject.toml
+	@echo "==> creating $(VENV) and installing augur with its test extras"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# The real tools the tests need, built from source modules once and cached in ~/.cache/augur.
+tools: venv
+	$(BIN)/augur dev tools --build --for-tests
+
+lint: venv
+	$(BIN)/ruff check operator tests e2e bench
+	$(BIN)/ruff format --check operator tests e2e bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+unit: venv
+	$(BIN)/pytest tests
+
+e2e: venv
+	$(BIN)/pytest e2e
+
+test: venv lint tools unit e2e
+
+run: venv
+	$(BIN)/augur render -f examples/shop -o out
+	@echo "rendered into ./out — see README for what each folder holds"
+
+crds: venv
+	$(BIN)/augur crds -o crds
+
+golden: venv
+	$(BIN)/pytest tests --update-golden
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,40 @@
+"""The `augur` command: wires subcommands to the use cases in `augur.commands`."""
+
+from __future__ import annotations
+
+import click
+
+from augur import __version__
+from augur.commands.crds import crds_command
+from augur.commands.dev import dev_group
+from augur.commands.forecast import forecast_group
+from augur.commands.render import render_command
+from augur.commands.validate import validate_command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """augur: Prometheus, Alertmanager, Grafana and Jaeger from four custom resources.
+
+    Offline (GitOps): validate, render and test AlertPolicies, BusinessKPIs, ScalingPolicies
+    and MonitoringStacks without a cluster. Online: `augur run` is the operator.
+    """
+
+
+@main.command("version")
+def version_command() -> None:
+    """Print augur's version and the pinned component versions."""
+    from augur import versions
+
+    click.echo(f"augur {__version__}")
+    click.echo(f"prometheus {versions.PROMETHEUS_VERSION}")
+    click.echo(f"alertmanager {versions.ALERTMANAGER_VERSION}")
+    click.echo(f"grafana {versions.GRAFANA_VERSION}")
+    click.echo(f"jaeger {versions.JAEGER_VERSION}")
+
+
+main.add_command(crds_command)
+main.add_command(validate_command)
+main.add_command(render_command)
+main.add_command(forecast_group)
+main.add_command(dev_group)

@@ -1,0 +1,1 @@
+"""Use cases behind each `augur` subcommand; cli.py only wires them."""

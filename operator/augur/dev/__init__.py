@@ -1,0 +1,1 @@
+"""Developer tooling: pinned real tools built from source, the local control plane."""

@@ -1,0 +1,1 @@
+"""Pure forecasting: series -> forecast, backtest, replica recommendation. No I/O."""

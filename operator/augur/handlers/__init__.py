@@ -1,0 +1,1 @@
+"""handlers: see ARCHITECTURE.md."""

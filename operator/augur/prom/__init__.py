@@ -1,0 +1,1 @@
+"""prom: see ARCHITECTURE.md."""

@@ -1,0 +1,1 @@
+"""Pure renderers: spec -> Kubernetes objects and configuration files. No I/O."""
