@@ -1,11 +1,32 @@
-"""`augur crds`."""
+"""`augur crds`: the CustomResourceDefinitions, generated from the API models."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+from augur.api.crd import HEADER, all_crds
+from augur.render.output import dump_yaml_documents
+
+
+def crd_files() -> dict[str, str]:
+    """Every CRD file's name and text, as `augur crds -o DIR` writes them."""
+    return {name: HEADER + dump_yaml_documents(docs) for name, docs in sorted(all_crds().items())}
 
 
 @click.command("crds")
-def crds_command() -> None:
-    """(not yet implemented)"""
-    raise click.ClickException("not implemented yet")
+@click.option(
+    "-o", "--output-dir", type=click.Path(file_okay=False), help="Write one file per CRD here."
+)
+def crds_command(output_dir: str | None) -> None:
+    """Print the CRDs of augur's kinds (and kopf's peering kinds), or write them to a folder."""
+    files = crd_files()
+    if output_dir is None:
+        click.echo("---\n".join(files.values()), nl=False)
+        return
+    folder = Path(output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+        click.echo(f"wrote {folder / name}")

@@ -1,0 +1,285 @@
+"""AlertPolicy: alerts, anomaly detection, routing, escalation, receivers, inhibition, tests."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from augur.api.common import (
+    SEVERITY_RANK,
+    AlertName,
+    ApiModel,
+    Condition,
+    Duration,
+    HttpURL,
+    ItemName,
+    LabelName,
+    PromLabels,
+    PromQL,
+    Severity,
+    UserLabels,
+    cel,
+    duration_seconds,
+)
+from augur.api.matchers import MatcherString
+from augur.api.monitoringstack import LIST_MAP_BY_NAME
+from augur.api.receivers import Receiver
+from augur.api.timeintervals import NamedTimeInterval
+
+
+class AlertDefaults(ApiModel):
+    """Values every alert of the policy takes unless it sets its own."""
+
+    for_: Duration | None = Field(default=None, alias="for")
+    """How long the condition must hold before the alert fires."""
+    keep_firing_for: Duration | None = None
+    """How long the alert keeps firing after the condition clears."""
+    labels: UserLabels = Field(default_factory=dict)
+    """Labels added to every alert."""
+
+
+class Anomaly(ApiModel):
+    """A dynamic threshold: the alert fires when the query leaves its usual band."""
+
+    query: PromQL
+    """The series to watch."""
+    algorithm: Literal["zscore", "robust"] = "zscore"
+    """zscore: mean ± k·stddev; robust: median ± k·MAD (resists outliers)."""
+    sensitivity: float = Field(default=3.0, gt=0, le=100)
+    """k: how many deviations away counts as anomalous."""
+    seasonality: Literal["none", "1d", "1w"] = "none"
+    """Compare with the same time one period back."""
+    direction: Literal["above", "below", "both"] = "both"
+    """Which side of the band alerts."""
+    minimum: float | None = None
+    """Ignore values below this (quiet series)."""
+    window: Duration = "1h"
+    """Window the band's statistics are computed over."""
+
+
+class Alert(ApiModel):
+    """One alert: a PromQL condition (expr) or a dynamic threshold (anomaly)."""
+
+    model_config = cel(
+        ("has(self.expr) != has(self.anomaly)", "set exactly one of expr and anomaly")
+    )
+
+    name: AlertName
+    """Alert name (the alertname label); unique within the policy."""
+    severity: Severity
+    """critical pages; info never notifies unless a route says so."""
+    expr: PromQL | None = None
+    """The condition: the alert fires for every series it returns."""
+    anomaly: Anomaly | None = None
+    """A dynamic threshold instead of expr."""
+    for_: Duration | None = Field(default=None, alias="for")
+    """How long the condition must hold before the alert fires."""
+    keep_firing_for: Duration | None = None
+    """How long the alert keeps firing after the condition clears."""
+    summary: str | None = None
+    """One line (Prometheus template)."""
+    description: str | None = None
+    """Details (Prometheus template)."""
+    runbook_url: HttpURL | None = Field(default=None, alias="runbookURL")
+    """What to do."""
+    labels: UserLabels = Field(default_factory=dict)
+    """Extra labels."""
+    annotations: dict[str, str] = Field(default_factory=dict)
+    """Extra annotations."""
+
+    @model_validator(mode="after")
+    def _expr_or_anomaly(self) -> Alert:
+        if (self.expr is None) == (self.anomaly is None):
+            raise ValueError("set exactly one of expr and anomaly")
+        return self
+
+
+class Route(ApiModel):
+    """A route; routes are tried in order and the first match wins."""
+
+    severities: list[Severity] = Field(default_factory=list)
+    """Severities taken; empty: all."""
+    matchers: list[MatcherString] = Field(default_factory=list)
+    """Extra Alertmanager matchers, e.g. service="checkout"."""
+    receivers: list[str] = Field(min_length=1)
+    """Receivers (of the policy, or the stack's defaultReceiver); several: each gets it."""
+    mute_time_intervals: list[str] = Field(default_factory=list)
+    """Time intervals during which this route is silent."""
+    active_time_intervals: list[str] = Field(default_factory=list)
+    """Time intervals outside which this route is silent."""
+    continue_: bool = Field(default=False, alias="continue")
+    """Keep trying later routes after this one matched."""
+    group_by: list[str] | None = None
+    """Grouping for this route; default: the policy's."""
+
+
+class EscalationStep(ApiModel):
+    """An alert still firing after `after` is raised to `to`."""
+
+    severities: list[Severity] = Field(min_length=1)
+    """Severities this step raises."""
+    after: Duration
+    """How long the alert must have been firing."""
+    to: Severity
+    """The higher severity."""
+
+    @model_validator(mode="after")
+    def _raises(self) -> EscalationStep:
+        for severity in self.severities:
+            if SEVERITY_RANK[self.to] <= SEVERITY_RANK[severity]:
+                raise ValueError(f"escalation must raise severity: {severity} -> {self.to}")
+        if duration_seconds(self.after) <= 0:
+            raise ValueError("after must be longer than 0s")
+        return self
+
+
+class Routing(ApiModel):
+    """How the policy's alerts are delivered."""
+
+    group_by: list[str] = Field(default_factory=lambda: ["alertname"])
+    """Labels notifications are grouped by."""
+    group_wait: Duration | None = None
+    """Wait before the first notification of a group; default: the stack's."""
+    group_interval: Duration | None = None
+    """Wait before notifying of new alerts in a group; default: the stack's."""
+    repeat_interval: Duration | None = None
+    """Wait before repeating a notification; default: the stack's."""
+    routes: list[Route] = Field(default_factory=list)
+    """Ordered routes; alerts no route takes go to the stack's defaultReceiver."""
+    escalation: list[EscalationStep] = Field(default_factory=list)
+    """Escalation steps."""
+
+
+class Inhibition(ApiModel):
+    """While a source alert fires, matching target alerts are not notified."""
+
+    source_matchers: list[MatcherString] = Field(min_length=1)
+    """Matchers of the inhibiting alert."""
+    target_matchers: list[MatcherString] = Field(min_length=1)
+    """Matchers of the inhibited alerts."""
+    equal: list[LabelName] = Field(default_factory=list)
+    """Labels that must be equal in source and target."""
+
+
+class InputSeries(ApiModel):
+    """A series fed to a rule test, in promtool's expanding notation."""
+
+    series: str = Field(min_length=1)
+    """The series, e.g. http_requests_total{code="500"}."""
+    values: str
+    """Values, e.g. 0+10x30 or 1 _ 3 stale."""
+
+
+class ExpectedAlert(ApiModel):
+    """An alert expected (or not) at a point of a test."""
+
+    alert: AlertName
+    """Alert name."""
+    at: Duration
+    """Time since the test start at which to check."""
+    labels: PromLabels = Field(default_factory=dict)
+    """Labels the firing alert must carry (a subset of its labels)."""
+    annotations: dict[str, str] = Field(default_factory=dict)
+    """Annotations the firing alert must carry (a subset)."""
+    firing: bool = True
+    """false: no such alert may be firing at `at`."""
+
+
+class RuleTest(ApiModel):
+    """A rule unit test run by `augur test` and reported in status."""
+
+    name: ItemName
+    """Test name."""
+    interval: Duration = "1m"
+    """Step between input samples."""
+    input_series: list[InputSeries] = Field(min_length=1)
+    """Input series."""
+    expect_alerts: list[ExpectedAlert] = Field(min_length=1)
+    """Expectations."""
+
+
+class AlertPolicySpec(ApiModel):
+    """Alerts of a team and where they go."""
+
+    defaults: AlertDefaults = Field(default_factory=AlertDefaults)
+    """Defaults for every alert."""
+    alerts: list[Alert] = Field(default_factory=list, json_schema_extra=LIST_MAP_BY_NAME)
+    """The alerts."""
+    routing: Routing = Field(default_factory=Routing)
+    """Delivery."""
+    receivers: list[Receiver] = Field(default_factory=list, json_schema_extra=LIST_MAP_BY_NAME)
+    """Notification targets."""
+    inhibitions: list[Inhibition] = Field(default_factory=list)
+    """Inhibition rules."""
+    time_intervals: list[NamedTimeInterval] = Field(
+        default_factory=list, json_schema_extra=LIST_MAP_BY_NAME
+    )
+    """Named time intervals for mute and active windows."""
+    tests: list[RuleTest] = Field(default_factory=list, json_schema_extra=LIST_MAP_BY_NAME)
+    """Rule unit tests."""
+
+    @model_validator(mode="after")
+    def _names_and_references(self) -> AlertPolicySpec:
+        for what, names in (
+            ("alert", [a.name for a in self.alerts]),
+            ("receiver", [r.name for r in self.receivers]),
+            ("time interval", [t.name for t in self.time_intervals]),
+            ("test", [t.name for t in self.tests]),
+        ):
+            duplicates = sorted(n for n, count in Counter(names).items() if count > 1)
+            if duplicates:
+                raise ValueError(f"duplicate {what} name(s): {', '.join(duplicates)}")
+        intervals = {t.name for t in self.time_intervals}
+        for index, route in enumerate(self.routing.routes):
+            for name in route.mute_time_intervals + route.active_time_intervals:
+                if name not in intervals:
+                    raise ValueError(
+                        f"routing.routes[{index}]: time interval {name!r} is not in timeIntervals"
+                    )
+        alert_names = {a.name for a in self.alerts}
+        for test in self.tests:
+            for expected in test.expect_alerts:
+                if expected.alert not in alert_names:
+                    raise ValueError(
+                        f"tests[{test.name}]: alert {expected.alert!r} is not an alert of this policy"
+                    )
+        return self
+
+
+class InvalidItem(ApiModel):
+    """An item of the spec that could not be loaded."""
+
+    alert: str | None = None
+    """The alert concerned, if any."""
+    message: str
+    """What is wrong."""
+
+
+class TestResults(ApiModel):
+    """Rule-test results."""
+
+    passed: int = 0
+    """Tests that passed."""
+    failed: int = 0
+    """Tests that failed."""
+    failures: list[str] = Field(default_factory=list)
+    """Names and reasons of failed tests."""
+
+
+class AlertPolicyStatus(ApiModel):
+    """What augur observed and did."""
+
+    observed_generation: int | None = None
+    """Generation of the spec last handled."""
+    conditions: list[Condition] = Field(default_factory=list)
+    """Ready, Accepted."""
+    stacks: list[str] = Field(default_factory=list)
+    """Stacks (namespace/name) that load this policy."""
+    rules: int = 0
+    """Prometheus rules rendered from this policy."""
+    invalid: list[InvalidItem] = Field(default_factory=list)
+    """Items not loaded."""
+    tests: TestResults | None = None
+    """Rule-test results."""

@@ -1,0 +1,300 @@
+"""Types shared by the four kinds: the base model, durations, quantities, selectors, conditions."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from augur.api.promql import PromQLError, check_promql
+
+GROUP = "augur.dev"
+VERSION = "v1alpha1"
+API_VERSION = f"{GROUP}/{VERSION}"
+
+
+class ApiModel(BaseModel):
+    """Base of every spec model: camelCase on the wire, unknown fields refused."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        use_attribute_docstrings=True,
+        validate_default=False,
+    )
+
+    def to_wire(self) -> dict[str, Any]:
+        """The object as it appears in a CR: camelCase, without unset optional fields."""
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+def cel(*rules: tuple[str, str]) -> ConfigDict:
+    """Model config adding CEL rules (x-kubernetes-validations) to the generated CRD schema.
+
+    Each rule mirrors a pydantic validator of the same model, so the API server refuses what
+    `augur validate` refuses, as far as CEL can say it.
+    """
+    return ConfigDict(
+        json_schema_extra={
+            "x-kubernetes-validations": [{"rule": rule, "message": msg} for rule, msg in rules]
+        }
+    )
+
+
+# -- durations ------------------------------------------------------------------------------
+
+DURATION_PATTERN = r"^(0|([0-9]+y)?([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?)$"
+_DURATION_UNITS = {
+    "y": 365 * 86400.0,
+    "w": 7 * 86400.0,
+    "d": 86400.0,
+    "h": 3600.0,
+    "m": 60.0,
+    "s": 1.0,
+    "ms": 0.001,
+}
+_DURATION_PART = re.compile(r"([0-9]+)(ms|[ywdhms])")
+
+
+def _check_duration(value: str) -> str:
+    if not value or not re.fullmatch(DURATION_PATTERN, value):
+        raise ValueError(f"{value!r} is not a Prometheus duration (like 30s, 5m, 1h, 1d, 1w)")
+    return value
+
+
+def duration_seconds(value: str) -> float:
+    """Seconds in a Prometheus duration such as `1h30m` or `1w`."""
+    _check_duration(value)
+    return sum(float(n) * _DURATION_UNITS[unit] for n, unit in _DURATION_PART.findall(value))
+
+
+def duration_timedelta(value: str) -> timedelta:
+    """A Prometheus duration as a timedelta."""
+    return timedelta(seconds=duration_seconds(value))
+
+
+def format_duration(seconds: float) -> str:
+    """The shortest Prometheus duration for a whole number of seconds (e.g. 5400 -> `1h30m`)."""
+    if seconds <= 0:
+        return "0s"
+    millis = round(seconds * 1000)
+    parts = []
+    for unit, size in (("w", 604800000), ("d", 86400000), ("h", 3600000), ("m", 60000)):
+        count, millis = divmod(millis, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    sec, ms = divmod(millis, 1000)
+    if sec:
+        parts.append(f"{sec}s")
+    if ms:
+        parts.append(f"{ms}ms")
+    return "".join(parts)
+
+
+Duration = Annotated[
+    str,
+    StringConstraints(pattern=DURATION_PATTERN, min_length=1, max_length=32),
+    AfterValidator(_check_duration),
+]
+"""A Prometheus duration: `30s`, `5m`, `1h`, `1d`, `1w`, combinations like `1h30m`."""
+
+# -- quantities and sizes -------------------------------------------------------------------
+
+QUANTITY_PATTERN = r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m)?$"
+Quantity = Annotated[str, StringConstraints(pattern=QUANTITY_PATTERN, max_length=32)]
+"""A Kubernetes quantity such as `20Gi` or `500m`."""
+
+SIZE_PATTERN = r"^([0-9]+(B|KB|MB|GB|TB|PB|EB))?$"
+ByteSize = Annotated[str, StringConstraints(pattern=SIZE_PATTERN, max_length=32)]
+"""A Prometheus byte size such as `50GB` (empty: no limit)."""
+
+# -- names ----------------------------------------------------------------------------------
+
+LABEL_NAME_PATTERN = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+LabelName = Annotated[str, StringConstraints(pattern=LABEL_NAME_PATTERN, max_length=128)]
+"""A Prometheus label name."""
+
+METRIC_NAME_PATTERN = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
+DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+DNS_SUBDOMAIN_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+ObjectName = Annotated[
+    str, StringConstraints(pattern=DNS_SUBDOMAIN_PATTERN, min_length=1, max_length=253)
+]
+"""A Kubernetes object name (DNS subdomain)."""
+
+ALERT_NAME_PATTERN = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+AlertName = Annotated[str, StringConstraints(pattern=ALERT_NAME_PATTERN, max_length=128)]
+"""An alert name: a valid Prometheus metric name without colons (e.g. `HighErrorRate`)."""
+
+ItemName = Annotated[
+    str, StringConstraints(pattern=r"^[a-zA-Z0-9]([-_.a-zA-Z0-9]*[a-zA-Z0-9])?$", max_length=128)
+]
+"""A name of an item inside a CR (receiver, time interval, test)."""
+
+RESERVED_LABELS = frozenset(
+    {"namespace", "severity", "augur_policy", "augur_kpi", "augur_escalated"}
+)
+
+
+def _check_labels(labels: dict[str, str]) -> dict[str, str]:
+    for name in labels:
+        if not re.fullmatch(LABEL_NAME_PATTERN, name):
+            raise ValueError(f"{name!r} is not a valid Prometheus label name")
+        if name in RESERVED_LABELS:
+            raise ValueError(
+                f"label {name!r} is reserved: augur sets {', '.join(sorted(RESERVED_LABELS))}"
+            )
+    return labels
+
+
+UserLabels = Annotated[dict[str, str], AfterValidator(_check_labels)]
+"""Labels added to alerts; the reserved labels (namespace, severity, augur_*) are refused."""
+
+
+def _check_label_names(labels: dict[str, str]) -> dict[str, str]:
+    for name in labels:
+        if not re.fullmatch(LABEL_NAME_PATTERN, name):
+            raise ValueError(f"{name!r} is not a valid Prometheus label name")
+    return labels
+
+
+PromLabels = Annotated[dict[str, str], AfterValidator(_check_label_names)]
+"""A set of Prometheus labels."""
+
+# -- URLs -----------------------------------------------------------------------------------
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
+HttpURL = Annotated[
+    str, StringConstraints(pattern=r"^https?://", max_length=2048), AfterValidator(_check_url)
+]
+"""An absolute http or https URL."""
+
+# -- PromQL ---------------------------------------------------------------------------------
+
+
+def _check_promql(value: str) -> str:
+    try:
+        check_promql(value)
+    except PromQLError as error:
+        raise ValueError(str(error)) from None
+    return value
+
+
+PromQL = Annotated[
+    str, StringConstraints(min_length=1, max_length=16384), AfterValidator(_check_promql)
+]
+"""A PromQL expression; it must parse."""
+
+PromQLTemplate = Annotated[str, StringConstraints(min_length=1, max_length=16384)]
+"""A PromQL expression with a `{{window}}` placeholder, checked after substitution."""
+
+# -- severities -----------------------------------------------------------------------------
+
+Severity = Literal["critical", "high", "medium", "warning", "low", "info"]
+SEVERITY_RANK: dict[str, int] = {
+    "critical": 5,
+    "high": 4,
+    "medium": 3,
+    "warning": 3,
+    "low": 2,
+    "info": 1,
+}
+
+# -- references and selectors ---------------------------------------------------------------
+
+
+class SecretKeySelector(ApiModel):
+    """A key of a Secret in the same namespace as the object that references it."""
+
+    name: ObjectName
+    """Name of the Secret."""
+    key: Annotated[str, StringConstraints(pattern=r"^[-._a-zA-Z0-9]+$", max_length=253)]
+    """Key within the Secret."""
+
+
+class SecretRef(ApiModel):
+    """A reference to a Secret key; secrets are never inlined in a CR."""
+
+    secret_key_ref: SecretKeySelector
+    """The Secret and key holding the value."""
+
+
+class LabelSelectorRequirement(ApiModel):
+    """One requirement of a label selector."""
+
+    key: str
+    """The label key."""
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
+    """How the key relates to the values."""
+    values: list[str] = Field(default_factory=list)
+    """Values for In and NotIn; empty for Exists and DoesNotExist."""
+
+    @model_validator(mode="after")
+    def _values_match_operator(self) -> LabelSelectorRequirement:
+        if self.operator in ("In", "NotIn") and not self.values:
+            raise ValueError(f"operator {self.operator} needs at least one value")
+        if self.operator in ("Exists", "DoesNotExist") and self.values:
+            raise ValueError(f"operator {self.operator} takes no values")
+        return self
+
+
+class LabelSelector(ApiModel):
+    """A Kubernetes label selector; empty selects everything."""
+
+    match_labels: dict[str, str] = Field(default_factory=dict)
+    """Labels that must all be present with these values."""
+    match_expressions: list[LabelSelectorRequirement] = Field(default_factory=list)
+    """Set-based requirements, all of which must hold."""
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        """True when `labels` satisfy every part of this selector."""
+        for key, value in self.match_labels.items():
+            if labels.get(key) != value:
+                return False
+        for req in self.match_expressions:
+            present = req.key in labels
+            if req.operator == "In" and not (present and labels[req.key] in req.values):
+                return False
+            if req.operator == "NotIn" and present and labels[req.key] in req.values:
+                return False
+            if req.operator == "Exists" and not present:
+                return False
+            if req.operator == "DoesNotExist" and present:
+                return False
+        return True
+
+
+class Condition(ApiModel):
+    """A Kubernetes-style status condition."""
+
+    type: str
+    """Type of the condition, e.g. Ready."""
+    status: Literal["True", "False", "Unknown"]
+    """Status of the condition."""
+    reason: str = ""
+    """A CamelCase word saying why."""
+    message: str = ""
+    """A sentence for a person."""
+    last_transition_time: str | None = None
+    """When the status last changed (RFC 3339)."""
+    observed_generation: int | None = None
+    """The spec generation this condition describes."""

@@ -1,0 +1,129 @@
+"""Which AlertPolicies, BusinessKPIs and ScalingPolicies a MonitoringStack loads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from augur.api.alertpolicy import AlertPolicySpec
+from augur.api.common import API_VERSION, LabelSelector
+from augur.api.inventory import Inventory
+from augur.api.resources import (
+    AlertPolicy,
+    AnyResource,
+    BusinessKPI,
+    MonitoringStack,
+    Problem,
+    ScalingPolicy,
+)
+
+DEFAULT_STACK_NAME = "default"
+DEFAULT_STACK_NAMESPACE = "monitoring"
+
+
+def default_stack() -> MonitoringStack:
+    """The stack used when the input has none: it selects everything, in every namespace."""
+    return MonitoringStack.model_validate(
+        {
+            "apiVersion": API_VERSION,
+            "kind": "MonitoringStack",
+            "metadata": {"name": DEFAULT_STACK_NAME, "namespace": DEFAULT_STACK_NAMESPACE},
+            "spec": {"namespaceSelector": {"any": True}},
+        }
+    )
+
+
+def namespace_selected(
+    stack: MonitoringStack, namespace: str, namespace_labels: dict[str, dict[str, str]]
+) -> bool:
+    """True when the stack's namespaceSelector takes `namespace`."""
+    selector = stack.spec.namespace_selector
+    if selector.any:
+        return True
+    if selector.match_names:
+        return namespace in selector.match_names
+    if selector.match_labels:
+        labels = namespace_labels.get(namespace, {})
+        return LabelSelector(match_labels=selector.match_labels).matches(labels)
+    return namespace == stack.metadata.namespace
+
+
+def stack_selects(
+    stack: MonitoringStack, resource: AnyResource, namespace_labels: dict[str, dict[str, str]]
+) -> bool:
+    """True when `stack` loads `resource` (by namespace and labels)."""
+    return namespace_selected(
+        stack, resource.metadata.namespace, namespace_labels
+    ) and stack.spec.policy_selector.matches(resource.metadata.labels)
+
+
+@dataclass
+class StackInputs:
+    """Everything one stack renders from: the stack and what it selects, in a stable order."""
+
+    stack: MonitoringStack
+    alert_policies: list[AlertPolicy] = field(default_factory=list)
+    business_kpis: list[BusinessKPI] = field(default_factory=list)
+    scaling_policies: list[ScalingPolicy] = field(default_factory=list)
+    namespace_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    rejected: dict[str, list[Problem]] = field(default_factory=dict)
+    """Selected objects left out, by 'Kind/namespace/name', with why."""
+
+
+def stacks_of(inventory: Inventory) -> list[MonitoringStack]:
+    """The stacks of the input, or the default stack when it has none."""
+    return inventory.stacks or [default_stack()]
+
+
+def inputs_for(stack: MonitoringStack, inventory: Inventory) -> StackInputs:
+    """The objects `stack` selects, with those whose references do not resolve rejected."""
+    labels = inventory.namespace_labels
+    inputs = StackInputs(stack=stack, namespace_labels=labels)
+    for policy in inventory.alert_policies:
+        if not stack_selects(stack, policy, labels):
+            continue
+        problems = unresolved_receivers(policy.spec, [stack])
+        if problems:
+            inputs.rejected[f"AlertPolicy/{policy.key}"] = problems
+        else:
+            inputs.alert_policies.append(policy)
+    inputs.business_kpis = [k for k in inventory.business_kpis if stack_selects(stack, k, labels)]
+    inputs.scaling_policies = [
+        s for s in inventory.scaling_policies if stack_selects(stack, s, labels)
+    ]
+    return inputs
+
+
+def unresolved_receivers(spec: AlertPolicySpec, stacks: list[MonitoringStack]) -> list[Problem]:
+    """Route receivers that resolve neither within the policy nor to every stack's default."""
+    own = {receiver.name for receiver in spec.receivers}
+    problems = []
+    for index, route in enumerate(spec.routing.routes):
+        for position, name in enumerate(route.receivers):
+            if name in own:
+                continue
+            missing = [s.key for s in stacks if s.spec.alertmanager.default_receiver.name != name]
+            if not stacks or missing:
+                where = (
+                    "no stack selects this policy"
+                    if not stacks
+                    else f"nor the defaultReceiver of stack {', '.join(missing)}"
+                )
+                problems.append(
+                    Problem(
+                        f"spec.routing.routes[{index}].receivers[{position}]",
+                        f"receiver {name!r} is neither a receiver of this policy {where}",
+                    )
+                )
+    return problems
+
+
+def reference_problems(inventory: Inventory) -> dict[str, list[Problem]]:
+    """Problems between objects (unresolved receivers), by 'Kind/namespace/name'."""
+    stacks = stacks_of(inventory)
+    found: dict[str, list[Problem]] = {}
+    for policy in inventory.alert_policies:
+        selecting = [s for s in stacks if stack_selects(s, policy, inventory.namespace_labels)]
+        problems = unresolved_receivers(policy.spec, selecting)
+        if problems:
+            found[f"AlertPolicy/{policy.key}"] = problems
+    return found
