@@ -143,6 +143,16 @@ ItemName = Annotated[
 ]
 """A name of an item inside a CR (receiver, time interval, test)."""
 
+PATTERN_MEANINGS = {
+    DURATION_PATTERN: "a Prometheus duration (like 30s, 5m, 1h, 1d, 1w)",
+    QUANTITY_PATTERN: "a Kubernetes quantity (like 500m, 2Gi, 20Gi)",
+    SIZE_PATTERN: "a byte size (like 512MB, 50GB)",
+    LABEL_NAME_PATTERN: "a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)",
+    DNS_SUBDOMAIN_PATTERN: "a Kubernetes name (lower-case letters, digits, '-' and '.')",
+    ALERT_NAME_PATTERN: "an alert name ([a-zA-Z_][a-zA-Z0-9_]*)",
+}
+"""What each pattern means, for error messages a person can read."""
+
 RESERVED_LABELS = frozenset(
     {"namespace", "severity", "augur_policy", "augur_kpi", "augur_escalated"}
 )

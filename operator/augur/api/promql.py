@@ -68,48 +68,57 @@ def tokenize(source: str) -> list[Token]:
     return tokens
 
 
-# Suffixes that complete an unfinished but well-formed prefix of an expression; a prefix that
-# no suffix completes contains the error.
-_COMPLETIONS = (
+# Fillers that complete an unfinished but well-formed prefix of an expression (the brackets
+# still open are closed after them); a prefix that no filler completes contains the error.
+_FILLERS = (
     "",
     " 1",
     " x",
-    ")",
-    " 1)",
-    " x)",
-    "))",
-    " x))",
-    "}",
-    '""}',
-    '="x"}',
-    "]",
-    "])",
-    "]))",
-    "5m]",
-    "5m])",
-    "[5m])",
-    "5m:1m])",
+    "x",
+    "1",
+    "5m",
+    "5m:1m",
+    "[5m]",
+    " x[5m]",
+    "x[5m]",
     "(x)",
-    "(x))",
     " (x)",
     "(l) (x)",
-    "(l) x",
     " (l) (x)",
-    "[5m]",
-    " 1m",
-    " x[5m])",
-    "x[5m])",
-    "x[5m]))",
-    "l) (x)",
+    "(l) x",
+    "l) (x",
     "l) x",
-    "l) (x))",
+    "l",
+    '""',
+    '="x"',
+    " 1m",
 )
+_CLOSER = {"(": ")", "[": "]", "{": "}"}
+
+
+def _closers(text: str) -> str | None:
+    try:
+        tokens = tokenize(text)
+    except PromQLError:
+        return None
+    stack: list[str] = []
+    for token in tokens:
+        if token.text in _CLOSER:
+            stack.append(_CLOSER[token.text])
+        elif token.text in (")", "]", "}"):
+            if not stack or stack.pop() != token.text:
+                return None
+    return "".join(reversed(stack))
 
 
 def _viable(prefix: str) -> bool:
-    for suffix in _COMPLETIONS:
+    for filler in _FILLERS:
+        candidate = prefix + filler
+        closers = _closers(candidate)
+        if closers is None:
+            continue
         try:
-            promql_parser.parse(prefix + suffix)
+            promql_parser.parse(candidate + closers)
         except ValueError:
             continue
         return True
@@ -157,6 +166,8 @@ def check_promql(source: str) -> None:
         for token in tokens:
             if token.text == unknown.group(1):
                 raise PromQLError(reason, token.start, source) from None
+    position = _locate(source, tokens)
     if reason == "invalid promql query":
-        reason = "syntax error"
-    raise PromQLError(reason, _locate(source, tokens), source) from None
+        at_end = position >= len(source.rstrip())
+        reason = "unexpected end of expression" if at_end else "syntax error"
+    raise PromQLError(reason, position, source) from None

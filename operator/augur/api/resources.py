@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from augur.api.alertpolicy import AlertPolicySpec, AlertPolicyStatus
 from augur.api.businesskpi import BusinessKPISpec, BusinessKPIStatus
-from augur.api.common import API_VERSION, GROUP, ApiModel
+from augur.api.common import API_VERSION, GROUP, PATTERN_MEANINGS, ApiModel
 from augur.api.monitoringstack import MonitoringStackSpec, MonitoringStackStatus
 from augur.api.scalingpolicy import ScalingPolicySpec, ScalingPolicyStatus
 
@@ -166,7 +166,9 @@ def problems_from(error: ValidationError) -> list[Problem]:
         elif item["type"] == "missing":
             message = "required field is missing"
         elif item["type"] == "string_pattern_mismatch":
-            message = f"{item.get('input')!r} does not match {item['ctx']['pattern']}"
+            pattern = item["ctx"]["pattern"]
+            meaning = PATTERN_MEANINGS.get(pattern, f"matching {pattern}")
+            message = f"{item.get('input')!r} is not {meaning}"
         problems.append(Problem(format_location(tuple(item["loc"])), message))
     return problems
 

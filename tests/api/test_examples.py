@@ -1,0 +1,54 @@
+"""The shipped examples: the shop scenario validates, each invalid file fails as it says."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from augur.commands.inputs import load
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+INVALID = sorted((EXAMPLES / "invalid").glob("*.yaml"))
+
+
+def test_shop_scenario_is_valid() -> None:
+    result = load([str(EXAMPLES / "shop")])
+    assert result.findings == []
+    inventory = result.inventory
+    assert len(inventory.stacks) == 1
+    assert len(inventory.alert_policies) == 2
+    assert len(inventory.business_kpis) == 4
+    assert len(inventory.scaling_policies) == 1
+    kinds = {k.spec.indicator.ratio is not None for k in inventory.business_kpis}
+    assert kinds == {True, False}, "both indicator kinds are shown"
+
+
+def test_shop_uses_every_receiver_channel() -> None:
+    from augur.api.receivers import CHANNEL_KINDS
+
+    result = load([str(EXAMPLES / "shop")])
+    used = {
+        kind
+        for policy in result.inventory.alert_policies
+        for receiver in policy.spec.receivers
+        for kind, _ in receiver.channels()
+    }
+    assert used == set(CHANNEL_KINDS)
+
+
+def test_there_are_invalid_examples() -> None:
+    assert len(INVALID) >= 15
+
+
+@pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])
+def test_invalid_example_fails_with_field_and_reason(path: Path) -> None:
+    expected = re.search(r"^# expect: (.+)$", path.read_text(), re.M)
+    assert expected, f"{path} must say what it expects in a '# expect:' line"
+    result = load([str(path)])
+    assert result.findings, f"{path} validated but should not"
+    lines = [str(f) for f in result.findings]
+    assert any(expected.group(1) in line for line in lines), lines
+    for line in lines:
+        assert line.startswith(f"{path}:1 "), "file:document comes first"

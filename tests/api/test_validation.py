@@ -1,0 +1,216 @@
+"""Validation rules of the four kinds: each refuses what it should and names the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from augur.api.common import duration_seconds, format_duration
+from augur.api.resources import InvalidObject, parse_resource
+
+
+def policy(**spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "augur.dev/v1alpha1",
+        "kind": "AlertPolicy",
+        "metadata": {"name": "p", "namespace": "team"},
+        "spec": spec,
+    }
+
+
+def problems(doc: dict[str, Any]) -> list[str]:
+    with pytest.raises(InvalidObject) as caught:
+        parse_resource(doc)
+    return [str(p) for p in caught.value.problems]
+
+
+def alert(**fields: Any) -> dict[str, Any]:
+    return {"name": "A", "severity": "high", "expr": "up == 0", **fields}
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("30s", 30), ("5m", 300), ("1h30m", 5400), ("1d", 86400), ("1w", 604800), ("250ms", 0.25)],
+)
+def test_durations(text: str, seconds: float) -> None:
+    assert duration_seconds(text) == seconds
+
+
+@pytest.mark.parametrize("seconds", [1, 59, 60, 3600, 5400, 86400, 604800 + 3600])
+def test_format_duration_round_trips(seconds: int) -> None:
+    assert duration_seconds(format_duration(seconds)) == seconds
+
+
+@pytest.mark.parametrize("bad", ["5", "5 m", "m5", "1.5h", "5M", ""])
+def test_bad_durations_refused(bad: str) -> None:
+    found = problems(policy(alerts=[alert(**{"for": bad})]))
+    assert any(f.startswith("spec.alerts[0].for:") for f in found), found
+
+
+def test_promql_error_has_position() -> None:
+    found = problems(policy(alerts=[alert(expr="sum(rate(x[5m])) by (job) >")]))
+    assert found == [
+        "spec.alerts[0].expr: invalid PromQL at column 28: unexpected end of expression"
+    ]
+
+
+def test_promql_error_in_the_middle() -> None:
+    found = problems(policy(alerts=[alert(expr="sum(rate(x[5m])) > > 1")]))
+    assert found == ["spec.alerts[0].expr: invalid PromQL at column 20: syntax error"]
+
+
+def test_promql_unknown_function_points_at_it() -> None:
+    found = problems(policy(alerts=[alert(expr="up + rat(x[5m])")]))
+    assert found == [
+        "spec.alerts[0].expr: invalid PromQL at column 6: unknown function with name 'rat'"
+    ]
+
+
+def test_unknown_fields_named_at_every_depth() -> None:
+    found = problems(policy(routing={"routes": [{"receivers": ["x"], "reciever": "y"}]}, bogus=1))
+    assert "spec.routing.routes[0].reciever: unknown field" in found
+    assert "spec.bogus: unknown field" in found
+
+
+def test_reserved_label_refused_in_defaults() -> None:
+    found = problems(policy(defaults={"labels": {"augur_policy": "x"}}))
+    assert found[0].startswith("spec.defaults.labels: label 'augur_policy' is reserved")
+
+
+def test_bad_label_name_refused() -> None:
+    found = problems(policy(alerts=[alert(labels={"team-name": "x"})]))
+    assert "not a valid Prometheus label name" in found[0]
+
+
+def test_runbook_must_be_a_url() -> None:
+    found = problems(policy(alerts=[alert(runbookURL="runbooks/high-error-rate")]))
+    assert found[0].startswith("spec.alerts[0].runbookURL:")
+
+
+def test_duplicate_receivers_refused() -> None:
+    hook = {"name": "hook", "webhook": {"url": "http://h/"}}
+    found = problems(policy(receivers=[hook, hook]))
+    assert found == ["spec: duplicate receiver name(s): hook"]
+
+
+def test_route_names_unknown_time_interval() -> None:
+    found = problems(
+        policy(routing={"routes": [{"receivers": ["r"], "muteTimeIntervals": ["nights"]}]})
+    )
+    assert "time interval 'nights' is not in timeIntervals" in found[0]
+
+
+@pytest.mark.parametrize(
+    ("interval", "message"),
+    [
+        ({"weekdays": ["funday"]}, "'funday' is not a weekday"),
+        ({"months": ["13"]}, "month 13 is outside 1..12"),
+        ({"daysOfMonth": ["0"]}, "day of month 0 is outside"),
+        ({"location": "Mars/Olympus"}, "is not a known time zone"),
+        ({"times": [{"start": "25:00", "end": "26:00"}]}, "is not a time of day"),
+    ],
+)
+def test_time_intervals_checked(interval: dict[str, Any], message: str) -> None:
+    found = problems(policy(timeIntervals=[{"name": "t", "intervals": [interval]}]))
+    assert any(message in f for f in found), found
+
+
+def test_webhook_needs_exactly_one_url() -> None:
+    both = {"url": "http://h/", "urlSecret": {"secretKeyRef": {"name": "s", "key": "k"}}}
+    found = problems(policy(receivers=[{"name": "h", "webhook": both}]))
+    assert found == ["spec.receivers[0].webhook: set exactly one of url and urlSecret"]
+
+
+def test_sns_needs_one_target() -> None:
+    found = problems(policy(receivers=[{"name": "s", "sns": {"region": "eu-west-1"}}]))
+    assert "set exactly one of phoneNumber, topicARN and targetARN" in found[0]
+
+
+def kpi(**spec: Any) -> dict[str, Any]:
+    base = {
+        "indicator": {"value": "avg(score)"},
+        "objective": {"target": 0.8},
+    }
+    return {
+        "apiVersion": "augur.dev/v1alpha1",
+        "kind": "BusinessKPI",
+        "metadata": {"name": "k", "namespace": "team"},
+        "spec": {**base, **spec},
+    }
+
+
+def test_kpi_ratio_queries_checked_after_substitution() -> None:
+    ratio = {"good": "sum(rate(ok[{{window}}])", "total": "sum(rate(all[{{window}}]))"}
+    found = problems(kpi(indicator={"ratio": ratio}, objective={"target": 0.9}))
+    assert found[0].startswith("spec.indicator.ratio.good: invalid PromQL")
+    assert "with {{window}} replaced by 5m" in found[0]
+
+
+def test_kpi_burn_rate_needs_ge_comparison() -> None:
+    ratio = {"good": "sum(rate(ok[{{window}}]))", "total": "sum(rate(all[{{window}}]))"}
+    found = problems(kpi(indicator={"ratio": ratio}, objective={"target": 0.9, "comparison": "<="}))
+    assert found == ["spec: burn-rate alerts need objective.comparison >= (or >)"]
+
+
+def scaling(**spec: Any) -> dict[str, Any]:
+    base = {
+        "targetRef": {"name": "web"},
+        "metric": {"query": "sum(rate(x[5m]))", "perReplicaCapacity": 10},
+        "replicas": {"min": 1, "max": 5},
+    }
+    return {
+        "apiVersion": "augur.dev/v1alpha1",
+        "kind": "ScalingPolicy",
+        "metadata": {"name": "s", "namespace": "team"},
+        "spec": {**base, **spec},
+    }
+
+
+def test_scaling_capacity_must_be_positive() -> None:
+    found = problems(scaling(metric={"query": "x", "perReplicaCapacity": 0}))
+    assert found[0].startswith("spec.metric.perReplicaCapacity:")
+
+
+def test_scaling_horizon_not_shorter_than_step() -> None:
+    found = problems(scaling(forecast={"step": "5m", "horizon": "1m"}))
+    assert found == ["spec.forecast: horizon 1m is shorter than step 5m"]
+
+
+def stack(**spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "augur.dev/v1alpha1",
+        "kind": "MonitoringStack",
+        "metadata": {"name": "s", "namespace": "monitoring"},
+        "spec": spec,
+    }
+
+
+def test_stack_namespace_selector_is_one_kind() -> None:
+    found = problems(stack(namespaceSelector={"any": True, "matchNames": ["a"]}))
+    assert found == ["spec.namespaceSelector: set only one of matchNames, any and matchLabels"]
+
+
+def test_stack_static_target_must_be_host_port() -> None:
+    scrape = [{"name": "r", "role": "static", "static": ["router"]}]
+    found = problems(stack(prometheus={"scrape": scrape}))
+    assert found == ["spec.prometheus.scrape[0]: static target 'router' is not host:port"]
+
+
+def test_stack_remote_write_url_checked() -> None:
+    found = problems(stack(prometheus={"remoteWrite": [{"url": "mimir:9009"}]}))
+    assert found[0].startswith("spec.prometheus.remoteWrite[0].url:")
+
+
+def test_wrong_api_version() -> None:
+    doc = policy()
+    doc["apiVersion"] = "augur.dev/v1"
+    assert problems(doc) == ["apiVersion: 'augur.dev/v1' is not augur.dev/v1alpha1"]
+
+
+def test_defaults_fill_in() -> None:
+    parsed = parse_resource(stack())
+    spec = parsed.spec
+    assert spec.prometheus.retention == "15d"  # type: ignore[union-attr]
+    assert spec.alertmanager.default_receiver.name == "default"  # type: ignore[union-attr]
+    assert spec.prometheus.image is None  # type: ignore[union-attr]
