@@ -114,7 +114,7 @@ def test_render_without_stack_uses_default_stack(tmp_path: Path) -> None:
 
 
 def test_render_shop_writes_one_folder_per_stack(tmp_path: Path) -> None:
-    code, out, err = run("render", "-f", str(EXAMPLES / "shop"), "-o", str(tmp_path))
+    code, _, err = run("render", "-f", str(EXAMPLES / "shop"), "-o", str(tmp_path))
     assert code == 0, err
     assert (tmp_path / "monitoring" / "platform" / "manifests.yaml").exists()
     assert not (tmp_path / "monitoring" / "default").exists()

@@ -105,9 +105,8 @@ def _closers(text: str) -> str | None:
     for token in tokens:
         if token.text in _CLOSER:
             stack.append(_CLOSER[token.text])
-        elif token.text in (")", "]", "}"):
-            if not stack or stack.pop() != token.text:
-                return None
+        elif token.text in (")", "]", "}") and (not stack or stack.pop() != token.text):
+            return None
     return "".join(reversed(stack))
 
 
