@@ -32,8 +32,9 @@ lint: venv
 unit: venv
 	$(BIN)/pytest tests
 
+# The end-to-end tier runs once it has tests (it needs the control-plane tools).
 e2e: venv
-	$(BIN)/pytest e2e
+	@if compgen -G "e2e/test_*.py" > /dev/null; then $(BIN)/pytest e2e; else echo "e2e: no tests yet"; fi
 
 test: venv lint tools unit e2e
 
