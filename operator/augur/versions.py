@@ -15,3 +15,50 @@ PROMETHEUS_IMAGE = f"quay.io/prometheus/prometheus:v{PROMETHEUS_VERSION}"
 ALERTMANAGER_IMAGE = f"quay.io/prometheus/alertmanager:v{ALERTMANAGER_VERSION}"
 GRAFANA_IMAGE = f"docker.io/grafana/grafana:{GRAFANA_VERSION}"
 JAEGER_IMAGE = f"docker.io/jaegertracing/jaeger:{JAEGER_VERSION}"
+
+# --- Real tools: the programs that read what augur writes, and the local control plane. ---
+# `augur dev tools` builds each from its Go source module at exactly these versions.
+
+KUBERNETES_VERSION = "1.33.13"  # latest 1.33 patch; kubectl 1.32 stays within one minor
+ETCD_VERSION = "3.5.35"  # latest 3.5 patch
+KWOK_VERSION = "0.7.0"
+
+PROMETHEUS_MODULE = "github.com/prometheus/prometheus"
+ALERTMANAGER_MODULE = "github.com/prometheus/alertmanager"
+KUBERNETES_MODULE = "k8s.io/kubernetes"
+ETCD_SERVER_MODULE = "go.etcd.io/etcd/server/v3"
+KWOK_MODULE = "sigs.k8s.io/kwok"
+JAEGER_MODULE = "github.com/jaegertracing/jaeger"
+
+
+def prometheus_module_version(version: str) -> str:
+    """Prometheus 3.x is published as Go module v0.3XX.Y: 3.5.0 is v0.305.0."""
+    major, minor, patch = (int(part) for part in version.split("."))
+    return f"v0.{major * 100 + minor}.{patch}"
+
+
+def kubernetes_staging_version(version: str) -> str:
+    """Kubernetes 1.X.Y publishes its staging modules (k8s.io/api, ...) as v0.X.Y."""
+    _, minor, patch = version.split(".")
+    return f"v0.{minor}.{patch}"
+
+
+def jaeger_module_version(version: str) -> str:
+    """Jaeger 2.N.P is tagged together with 1.(63+N).P, the only form its Go module accepts.
+
+    The module path has no /v2 suffix, so `v2.8.0` is not a valid module version; its twin
+    `v1.71.0` is the same commit (the release notes head it "v1.71.0 / v2.8.0").
+    """
+    major, minor, patch = (int(part) for part in version.split("."))
+    if major != 2:
+        raise ValueError(f"expected a Jaeger 2.x version, got {version}")
+    return f"v1.{63 + minor}.{patch}"
+
+
+PROMETHEUS_MODULE_VERSION = prometheus_module_version(PROMETHEUS_VERSION)
+ALERTMANAGER_MODULE_VERSION = f"v{ALERTMANAGER_VERSION}"
+KUBERNETES_MODULE_VERSION = f"v{KUBERNETES_VERSION}"
+KUBERNETES_STAGING_VERSION = kubernetes_staging_version(KUBERNETES_VERSION)
+ETCD_MODULE_VERSION = f"v{ETCD_VERSION}"
+KWOK_MODULE_VERSION = f"v{KWOK_VERSION}"
+JAEGER_MODULE_VERSION = jaeger_module_version(JAEGER_VERSION)

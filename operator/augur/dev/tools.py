@@ -1,0 +1,232 @@
+"""The pinned real tools and the API the tests, the e2e harness and `augur dev` use.
+
+    from augur.dev.tools import tool_path, cached_tool_path
+
+    promtool = tool_path("promtool")          # builds it once if missing, else ToolError
+    etcd = cached_tool_path("etcd")           # None when not built yet; never builds
+
+Versions come from `augur.versions`, next to the images a stack deploys by default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from augur import versions as v
+from augur.dev.builder import (
+    BuildFailed,
+    NoGoToolchain,
+    NotEnoughDisk,
+    Progress,
+    ProxyUnreachable,
+    Tool,
+    ToolError,
+    build,
+    cache_dir,
+    cached_binary,
+    read_record,
+)
+
+__all__ = [
+    "TOOLS",
+    "BuildFailed",
+    "NoGoToolchain",
+    "NotEnoughDisk",
+    "ProxyUnreachable",
+    "Tool",
+    "ToolError",
+    "ToolStatus",
+    "cached_tool_path",
+    "get_tool",
+    "selected_tools",
+    "status",
+    "tool_path",
+]
+
+_PROM_VERSION_PKG = "github.com/prometheus/common/version"
+
+
+def _prometheus_ldflags(version: str) -> tuple[str, ...]:
+    """What Prometheus' own release builds stamp, so `--version` prints the release."""
+    return (
+        f"{_PROM_VERSION_PKG}.Version={version}",
+        f"{_PROM_VERSION_PKG}.Revision={{revision}}",
+        f"{_PROM_VERSION_PKG}.Branch=HEAD",
+        f"{_PROM_VERSION_PKG}.BuildUser=augur",
+        f"{_PROM_VERSION_PKG}.BuildDate={{prom_build_date}}",
+    )
+
+
+def _kubernetes_ldflags(version: str) -> tuple[str, ...]:
+    """What Kubernetes' hack/lib/version.sh stamps, so `--version` and `/version` are right."""
+    major, minor, _ = version.split(".")
+    flags: list[str] = []
+    for pkg in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
+        flags += [
+            f"{pkg}.gitVersion=v{version}",
+            f"{pkg}.gitMajor={major}",
+            f"{pkg}.gitMinor={minor}",
+            f"{pkg}.gitCommit={{revision}}",
+            f"{pkg}.gitTreeState=clean",
+            f"{pkg}.buildDate={{build_date}}",
+        ]
+    return tuple(flags)
+
+
+def _prometheus_tool(name: str) -> Tool:
+    return Tool(
+        name=name,
+        version=v.PROMETHEUS_VERSION,
+        module=v.PROMETHEUS_MODULE,
+        module_version=v.PROMETHEUS_MODULE_VERSION,
+        package=f"{v.PROMETHEUS_MODULE}/cmd/{name}",
+        version_args=("--version",),
+        version_text=f"{name}, version {v.PROMETHEUS_VERSION}",
+        ldflags=_prometheus_ldflags(v.PROMETHEUS_VERSION),
+        wrapper=True,
+    )
+
+
+def _alertmanager_tool(name: str) -> Tool:
+    return Tool(
+        name=name,
+        version=v.ALERTMANAGER_VERSION,
+        module=v.ALERTMANAGER_MODULE,
+        module_version=v.ALERTMANAGER_MODULE_VERSION,
+        package=f"{v.ALERTMANAGER_MODULE}/cmd/{name}",
+        version_args=("--version",),
+        version_text=f"{name}, version {v.ALERTMANAGER_VERSION}",
+        ldflags=_prometheus_ldflags(v.ALERTMANAGER_VERSION),
+    )
+
+
+def _kubernetes_tool(name: str) -> Tool:
+    return Tool(
+        name=name,
+        version=v.KUBERNETES_VERSION,
+        module=v.KUBERNETES_MODULE,
+        module_version=v.KUBERNETES_MODULE_VERSION,
+        package=f"{v.KUBERNETES_MODULE}/cmd/{name}",
+        version_args=("--version",),
+        version_text=f"Kubernetes v{v.KUBERNETES_VERSION}",
+        ldflags=_kubernetes_ldflags(v.KUBERNETES_VERSION),
+        wrapper=True,
+        twin_version=v.KUBERNETES_STAGING_VERSION,
+    )
+
+
+_ALL: tuple[Tool, ...] = (
+    _prometheus_tool("promtool"),
+    _alertmanager_tool("amtool"),
+    _prometheus_tool("prometheus"),
+    _alertmanager_tool("alertmanager"),
+    Tool(
+        name="etcd",
+        version=v.ETCD_VERSION,
+        module=v.ETCD_SERVER_MODULE,
+        module_version=v.ETCD_MODULE_VERSION,
+        package="",
+        version_args=("--version",),
+        version_text=f"etcd Version: {v.ETCD_VERSION}",
+        ldflags=("go.etcd.io/etcd/api/v3/version.GitSHA={revision}",),
+        wrapper=True,
+        # etcd's own main.go (in the repository root module) is one call to etcdmain.Main.
+        main_call=(f"{v.ETCD_SERVER_MODULE}/etcdmain", "Main"),
+    ),
+    _kubernetes_tool("kube-apiserver"),
+    _kubernetes_tool("kube-controller-manager"),
+    _kubernetes_tool("kube-scheduler"),
+    Tool(
+        name="kwok",
+        version=v.KWOK_VERSION,
+        module=v.KWOK_MODULE,
+        module_version=v.KWOK_MODULE_VERSION,
+        package=f"{v.KWOK_MODULE}/cmd/kwok",
+        version_args=("--version",),
+        version_text=f"kwok version v{v.KWOK_VERSION}",
+        ldflags=(f"sigs.k8s.io/kwok/pkg/consts.Version={v.KWOK_VERSION}",),
+    ),
+    Tool(
+        name="jaeger",
+        version=v.JAEGER_VERSION,
+        module=v.JAEGER_MODULE,
+        module_version=v.JAEGER_MODULE_VERSION,
+        package=f"{v.JAEGER_MODULE}/cmd/jaeger",
+        version_args=("version",),
+        version_text=f'"gitVersion":"v{v.JAEGER_VERSION}"',
+        ldflags=(
+            f"{v.JAEGER_MODULE}/internal/version.latestVersion=v{v.JAEGER_VERSION}",
+            f"{v.JAEGER_MODULE}/internal/version.commitSHA={{revision}}",
+            f"{v.JAEGER_MODULE}/internal/version.date={{build_date}}",
+        ),
+        wrapper=True,
+        optional=True,
+        for_tests=False,
+    ),
+)
+
+TOOLS: dict[str, Tool] = {tool.name: tool for tool in _ALL}
+
+
+def get_tool(name: str) -> Tool:
+    try:
+        return TOOLS[name]
+    except KeyError:
+        known = ", ".join(TOOLS)
+        raise ToolError(f"Unknown tool {name!r}: augur pins {known}.") from None
+
+
+def selected_tools(
+    names: tuple[str, ...] | list[str] = (), *, for_tests: bool = False
+) -> list[Tool]:
+    """Named tools; else the test suite's set; else every tool that is not optional."""
+    if names:
+        return [get_tool(name) for name in names]
+    if for_tests:
+        return [tool for tool in _ALL if tool.for_tests]
+    return [tool for tool in _ALL if not tool.optional]
+
+
+def cached_tool_path(name: str) -> Path | None:
+    """The cached binary of a pinned tool, or None if it has not been built. Never builds."""
+    return cached_binary(get_tool(name))
+
+
+def tool_path(name: str, *, build_missing: bool = True, progress: Progress | None = None) -> Path:
+    """The binary of a pinned tool, built from source the first time (minutes) if missing.
+
+    Raises ToolError (one sentence: no Go, proxy unreachable, not enough disk, build failed)
+    when it cannot be provided.
+    """
+    tool = get_tool(name)
+    cached = cached_binary(tool)
+    if cached is not None:
+        return cached
+    if not build_missing:
+        raise ToolError(
+            f"{tool.name} {tool.version} is not built yet: run `augur dev tools --build "
+            f"{tool.name}` (it is cached in {cache_dir() / 'bin'})."
+        )
+    return build(tool, progress=progress)
+
+
+@dataclass(frozen=True)
+class ToolStatus:
+    tool: Tool
+    path: Path | None
+    record: dict[str, Any] | None
+
+    @property
+    def cached(self) -> bool:
+        return self.path is not None
+
+
+def status(tools: list[Tool] | None = None) -> list[ToolStatus]:
+    """What is pinned and what is cached, without building anything."""
+    result = []
+    for tool in tools if tools is not None else list(_ALL):
+        path = cached_binary(tool)
+        result.append(ToolStatus(tool, path, read_record(tool) if path else None))
+    return result
