@@ -67,13 +67,15 @@ def fake_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path) -> Fak
         go.write_text(FAKE_GO)
         go.chmod(go.stat().st_mode | stat.S_IEXEC)
         calls = tmp_path / "go-calls.txt"
-        info_file = tmp_path / "info.json"
+        dot_info = tmp_path / "v1.0.0.info"  # what the proxy serves: version and release time
+        dot_info.write_text(json.dumps({"Version": "v1.0.0", "Time": "2025-07-14T12:00:00Z"}))
+        info_file = tmp_path / "info.json"  # what `go mod download -json` prints
         info_file.write_text(
             json.dumps(
                 info
                 or {
                     "GoMod": str(tmp_path / "target.mod"),
-                    "Time": "2025-07-14T12:00:00Z",
+                    "Info": str(dot_info),
                     "Origin": {"Hash": "abc123"},
                 }
             )

@@ -268,6 +268,8 @@ def test_wrapped_build_writes_the_wrapper_module(fake_go: FakeGo, cache: Path) -
     build = [line for line in calls.read_text().splitlines() if line.startswith("build")]
     assert "-X k8s.io/component-base/version.gitVersion=v1.33.13" in build[0]
     assert "-X k8s.io/component-base/version.gitMinor=33" in build[0]
+    assert "-X k8s.io/component-base/version.buildDate=2025-07-14T12:00:00Z" in build[0]
+    assert "-X k8s.io/component-base/version.gitCommit=abc123" in build[0]
     assert build[0].endswith("k8s.io/kubernetes/cmd/kube-apiserver")
 
 

@@ -365,6 +365,11 @@ def _resolve(run: _Run, tmp: Path) -> dict[str, Any]:
         info = {}
     if info.get("Error") or "GoMod" not in info:
         raise classify_go_failure(run.tool, "resolving", str(info.get("Error", output)), run.log)
+    # The release time (and, when the proxy knows it, the commit) are in the .info file.
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        details = json.loads(Path(str(info["Info"])).read_text())
+        if isinstance(details, dict):
+            info = {**details, **info}
     return info
 
 
@@ -411,7 +416,7 @@ def _build_wrapped(run: _Run, info: Mapping[str, Any], ldflags: str, out: Path) 
         src = src.with_name(f"{src.name}-{tool.name}")
     src.mkdir(parents=True, exist_ok=True)
     go_mod = gomod.wrapper_go_mod(
-        wrapper_module=f"augur-tools/{tool.name}",
+        wrapper_module=f"augur-tools/{tool.module}",
         target=target,
         version=tool.module_version,
         twin_version=tool.twin_version,
