@@ -1,0 +1,135 @@
+"""Rolling-origin backtest over a whole trace: refit periodically, forecast at every step."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from augur.forecast.cleaning import fill_gaps, prepare
+from augur.forecast.metrics import coverage, mase, naive_scale, smape
+from augur.forecast.models import IntArray
+from augur.forecast.seasonality import detect_seasons
+from augur.forecast.selection import calibrate_methods
+from augur.forecast.series import FloatArray, Series
+
+MIN_TRAINING_POINTS = 24
+"""The fewest observed points the engine fits on, whatever the horizon."""
+
+
+def min_training_points(horizon: int) -> int:
+    """The fewest observed points needed to fit, hold out four horizons and still learn."""
+    return max(MIN_TRAINING_POINTS, 8 * horizon)
+
+
+@dataclass(frozen=True)
+class BacktestSettings:
+    """What to replay: horizon, quantile and history in steps; `seasons` None = detect."""
+
+    horizon: int
+    quantile: float
+    history: int
+    refit_every: int
+    start: int
+    seasons: tuple[int, ...] | None = None
+
+
+@dataclass
+class MethodRun:
+    """One method's forecasts made at every origin from `start` on (NaN where none was made)."""
+
+    method: str
+    origins: IntArray
+    point: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    fit_seconds: list[float] = field(default_factory=list)
+    chosen: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MethodScore:
+    """Accuracy of one method over the whole replay."""
+
+    method: str
+    mase: float
+    smape: float
+    coverage: float
+    fit_ms: float
+    """Median processor time of one fit with calibration (the cost of a refit)."""
+
+
+def default_start(size: int, history: int, horizon: int) -> int:
+    """First origin: a third of the trace, at most one history window, at least the minimum."""
+    return min(size - horizon, max(min_training_points(horizon), min(size // 3, history)))
+
+
+def rolling_forecasts(
+    series: Series, settings: BacktestSettings, methods: tuple[str, ...]
+) -> dict[str, MethodRun]:
+    """Forecasts of every method at every origin; each refit sees only the data before it."""
+    size, horizon = len(series), settings.horizon
+    origins = np.arange(settings.start, size, dtype=np.int64)
+    shape = (len(origins), horizon)
+    runs = {
+        m: MethodRun(
+            m, origins, np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+        )
+        for m in methods
+    }
+    for refit in range(settings.start, size, settings.refit_every):
+        begin = max(0, refit - settings.history)
+        raw = series.values[begin:refit]
+        if np.isfinite(raw).sum() < min_training_points(horizon):
+            continue
+        seasons = settings.seasons
+        if seasons is None:
+            seasons = detect_seasons(fill_gaps(raw), series.step)
+        seasons = tuple(s for s in seasons if 2 * s <= len(raw))
+        prepared = prepare(raw, seasons)
+        block = np.arange(refit, min(size, refit + settings.refit_every), dtype=np.int64)
+        ahead = series.values[begin : block[-1] + 1]
+        rows = block - settings.start
+        for method in methods:
+            started = time.process_time()
+            fitted = calibrate_methods(prepared, seasons, horizon, settings.quantile, (method,))
+            result = fitted[method]
+            runs[method].fit_seconds.append(time.process_time() - started)
+            runs[method].chosen.append(result.chosen)
+            point = result.model.paths(ahead, block - begin, horizon)
+            lower, upper = result.intervals.apply(point)
+            runs[method].point[rows], runs[method].lower[rows] = point, lower
+            runs[method].upper[rows] = upper
+    return runs
+
+
+def actual_paths(series: Series, origins: IntArray, horizon: int) -> FloatArray:
+    """Observed values at origin + k (NaN when missing or past the end)."""
+    index = origins[:, None] + np.arange(horizon)[None, :]
+    padded = np.concatenate([series.values, np.full(horizon, np.nan)])
+    result: FloatArray = padded[index]
+    return result
+
+
+def score(series: Series, run: MethodRun, scale: float) -> MethodScore:
+    """MASE (with the given scale), sMAPE and upper-quantile coverage over made forecasts."""
+    actual = actual_paths(series, run.origins, run.point.shape[1])
+    made = np.isfinite(run.point)
+    actual = np.where(made, actual, np.nan)
+    fit_ms = float(np.median(run.fit_seconds)) * 1000 if run.fit_seconds else math.nan
+    return MethodScore(
+        run.method,
+        mase(actual, run.point, scale),
+        smape(actual, run.point),
+        coverage(actual, run.upper),
+        fit_ms,
+    )
+
+
+def trace_scale(series: Series, start: int) -> float:
+    """The MASE scale: in-sample seasonal-naive error before the first origin."""
+    train = fill_gaps(series.values[:start])
+    seasons = detect_seasons(train, series.step)
+    return naive_scale(series.values[:start], seasons[0] if seasons else 1)

@@ -1,0 +1,77 @@
+"""What every fitted model offers: forecasts from any origin at or after its training data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from augur.forecast.series import FloatArray
+
+IntArray = npt.NDArray[np.int64]
+
+ERROR_CLIP = 6.0
+"""While running forward, a one-step error beyond this many robust deviations is clipped."""
+
+
+class FittedModel(Protocol):
+    """A model fitted on `values[:end]`; it carries its state forward over later values."""
+
+    @property
+    def method(self) -> str:
+        """The model's method name."""
+        ...
+
+    @property
+    def seasons(self) -> tuple[int, ...]:
+        """Seasons (in steps) the model uses."""
+        ...
+
+    @property
+    def end(self) -> int:
+        """Length of the training data; forecasts start at or after it."""
+        ...
+
+    def paths(self, values: FloatArray, origins: IntArray, horizon: int) -> FloatArray:
+        """Forecasts of shape (len(origins), horizon) made at each origin from `values[:origin]`.
+
+        Origins are ascending and at least `end`; `values` extends the training data and may
+        hold NaN (missing samples: the state is carried without an update).
+        """
+        ...
+
+
+def robust_scale(errors: FloatArray) -> float:
+    """A robust standard deviation of errors (MAD-based, falling back to the mean deviation)."""
+    finite = errors[np.isfinite(errors)]
+    if not len(finite):
+        return 0.0
+    scale = float(np.median(np.abs(finite - np.median(finite)))) * 1.4826
+    return scale if scale > 0 else float(np.mean(np.abs(finite)))
+
+
+def clip_error(error: float, limit: float) -> float:
+    """`error` limited to ±limit (no limit when limit is 0)."""
+    if limit <= 0:
+        return error
+    return max(-limit, min(limit, error))
+
+
+def fit_model(method: str, values: FloatArray, seasons: tuple[int, ...]) -> FittedModel:
+    """Fit one of the single models (not `auto`/`ensemble`) on gap-free `values`."""
+    from augur.forecast.models.holt_winters import fit_holt_winters
+    from augur.forecast.models.linear import fit_linear
+    from augur.forecast.models.multi_seasonal import fit_multi_seasonal
+    from augur.forecast.models.naive import fit_seasonal_naive
+
+    fitters: dict[str, Callable[[FloatArray, tuple[int, ...]], FittedModel]] = {
+        "seasonal_naive": fit_seasonal_naive,
+        "holt_winters": fit_holt_winters,
+        "multi_seasonal": fit_multi_seasonal,
+        "linear": fit_linear,
+    }
+    if method not in fitters:
+        raise ValueError(f"no single model named {method!r}")
+    return fitters[method](values, seasons)

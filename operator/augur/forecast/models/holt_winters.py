@@ -1,0 +1,138 @@
+"""Additive Holt-Winters with an optional damped trend, fitted by a small grid search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from augur.forecast.models.base import ERROR_CLIP, FittedModel, IntArray, robust_scale
+from augur.forecast.series import FloatArray
+
+ALPHAS = (0.05, 0.15, 0.3, 0.5, 0.8)
+GAMMAS = (0.05, 0.2)
+TRENDS = ((0.0, 1.0), (0.02, 0.98))
+"""(beta, phi): no trend, or a slowly updated trend damped so it fades over the horizon."""
+
+
+@dataclass(frozen=True)
+class Params:
+    """Smoothing weights of level, trend and season, and the trend's damping."""
+
+    alpha: float
+    beta: float
+    gamma: float
+    phi: float
+
+
+@dataclass
+class _State:
+    level: float
+    trend: float
+    season: list[float]
+    """Seasonal terms indexed by absolute position modulo the season length."""
+
+
+def _initial_state(values: list[float], season: int) -> _State:
+    if season <= 1:
+        return _State(values[0], 0.0, [0.0])
+    first = values[:season]
+    level = sum(first) / season
+    if len(values) >= 2 * season:
+        # the mean of two cycles' deviations is less noisy than one
+        second = values[season : 2 * season]
+        terms = [(a + b) / 2 - level for a, b in zip(first, second, strict=True)]
+    else:
+        terms = [value - level for value in first]
+    shift = sum(terms) / season
+    return _State(level, 0.0, [term - shift for term in terms])
+
+
+def _run(
+    values: list[float], params: Params, state: _State, begin: int, end: int, limit: float
+) -> float:
+    """Advance `state` over values[begin:end] in place; returns the sum of squared errors."""
+    alpha, beta, gamma, phi = params.alpha, params.beta, params.gamma, params.phi
+    level, trend, season = state.level, state.trend, state.season
+    size = len(season)
+    sse = 0.0
+    for index in range(begin, end):
+        value = values[index]
+        phase = index % size
+        expected = level + phi * trend
+        if value != value:  # missing: carry the state without an update
+            level, trend = expected, phi * trend
+            continue
+        error = value - expected - season[phase]
+        if limit and not -limit <= error <= limit:  # inline clip_error: this loop is hot
+            error = limit if error > 0 else -limit
+        sse += error * error
+        level = expected + alpha * error
+        trend = phi * trend + beta * error
+        season[phase] += gamma * error
+    state.level, state.trend = level, trend
+    return sse
+
+
+def _forecast(state: _State, params: Params, origin: int, horizon: int) -> list[float]:
+    size = len(state.season)
+    result = []
+    damping = 0.0
+    factor = 1.0
+    for step in range(horizon):
+        factor *= params.phi
+        damping += factor
+        phase = (origin + step) % size
+        result.append(state.level + damping * state.trend + state.season[phase])
+    return result
+
+
+@dataclass
+class HoltWinters:
+    """A fitted Holt-Winters model and its state at `end`."""
+
+    params: Params
+    state: _State
+    seasons: tuple[int, ...]
+    end: int
+    limit: float
+    method: str = "holt_winters"
+
+    def paths(self, values: FloatArray, origins: IntArray, horizon: int) -> FloatArray:
+        data = values.tolist()
+        state = _State(self.state.level, self.state.trend, list(self.state.season))
+        position = self.end
+        rows = []
+        for origin in origins.tolist():
+            _run(data, self.params, state, position, origin, self.limit)
+            position = origin
+            rows.append(_forecast(state, self.params, origin, horizon))
+        return np.asarray(rows, dtype=np.float64).reshape(len(origins), horizon)
+
+
+def _search(data: list[float], season: int, limit: float) -> Params:
+    """Coordinate search: the level weight first, then the season's, then the trend."""
+    start = season if season > 1 else 1
+
+    def sse(params: Params) -> float:
+        return _run(data, params, _initial_state(data, season), start, len(data), limit)
+
+    gamma = GAMMAS[0] if season > 1 else 0.0
+    beta, phi = TRENDS[0]
+    alpha = min(ALPHAS, key=lambda a: sse(Params(a, beta, gamma, phi)))
+    if season > 1:
+        gamma = min(GAMMAS, key=lambda g: sse(Params(alpha, beta, g, phi)))
+    beta, phi = min(TRENDS, key=lambda t: sse(Params(alpha, t[0], gamma, t[1])))
+    return Params(alpha, beta, gamma, phi)
+
+
+def fit_holt_winters(values: FloatArray, seasons: tuple[int, ...]) -> FittedModel:
+    """Fit the weights by one-step squared error, on the shortest season with two cycles."""
+    season = next((s for s in seasons if 2 * s <= len(values)), 1)
+    data = values.tolist()
+    limit = ERROR_CLIP * robust_scale(np.diff(values)) if len(values) > 1 else 0.0
+    params = _search(data, season, limit)
+    state = _initial_state(data, season)
+    _run(data, params, state, season if season > 1 else 1, len(data), limit)
+    used = (season,) if season > 1 else ()
+    return HoltWinters(params, state, used, len(data), limit)

@@ -1,0 +1,161 @@
+"""Model selection and calibration by rolling-origin backtest on the recent history."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from augur.forecast.cleaning import Prepared
+from augur.forecast.intervals import Intervals, calibrate
+from augur.forecast.metrics import coverage, mase, naive_scale, smape
+from augur.forecast.models import FittedModel, IntArray, fit_model
+from augur.forecast.series import FloatArray
+
+SINGLE_METHODS = ("seasonal_naive", "holt_winters", "multi_seasonal", "linear")
+ENSEMBLE_PARTS = ("holt_winters", "multi_seasonal")
+CALIBRATION_SHARE = 4
+"""The last 1/this of the history (at least four horizons) is held out to score and calibrate."""
+
+
+@dataclass
+class Combination:
+    """The mean of several fitted models' forecasts."""
+
+    parts: list[FittedModel]
+    method: str
+    seasons: tuple[int, ...]
+    end: int
+
+    def paths(self, values: FloatArray, origins: IntArray, horizon: int) -> FloatArray:
+        total = sum(
+            (part.paths(values, origins, horizon) for part in self.parts),
+            start=np.zeros((len(origins), horizon)),
+        )
+        result: FloatArray = total / len(self.parts)
+        return result
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """How the model did on the held-out recent history."""
+
+    mase: float
+    smape: float
+    coverage: float
+    points: int
+    """Number of held-out steps scored."""
+
+
+@dataclass
+class Calibrated:
+    """A model fitted on the whole history, with intervals from its held-out errors."""
+
+    method: str
+    """The method asked for (`auto` keeps its name here)."""
+    chosen: str
+    """What was fitted: a single method, or parts joined by `+` for a combination."""
+    model: FittedModel
+    intervals: Intervals
+    accuracy: Accuracy
+
+
+def calibration_window(size: int, horizon: int) -> int:
+    """Number of trailing points held out for scoring and calibration."""
+    return min(size // 2, max(4 * horizon, size // CALIBRATION_SHARE))
+
+
+@dataclass
+class _Holdout:
+    values: FloatArray  # observed values, NaN where missing
+    origins: IntArray
+    actual: FloatArray
+    scale: float
+
+
+def _holdout(prepared: Prepared, seasons: tuple[int, ...], horizon: int) -> _Holdout:
+    size = len(prepared.values)
+    window = calibration_window(size, horizon)
+    observed = np.where(prepared.observed, prepared.values, np.nan)
+    origins = np.arange(size - window, size - horizon + 1, dtype=np.int64)
+    actual = observed[origins[:, None] + np.arange(horizon)[None, :]]
+    train = prepared.values[: size - window]
+    scale = naive_scale(train, seasons[0] if seasons else 1)
+    return _Holdout(observed, origins, actual, scale)
+
+
+def _mae(actual: FloatArray, predicted: FloatArray) -> float:
+    known = np.isfinite(actual)
+    return float(np.mean(np.abs(actual[known] - predicted[known]))) if known.any() else math.inf
+
+
+def _components(method: str) -> tuple[str, ...]:
+    if method == "auto":
+        return SINGLE_METHODS
+    if method == "ensemble":
+        return ENSEMBLE_PARTS
+    return (method,)
+
+
+def calibrate_methods(
+    prepared: Prepared,
+    seasons: tuple[int, ...],
+    horizon: int,
+    quantile: float,
+    methods: tuple[str, ...],
+) -> dict[str, Calibrated]:
+    """Fit, score on the held-out tail and calibrate each method (sharing the backtests).
+
+    `auto` picks the single method, or the mean of the two best, with the lowest held-out
+    mean absolute error; the winner is then refitted on the whole history.
+    """
+    needed = sorted({part for method in methods for part in _components(method)})
+    holdout = _holdout(prepared, seasons, horizon)
+    train = prepared.values[: holdout.origins[0]] if len(holdout.origins) else prepared.values
+    held: dict[str, FloatArray] = {}
+    for name in needed:
+        model = fit_model(name, train, seasons)
+        held[name] = model.paths(holdout.values, holdout.origins, horizon)
+    results = {}
+    for method in methods:
+        parts = _choose(method, held, holdout.actual)
+        predicted = sum((held[p] for p in parts), start=np.zeros_like(holdout.actual)) / len(parts)
+        results[method] = _finish(method, parts, predicted, prepared, seasons, holdout, quantile)
+    return results
+
+
+def _choose(method: str, held: dict[str, FloatArray], actual: FloatArray) -> tuple[str, ...]:
+    if method != "auto":
+        return _components(method)
+    ranked = sorted(SINGLE_METHODS, key=lambda name: _mae(actual, held[name]))
+    best, second = ranked[0], ranked[1]
+    pair = (held[best] + held[second]) / 2
+    return (best, second) if _mae(actual, pair) < _mae(actual, held[best]) else (best,)
+
+
+def _finish(
+    method: str,
+    parts: tuple[str, ...],
+    predicted: FloatArray,
+    prepared: Prepared,
+    seasons: tuple[int, ...],
+    holdout: _Holdout,
+    quantile: float,
+) -> Calibrated:
+    horizon = predicted.shape[1]
+    intervals = calibrate(holdout.actual - predicted, quantile, horizon)
+    _, upper = intervals.apply(predicted)
+    accuracy = Accuracy(
+        mase=mase(holdout.actual, predicted, holdout.scale),
+        smape=smape(holdout.actual, predicted),
+        coverage=coverage(holdout.actual, upper),
+        points=int(np.isfinite(holdout.actual[:, 0]).sum()),
+    )
+    fitted = [fit_model(part, prepared.values, seasons) for part in parts]
+    model: FittedModel = (
+        fitted[0]
+        if len(fitted) == 1
+        else Combination(fitted, "+".join(parts), fitted[0].seasons, len(prepared.values))
+    )
+    return Calibrated(method, "+".join(parts), model, intervals, accuracy)
