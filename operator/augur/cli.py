@@ -7,6 +7,7 @@ import click
 from augur import __version__
 from augur.commands.crds import crds_command
 from augur.commands.dev import dev_group
+from augur.commands.dev_cluster import cluster_group, dev_up_command
 from augur.commands.forecast import forecast_group
 from augur.commands.render import render_command
 from augur.commands.validate import validate_command
@@ -38,3 +39,5 @@ main.add_command(validate_command)
 main.add_command(render_command)
 main.add_command(forecast_group)
 main.add_command(dev_group)
+dev_group.add_command(cluster_group)
+dev_group.add_command(dev_up_command)

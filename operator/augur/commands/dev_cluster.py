@@ -1,0 +1,141 @@
+"""`augur dev cluster` and `augur dev up`: a local control plane for development and e2e tests."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from augur.dev.cluster import (
+    PROGRAMS,
+    ClusterState,
+    ControlPlane,
+    check_run_dir,
+    default_run_dir,
+    kubectl,
+)
+from augur.dev.processes import ClusterError, stop
+from augur.dev.tools import ToolError, tool_path
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def control_plane_binaries() -> dict[str, Path]:
+    """The control plane's binaries, built first when missing (with progress)."""
+    return {name: tool_path(name, progress=lambda m: click.echo(f"  {m}")) for name in PROGRAMS}
+
+
+def _start(run_dir: Path) -> ControlPlane:
+    try:
+        binaries = control_plane_binaries()
+        plane = ControlPlane(run_dir, binaries)
+        plane.start(progress=lambda m: click.echo(f"control plane: {m}"))
+    except (ClusterError, ToolError) as error:
+        raise click.ClickException(str(error)) from None
+    return plane
+
+
+def _print_access(plane: ControlPlane) -> None:
+    click.echo(f"kubeconfig: {plane.kubeconfig}")
+    click.echo(f"export KUBECONFIG={plane.kubeconfig}")
+
+
+@click.group("cluster")
+def cluster_group() -> None:
+    """A real local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)."""
+
+
+@cluster_group.command("up")
+@click.option("--name", default="default", show_default=True, help="Control plane name.")
+def cluster_up(name: str) -> None:
+    """Start a control plane in the background; return once its API and nodes are ready."""
+    plane = _start(default_run_dir(name))
+    _print_access(plane)
+    click.echo(
+        "stop it with: augur dev cluster down" + ("" if name == "default" else f" --name {name}")
+    )
+
+
+@cluster_group.command("down")
+@click.option("--name", default="default", show_default=True, help="Control plane name.")
+def cluster_down(name: str) -> None:
+    """Stop a control plane started with `up`."""
+    run_dir = default_run_dir(name)
+    state = ClusterState.load(run_dir)
+    if state is None:
+        click.echo(f"no control plane runs from {run_dir}")
+        return
+    stopped = stop(state.pids)
+    (run_dir / "state.json").unlink(missing_ok=True)
+    click.echo(f"stopped {', '.join(stopped) or 'nothing (it had already exited)'}")
+
+
+@cluster_group.command("status")
+@click.option("--name", default="default", show_default=True, help="Control plane name.")
+def cluster_status(name: str) -> None:
+    """Say what runs."""
+    run_dir = default_run_dir(name)
+    state = ClusterState.load(run_dir)
+    if state is None:
+        click.echo(f"no control plane runs from {run_dir}")
+        return
+    for program, up in state.running().items():
+        click.echo(
+            f"{program:<24} {'running' if up else 'NOT RUNNING'} (pid {state.pids[program]})"
+        )
+    click.echo(f"server: {state.server}")
+    click.echo(f"export KUBECONFIG={state.kubeconfig}")
+    if not all(state.running().values()):
+        raise SystemExit(1)
+
+
+@click.command("up")
+@click.option("--name", default="dev", show_default=True, help="Control plane name.")
+@click.option(
+    "-f",
+    "--filename",
+    "paths",
+    multiple=True,
+    type=click.Path(exists=True),
+    help="CRs to apply (default: examples/shop).",
+)
+def dev_up_command(name: str, paths: tuple[str, ...]) -> None:
+    """Run augur locally: a control plane, the CRDs and the example CRs, in the foreground.
+
+    Ctrl-C stops everything it started.
+    """
+    run_dir = default_run_dir(name)
+    try:
+        note = check_run_dir(run_dir)
+    except ClusterError as error:
+        raise click.ClickException(str(error)) from None
+    if note:
+        click.echo(note)
+    plane = _start(run_dir)
+
+    def shutdown(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, shutdown)
+    try:
+        kubectl(plane.kubeconfig, "apply", "--server-side", "-f", str(REPO_ROOT / "crds"))
+        kubectl(
+            plane.kubeconfig, "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"
+        )
+        targets = list(paths) or [str(REPO_ROOT / "examples" / "shop")]
+        for target in targets:
+            click.echo(kubectl(plane.kubeconfig, "apply", "-f", target).rstrip())
+        _print_access(plane)
+        click.echo(kubectl(plane.kubeconfig, "get", "augur", "-A").rstrip())
+        click.echo("augur dev up: running; Ctrl-C stops the control plane")
+        signal.pause()
+    except ClusterError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("\nstopping")
+    finally:
+        plane.stop()
