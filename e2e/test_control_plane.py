@@ -1,0 +1,115 @@
+"""The local control plane is a real cluster: workloads become ready, GC cascades, RBAC denies."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import yaml
+
+from e2e.conftest import Cluster
+
+
+def wait_for(check: Any, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"{what} did not happen within {timeout}s")
+
+
+DEPLOYMENT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: registry.invalid/web:1}]
+"""
+
+STATEFULSET = """
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 2
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: db, image: registry.invalid/db:1}]
+  volumeClaimTemplates:
+    - metadata: {name: data}
+      spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+"""
+
+
+def ready_replicas(cluster: Cluster, kind: str, name: str, namespace: str) -> int:
+    obj = cluster.get_json(kind, name, "-n", namespace)
+    status: dict[str, int] = obj.get("status", {})  # type: ignore[assignment]
+    return status.get("readyReplicas", 0)
+
+
+def test_deployment_becomes_ready(cluster: Cluster, namespace: str) -> None:
+    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=DEPLOYMENT)
+    wait_for(lambda: ready_replicas(cluster, "deployment", "web", namespace) == 2, "2 ready pods")
+
+
+def test_statefulset_with_storage_becomes_ready(cluster: Cluster, namespace: str) -> None:
+    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=STATEFULSET)
+    wait_for(lambda: ready_replicas(cluster, "statefulset", "db", namespace) == 2, "2 ready pods")
+    claims = cluster.get_json("pvc", "-n", namespace)["items"]
+    assert [c["status"]["phase"] for c in claims] == ["Bound", "Bound"]  # type: ignore[index]
+
+
+def test_deleting_an_owner_collects_its_dependents(cluster: Cluster, namespace: str) -> None:
+    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=DEPLOYMENT)
+    wait_for(lambda: ready_replicas(cluster, "deployment", "web", namespace) == 2, "2 ready pods")
+    assert cluster.get_json("replicasets", "-n", namespace)["items"]
+    cluster.kubectl("delete", "deployment", "web", "-n", namespace, "--cascade=background")
+
+    def collected() -> bool:
+        left = cluster.get_json("replicasets,pods", "-n", namespace)["items"]
+        return not left
+
+    wait_for(collected, "garbage collection of the ReplicaSet and its pods")
+
+
+def test_service_account_without_permissions_is_denied(cluster: Cluster, namespace: str) -> None:
+    cluster.kubectl("create", "serviceaccount", "nobody", "-n", namespace)
+    token = cluster.kubectl("create", "token", "nobody", "-n", namespace).stdout.strip()
+    denied = cluster.kubectl("--token", token, "get", "secrets", "-n", namespace, check=False)
+    assert denied.returncode != 0
+    assert "Forbidden" in denied.stderr
+    cluster.kubectl(
+        "create",
+        "rolebinding",
+        "nobody-view",
+        "--clusterrole=view",
+        f"--serviceaccount={namespace}:nobody",
+        "-n",
+        namespace,
+    )
+    allowed = cluster.kubectl("--token", token, "get", "configmaps", "-n", namespace, check=False)
+    assert allowed.returncode == 0, allowed.stderr
+
+
+def test_nodes_are_ready_and_managed_by_kwok(cluster: Cluster) -> None:
+    nodes = cluster.get_json("nodes")["items"]
+    assert len(nodes) >= 3  # type: ignore[arg-type]
+    for node in nodes:  # type: ignore[attr-defined]
+        ready = {c["type"]: c["status"] for c in node["status"]["conditions"]}
+        assert ready["Ready"] == "True"
+
+
+def test_server_version_is_pinned(cluster: Cluster) -> None:
+    from augur import versions
+
+    version = yaml.safe_load(cluster.kubectl("version", "-o", "yaml").stdout)
+    assert version["serverVersion"]["gitVersion"] == f"v{versions.KUBERNETES_VERSION}"
