@@ -2,9 +2,207 @@
 
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
+
 import click
+
+from augur.forecast.config import METHODS, ForecastConfig, ReplicaBounds, ScaleDown, ScalingRules
+from augur.forecast.durations import format_duration, parse_duration
+from augur.forecast.report import TraceReport, backtest_trace, default_capacity, report_json
+from augur.forecast.series import Series, parse_csv, regularize
+
+SCALING_KEYS = (
+    "under_provisioned_pct",
+    "under_replica_hours",
+    "over_replica_hours",
+    "replica_hours",
+    "actions",
+)
+
+
+def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+
+
+def _load(csv: Path, step: float | None) -> Series:
+    try:
+        times, values = parse_csv(csv.read_text())
+        return regularize(times, values, step)
+    except (OSError, ValueError) as error:
+        raise click.ClickException(f"{csv}: {error}") from error
 
 
 @click.group("forecast")
 def forecast_group() -> None:
     """Forecast a workload's load and replay it against scaling policies."""
+
+
+def _format_table(report: TraceReport) -> str:
+    data = report_json(report)
+    lines = [f"trace {report.trace}  (capacity {report.capacity:g} per replica)", ""]
+    lines.append(f"{'method':<16}{'MASE':>8}{'sMAPE':>8}{'coverage':>10}{'fit ms':>9}")
+    for row in data["methods"]:  # type: ignore[attr-defined]
+        cells = [row["mase"], row["smape"], row["coverage"], row["fit_ms"]]
+        shown = ["-" if c is None else f"{c:.3f}" for c in cells[:3]]
+        fit = "-" if cells[3] is None else f"{cells[3]:.1f}"
+        lines.append(f"{row['method']:<16}{shown[0]:>8}{shown[1]:>8}{shown[2]:>10}{fit:>9}")
+    lines += ["", f"{'scaling':<10}" + "".join(f"{k:>24}" for k in SCALING_KEYS)]
+    for name in ("reactive", "augur"):
+        values = data["scaling"][name]  # type: ignore[index]
+        lines.append(f"{name:<10}" + "".join(f"{values[k]!s:>24}" for k in SCALING_KEYS))
+    return "\n".join(lines)
+
+
+@forecast_group.command("backtest")
+@click.option(
+    "--csv",
+    "csv",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="timestamp,value CSV (gaps allowed).",
+)
+@click.option("--step", callback=_duration, help="Grid step, e.g. 5m (default: inferred).")
+@click.option("--horizon", default="30m", show_default=True, callback=_duration)
+@click.option(
+    "--method",
+    "methods",
+    multiple=True,
+    type=click.Choice(METHODS),
+    help="Method(s) to score; default: all. seasonal_naive is always included.",
+)
+@click.option("--capacity", type=float, help="Load one replica serves (default: p95 / 10).")
+@click.option("--quantile", default=0.9, show_default=True, type=click.FloatRange(0.5, 0.999))
+@click.option("--headroom", default=0.1, show_default=True, type=click.FloatRange(0))
+@click.option("--history", default="14d", show_default=True, callback=_duration)
+@click.option(
+    "--refit",
+    default="1d",
+    show_default=True,
+    callback=_duration,
+    help="How often the model is refitted (and auto re-selects) during the replay.",
+)
+@click.option(
+    "--startup",
+    default="2m",
+    show_default=True,
+    callback=_duration,
+    help="Time from requesting a replica to it serving.",
+)
+@click.option("--output", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a PNG of actual vs forecast band vs replicas (needs the plot extra).",
+)
+def backtest_command(
+    csv: Path,
+    step: float | None,
+    horizon: float,
+    methods: tuple[str, ...],
+    capacity: float | None,
+    quantile: float,
+    headroom: float,
+    history: float,
+    refit: float,
+    startup: float,
+    output: str,
+    plot_path: Path | None,
+) -> None:
+    """Score forecasting methods on a trace and replay it against a reactive HPA."""
+    from augur.forecast.backtest import BacktestSettings, default_start
+    from augur.forecast.replay import HpaBehaviour
+
+    series = _load(csv, step)
+    try:
+        config = ForecastConfig(
+            step=series.step, horizon=horizon, history=history, quantile=quantile
+        )
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    steps = config.horizon_steps
+    if len(series) < 2 * steps + 24:
+        raise click.ClickException(f"{csv}: {len(series)} steps are too short to backtest")
+    settings = BacktestSettings(
+        horizon=steps,
+        quantile=quantile,
+        history=config.history_steps,
+        refit_every=max(1, round(refit / series.step)),
+        start=default_start(len(series), config.history_steps, steps),
+    )
+    rules = ScalingRules(
+        per_replica_capacity=capacity or default_capacity(series.values),
+        replicas=ReplicaBounds(min=1),
+        headroom=headroom,
+        scale_down=ScaleDown(stabilization_window=900.0),
+    )
+    chosen = methods or METHODS
+    driver = "auto" if "auto" in chosen else chosen[0]
+    report = backtest_trace(
+        csv.name, series, settings, chosen, rules, HpaBehaviour(startup=startup), driver
+    )
+    if output == "json":
+        click.echo(json.dumps(report_json(report), allow_nan=False))
+    else:
+        click.echo(_format_table(report))
+        start = format_duration(settings.start * series.step)
+        click.echo(f"\nscored from {start} into the trace; refit every {format_duration(refit)}")
+    if plot_path is not None:
+        from augur.forecast.plot import plot_report
+
+        try:
+            plot_report(report, series, str(plot_path))
+        except RuntimeError as error:
+            raise click.ClickException(str(error)) from error
+
+
+@forecast_group.command("predict")
+@click.option(
+    "--csv",
+    "csv",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="timestamp,value CSV (gaps allowed).",
+)
+@click.option("--step", callback=_duration, help="Grid step, e.g. 5m (default: inferred).")
+@click.option("--horizon", default="30m", show_default=True, callback=_duration)
+@click.option("--history", default="14d", show_default=True, callback=_duration)
+@click.option("--method", default="auto", show_default=True, type=click.Choice(METHODS))
+@click.option("--quantile", default=0.9, show_default=True, type=click.FloatRange(0.5, 0.999))
+def predict_command(
+    csv: Path, step: float | None, horizon: float, history: float, method: str, quantile: float
+) -> None:
+    """Forecast the horizon after a trace's last point, as JSON."""
+    from augur.forecast.engine import forecast
+
+    series = _load(csv, step)
+    config = ForecastConfig(
+        method=method, step=series.step, horizon=horizon, history=history, quantile=quantile
+    )
+    result = forecast(series, config)
+    body: dict[str, object] = {
+        "healthy": result.healthy,
+        "reason": result.reason,
+        "message": result.message,
+    }
+    if result.model is not None and result.accuracy is not None:
+        body["forecast"] = {
+            "peak": result.peak,
+            "peakAt": result.peak_at,
+            "points": [vars(p) for p in result.points],
+        }
+        body["model"] = {
+            "method": result.model.method,
+            "seasonality": [format_duration(s) for s in result.model.seasonality],
+            "trainingPoints": result.model.training_points,
+        }
+        accuracy = vars(result.accuracy)
+        body["accuracy"] = {k: (v if math.isfinite(v) else None) for k, v in accuracy.items()}
+    click.echo(json.dumps(body))

@@ -43,13 +43,16 @@ class FittedModel(Protocol):
         ...
 
 
-def robust_scale(errors: FloatArray) -> float:
-    """A robust standard deviation of errors (MAD-based, falling back to the mean deviation)."""
-    finite = errors[np.isfinite(errors)]
+def robust_scale(changes: FloatArray) -> float:
+    """Typical size of step-to-step changes: the larger of a MAD-like and the mean size.
+
+    The mean keeps the limit from collapsing on smooth or stepwise series, whose median
+    change is near zero.
+    """
+    finite = np.abs(changes[np.isfinite(changes)])
     if not len(finite):
         return 0.0
-    scale = float(np.median(np.abs(finite - np.median(finite)))) * 1.4826
-    return scale if scale > 0 else float(np.mean(np.abs(finite)))
+    return max(float(np.median(finite)) * 1.4826, float(np.mean(finite)))
 
 
 def clip_error(error: float, limit: float) -> float:

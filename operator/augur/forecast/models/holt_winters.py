@@ -33,19 +33,22 @@ class _State:
     """Seasonal terms indexed by absolute position modulo the season length."""
 
 
-def _initial_state(values: list[float], season: int) -> _State:
+def _initial_state(values: list[float], season: int, trended: bool) -> _State:
+    """Level, trend and seasonal terms from a line through (up to) the first two cycles."""
+    span = min(len(values), 2 * season if season > 1 else 2)
+    positions = np.arange(span, dtype=np.float64)
+    slope, intercept = np.polyfit(positions, values[:span], 1) if span > 1 else (0.0, values[0])
+    start = max(season, 1)
+    level = float(intercept + slope * (start - 1))
+    trend = float(slope) if trended else 0.0
     if season <= 1:
-        return _State(values[0], 0.0, [0.0])
-    first = values[:season]
-    level = sum(first) / season
-    if len(values) >= 2 * season:
-        # the mean of two cycles' deviations is less noisy than one
-        second = values[season : 2 * season]
-        terms = [(a + b) / 2 - level for a, b in zip(first, second, strict=True)]
-    else:
-        terms = [value - level for value in first]
-    shift = sum(terms) / season
-    return _State(level, 0.0, [term - shift for term in terms])
+        return _State(values[0] if not trended else level, trend, [0.0])
+    residual = np.asarray(values[:span]) - (intercept + slope * positions)
+    if not trended:
+        level = float(np.mean(values[:span]))
+        residual = np.asarray(values[:span]) - level
+    cycles = residual[: span // season * season].reshape(-1, season).mean(axis=0)
+    return _State(level, trend, (cycles - cycles.mean()).tolist())
 
 
 def _run(
@@ -115,7 +118,8 @@ def _search(data: list[float], season: int, limit: float) -> Params:
     start = season if season > 1 else 1
 
     def sse(params: Params) -> float:
-        return _run(data, params, _initial_state(data, season), start, len(data), limit)
+        state = _initial_state(data, season, params.beta > 0)
+        return _run(data, params, state, start, len(data), limit)
 
     gamma = GAMMAS[0] if season > 1 else 0.0
     beta, phi = TRENDS[0]
@@ -132,7 +136,7 @@ def fit_holt_winters(values: FloatArray, seasons: tuple[int, ...]) -> FittedMode
     data = values.tolist()
     limit = ERROR_CLIP * robust_scale(np.diff(values)) if len(values) > 1 else 0.0
     params = _search(data, season, limit)
-    state = _initial_state(data, season)
+    state = _initial_state(data, season, params.beta > 0)
     _run(data, params, state, season if season > 1 else 1, len(data), limit)
     used = (season,) if season > 1 else ()
     return HoltWinters(params, state, used, len(data), limit)

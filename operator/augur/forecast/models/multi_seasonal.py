@@ -10,6 +10,7 @@ from augur.forecast.models.base import ERROR_CLIP, FittedModel, IntArray, robust
 from augur.forecast.series import FloatArray
 
 ALPHAS = (0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.9)
+TRENDS = ((0.0, 1.0), (0.01, 0.98))
 PROFILE_SMOOTHING = 8.0
 """Each profile is smoothed over about season / (this × cycles) phases: less data, smoother."""
 
@@ -54,8 +55,13 @@ def seasonal_profiles(values: FloatArray, seasons: tuple[int, ...]) -> list[Floa
             )
             rest = values - others
             detrended = rest - _moving_average(rest, season)
-            sums = np.bincount(phases % season, weights=detrended, minlength=season)
-            counts = np.bincount(phases % season, minlength=season)
+            # only where the average spans a whole cycle (partial windows are biased)
+            full = np.zeros(len(values))
+            full[season // 2 : len(values) - (season - 1) // 2] = 1.0
+            if np.bincount(phases % season, weights=full, minlength=season).min() == 0:
+                full[:] = 1.0
+            sums = np.bincount(phases % season, weights=detrended * full, minlength=season)
+            counts = np.bincount(phases % season, weights=full, minlength=season)
             profile = sums / np.maximum(counts, 1)
             cycles = len(values) / season
             width = round(season / (PROFILE_SMOOTHING * cycles))
@@ -64,21 +70,53 @@ def seasonal_profiles(values: FloatArray, seasons: tuple[int, ...]) -> list[Floa
     return profiles
 
 
-def _smooth(
-    values: list[float], alpha: float, level: float, begin: int, end: int, limit: float
-) -> tuple[float, float]:
-    """Exponentially smooth values[begin:end] from `level`; (new level, squared error sum)."""
-    sse = 0.0
-    for index in range(begin, end):
-        value = values[index]
-        if value != value:
-            continue
-        error = value - level
-        if limit and not -limit <= error <= limit:  # inline clip_error: this loop is hot
-            error = limit if error > 0 else -limit
-        sse += error * error
-        level += alpha * error
-    return level, sse
+@dataclass
+class _Level:
+    """Holt's level and (damped) trend of the deseasonalised series."""
+
+    alpha: float
+    beta: float
+    phi: float
+    level: float
+    trend: float = 0.0
+
+    def smooth(self, values: list[float], begin: int, end: int, limit: float) -> float:
+        """Advance over values[begin:end] in place; returns the sum of squared errors."""
+        alpha, beta, phi = self.alpha, self.beta, self.phi
+        level, trend, sse = self.level, self.trend, 0.0
+        for index in range(begin, end):
+            value = values[index]
+            expected = level + phi * trend
+            if value != value:
+                level, trend = expected, phi * trend
+                continue
+            error = value - expected
+            if limit and not -limit <= error <= limit:  # inline clip_error: this loop is hot
+                error = limit if error > 0 else -limit
+            sse += error * error
+            level = expected + alpha * error
+            trend = phi * trend + beta * error
+        self.level, self.trend = level, trend
+        return sse
+
+    def ahead(self, horizon: int) -> FloatArray:
+        """Level plus the damped trend for steps 1..horizon."""
+        damping = np.cumsum(self.phi ** np.arange(1, horizon + 1))
+        result: FloatArray = self.level + damping * self.trend
+        return result
+
+
+def _search_level(data: list[float], limit: float) -> _Level:
+    """The level weight first, then whether a damped trend helps (one-step squared error)."""
+
+    def sse(alpha: float, beta: float, phi: float) -> float:
+        return _Level(alpha, beta, phi, data[0]).smooth(data, 1, len(data), limit)
+
+    alpha = min(ALPHAS, key=lambda a: sse(a, 0.0, 1.0))
+    beta, phi = min(TRENDS, key=lambda t: sse(alpha, t[0], t[1]))
+    level = _Level(alpha, beta, phi, data[0])
+    level.smooth(data, 1, len(data), limit)
+    return level
 
 
 @dataclass
@@ -87,8 +125,7 @@ class MultiSeasonal:
 
     profiles: list[FloatArray]
     seasons: tuple[int, ...]
-    alpha: float
-    level: float
+    state: _Level
     end: int
     limit: float
     method: str = "multi_seasonal"
@@ -106,31 +143,26 @@ class MultiSeasonal:
         adjusted = np.full(stop, np.nan)
         adjusted[self.end : stop] = values[self.end : stop] - self.seasonal(span)
         data = adjusted.tolist()
-        level, position = self.level, self.end
+        state = _Level(**vars(self.state))
+        position = self.end
         levels = []
         for origin in origins.tolist():
-            level, _ = _smooth(data, self.alpha, level, position, origin, self.limit)
+            state.smooth(data, position, origin, self.limit)
             position = origin
-            levels.append(level)
+            levels.append(state.ahead(horizon))
         ahead = origins[:, None] + np.arange(horizon)[None, :]
         season = self.seasonal(ahead.ravel()).reshape(ahead.shape)
-        result: FloatArray = np.asarray(levels)[:, None] + season
+        result: FloatArray = np.asarray(levels).reshape(ahead.shape) + season
         return result
 
 
 def fit_multi_seasonal(values: FloatArray, seasons: tuple[int, ...]) -> FittedModel:
-    """Profiles for every season with at least one full cycle; level weight by one-step error."""
+    """Profiles for every season with at least one full cycle; level by one-step error."""
     usable = tuple(sorted(s for s in seasons if s <= len(values)))
     profiles = seasonal_profiles(values, usable) if usable else []
-    model = MultiSeasonal(profiles, usable, ALPHAS[0], float(values[0]), 0, 0.0)
+    model = MultiSeasonal(profiles, usable, _Level(ALPHAS[0], 0.0, 1.0, 0.0), 0, 0.0)
     positions = np.arange(len(values), dtype=np.int64)
     adjusted = values - model.seasonal(positions)
-    data = adjusted.tolist()
     limit = ERROR_CLIP * robust_scale(np.diff(adjusted)) if len(values) > 1 else 0.0
-    best: tuple[float, float, float] | None = None
-    for alpha in ALPHAS:
-        level, sse = _smooth(data, alpha, data[0], 1, len(data), limit)
-        if best is None or sse < best[0]:
-            best = (sse, alpha, level)
-    assert best is not None
-    return MultiSeasonal(profiles, usable, best[1], best[2], len(values), limit)
+    state = _search_level(adjusted.tolist(), limit)
+    return MultiSeasonal(profiles, usable, state, len(values), limit)

@@ -1,0 +1,114 @@
+"""A trace's backtest report: accuracy per method and the scaling replay, as plain data."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from augur.forecast.backtest import (
+    BacktestSettings,
+    MethodRun,
+    MethodScore,
+    rolling_forecasts,
+    score,
+    trace_scale,
+)
+from augur.forecast.config import ScalingRules
+from augur.forecast.replay import HpaBehaviour, ReplayResult, replay
+from augur.forecast.series import FloatArray, Series
+
+REPLICAS_AT_P95 = 10
+"""Without a capacity, one replica serves a tenth of the trace's 95th-percentile load."""
+
+
+@dataclass(frozen=True)
+class TraceReport:
+    """Everything `augur forecast backtest` prints or plots."""
+
+    trace: str
+    scores: list[MethodScore]
+    reactive: ReplayResult
+    augur: ReplayResult
+    start: int
+    capacity: float
+    run: MethodRun
+    """The forecasts of the method that drove the replay."""
+
+
+def default_capacity(values: FloatArray) -> float:
+    """Capacity at which the trace's 95th-percentile load needs REPLICAS_AT_P95 replicas."""
+    known = values[np.isfinite(values)]
+    p95 = float(np.percentile(known, 95)) if len(known) else 1.0
+    return p95 / REPLICAS_AT_P95 if p95 > 0 else 1.0
+
+
+def replay_peaks(run: MethodRun, size: int, start: int) -> FloatArray:
+    """Upper-quantile peak known at each step t >= start: the forecast made from data up to t."""
+    peaks = np.full(size - start, np.nan)
+    made = np.all(np.isfinite(run.upper), axis=1)
+    upper = np.where(made[:, None], run.upper, -np.inf).max(axis=1)
+    # the forecast from history up to t is the one made at origin t + 1
+    peaks[:-1] = np.where(made[1:], upper[1:], np.nan)
+    return peaks
+
+
+def backtest_trace(
+    trace: str,
+    series: Series,
+    settings: BacktestSettings,
+    methods: tuple[str, ...],
+    rules: ScalingRules,
+    behaviour: HpaBehaviour,
+    driver: str,
+) -> TraceReport:
+    """Score `methods` by rolling origin and replay the load with the `driver` method's floor."""
+    ordered = tuple(dict.fromkeys(("seasonal_naive", *methods, driver)))
+    runs = rolling_forecasts(series, settings, ordered)
+    scale = trace_scale(series, settings.start)
+    scores = [score(series, runs[method], scale) for method in ordered]
+    load = series.values[settings.start :]
+    peaks = replay_peaks(runs[driver], len(series), settings.start)
+    return TraceReport(
+        trace=trace,
+        scores=scores,
+        reactive=replay(load, series.step, rules, behaviour),
+        augur=replay(load, series.step, rules, behaviour, peaks),
+        start=settings.start,
+        capacity=rules.per_replica_capacity,
+        run=runs[driver],
+    )
+
+
+def _number(value: float, digits: int = 4) -> float | None:
+    return round(value, digits) if math.isfinite(value) else None
+
+
+def _scaling(result: ReplayResult) -> dict[str, float | int | None]:
+    return {
+        "under_provisioned_pct": _number(result.under_provisioned_pct, 2),
+        "under_replica_hours": _number(result.under_replica_hours, 1),
+        "over_replica_hours": _number(result.over_replica_hours, 1),
+        "replica_hours": _number(result.replica_hours, 1),
+        "actions": result.actions,
+    }
+
+
+def report_json(report: TraceReport) -> dict[str, object]:
+    """The `--output json` object."""
+    return {
+        "trace": report.trace,
+        "capacity": _number(report.capacity),
+        "methods": [
+            {
+                "method": s.method,
+                "mase": _number(s.mase),
+                "smape": _number(s.smape),
+                "coverage": _number(s.coverage),
+                "fit_ms": _number(s.fit_ms, 1),
+            }
+            for s in report.scores
+        ],
+        "scaling": {"reactive": _scaling(report.reactive), "augur": _scaling(report.augur)},
+    }
