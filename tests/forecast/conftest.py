@@ -26,3 +26,9 @@ def _seasonal(days: int = 6, trend: float = 0.0, noise: float = 0.0, seed: int =
 def seasonal() -> SeriesMaker:
     """100 + 20·sin(daily, 288 steps) + trend·t, plus seeded Gaussian noise."""
     return _seasonal
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A seeded generator."""
+    return np.random.default_rng(11)

@@ -1,0 +1,84 @@
+"""`augur forecast backtest` and `predict`: table, JSON and errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from augur.cli import main
+
+SeriesMaker = Callable[..., np.ndarray]
+SCALING_KEYS = {
+    "under_provisioned_pct",
+    "under_replica_hours",
+    "over_replica_hours",
+    "replica_hours",
+    "actions",
+}
+
+
+@pytest.fixture
+def trace(tmp_path: Path, seasonal: SeriesMaker) -> Path:
+    values = seasonal(days=3, noise=3)
+    lines = ["timestamp,value"]
+    for index, value in enumerate(values):
+        if index % 97 != 5:  # a few scrape failures
+            lines.append(f"{1_700_000_000 + 300 * index},{value:.3f}")
+    path = tmp_path / "trace.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _run(*args: str) -> str:
+    result = CliRunner().invoke(main, ["forecast", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_backtest_json(trace: Path) -> None:
+    body = json.loads(
+        _run(
+            "backtest",
+            "--csv",
+            str(trace),
+            "--method",
+            "auto",
+            "--capacity",
+            "10",
+            "--output",
+            "json",
+        )
+    )
+    assert body["trace"] == "trace.csv"
+    assert [m["method"] for m in body["methods"]] == ["seasonal_naive", "auto"]
+    assert set(body["methods"][0]) == {"method", "mase", "smape", "coverage", "fit_ms"}
+    assert set(body["scaling"]) == {"reactive", "augur"}
+    assert set(body["scaling"]["augur"]) == SCALING_KEYS
+
+
+def test_backtest_table(trace: Path) -> None:
+    output = _run(
+        "backtest", "--csv", str(trace), "--step", "5m", "--horizon", "15m", "--method", "linear"
+    )
+    assert "seasonal_naive" in output and "linear" in output
+    assert "reactive" in output and "augur" in output
+
+
+def test_predict_json(trace: Path) -> None:
+    body = json.loads(_run("predict", "--csv", str(trace)))
+    assert body["healthy"] is True
+    assert len(body["forecast"]["points"]) == 6
+    assert body["model"]["seasonality"] == ["1d"]
+
+
+def test_bad_csv_is_a_readable_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("time,load\n1,2\n")
+    result = CliRunner().invoke(main, ["forecast", "backtest", "--csv", str(path)])
+    assert result.exit_code != 0
+    assert "header" in result.output

@@ -1,0 +1,97 @@
+"""Gaps, counter resets, outliers, flat and short series."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from augur.forecast.cleaning import prepare
+from augur.forecast.config import ForecastConfig
+from augur.forecast.engine import forecast
+from augur.forecast.seasonality import detect_seasons
+from augur.forecast.series import Series, parse_csv, regularize
+
+DAY = 288
+SeriesMaker = Callable[..., np.ndarray]
+CONFIG = ForecastConfig(method="auto", step=300, horizon=1800, history=14 * 86400)
+
+
+def test_regularize_turns_missing_timestamps_into_gaps() -> None:
+    series = regularize([0, 300, 1200, 1500], [1.0, 2.0, 5.0, 6.0], None)
+    assert series.step == 300
+    np.testing.assert_array_equal(np.isnan(series.values), [False, False, True, True, False, False])
+
+
+def test_csv_with_empty_values_and_iso_times() -> None:
+    times, values = parse_csv("timestamp,value\n2024-01-01 00:00:00,1\n2024-01-01 00:05:00,\n")
+    assert times[1] - times[0] == 300
+    assert np.isnan(values[1])
+
+
+def test_night_gaps_are_filled_from_the_previous_cycle(seasonal: SeriesMaker) -> None:
+    values = seasonal(days=5)
+    raw = values.copy()
+    raw[3 * DAY + 100 : 3 * DAY + 160] = np.nan  # five hours without samples
+    prepared = prepare(raw, (DAY,))
+    filled = prepared.values[3 * DAY + 100 : 3 * DAY + 160]
+    np.testing.assert_allclose(filled, values[3 * DAY + 100 : 3 * DAY + 160], atol=0.5)
+    assert prepared.gap_share > 0
+
+
+def test_counter_reset_artefacts_become_gaps(seasonal: SeriesMaker) -> None:
+    raw = seasonal(days=3)
+    raw[200] = -5000.0  # a reset turned into a negative rate
+    prepared = prepare(raw)
+    assert prepared.resets == 1
+    assert prepared.values[200] > 50
+
+
+def test_isolated_spikes_are_clipped_but_seasonal_spikes_kept() -> None:
+    positions = np.arange(3 * DAY)
+    hourly = np.where(positions % 12 == 0, 60.0, 0.0)  # a cron job every hour
+    raw = 30 + hourly + np.random.default_rng(3).normal(0, 1, len(positions))
+    raw[500] += 500
+    prepared = prepare(raw, (12,))
+    assert prepared.values[500] < 100
+    assert prepared.values[12 * 30] > 80
+
+
+def test_flat_series_forecasts_the_constant() -> None:
+    series = Series(0.0, 300.0, np.full(3 * DAY, 7.0))
+    result = forecast(series, CONFIG)
+    assert result.healthy
+    assert {p.value for p in result.points} == {7.0}
+    assert result.peak == 7.0
+
+
+def test_too_little_history_says_so() -> None:
+    series = Series(0.0, 300.0, np.arange(20, dtype=np.float64))
+    result = forecast(series, CONFIG)
+    assert not result.healthy
+    assert result.reason == "InsufficientHistory"
+    assert result.points == ()
+
+
+def test_series_shorter_than_two_cycles_has_no_season(seasonal: SeriesMaker) -> None:
+    values = seasonal(days=1)[: int(1.5 * DAY)]
+    assert DAY not in detect_seasons(values, 300)
+    result = forecast(Series(0.0, 300.0, values), ForecastConfig(seasonality=(86400,)))
+    assert result.healthy
+    assert result.reason == "SeasonsIgnored"
+    assert result.model is not None and result.model.seasonality == ()
+
+
+def test_stale_series_is_unhealthy(seasonal: SeriesMaker) -> None:
+    values = seasonal(days=3)
+    values[-20:] = np.nan
+    result = forecast(Series(0.0, 300.0, values), CONFIG)
+    assert (result.healthy, result.reason) == (False, "StaleData")
+
+
+def test_scrape_failures_do_not_break_the_forecast(seasonal: SeriesMaker) -> None:
+    values = seasonal(days=4, noise=1)
+    values[np.random.default_rng(5).random(len(values)) < 0.1] = np.nan
+    result = forecast(Series(0.0, 300.0, values), CONFIG)
+    assert result.healthy
+    assert all(np.isfinite([p.upper for p in result.points]))

@@ -1,0 +1,80 @@
+"""The replica rules: peak, headroom, clamps, steps, stabilization, reactive floor, no forecast."""
+
+from __future__ import annotations
+
+import pytest
+
+from augur.forecast.config import ReplicaBounds, ScaleDown, ScaleUp, ScalingRules
+from augur.forecast.recommend import PastRecommendation, recommend_replicas
+
+RULES = ScalingRules(
+    per_replica_capacity=50,
+    replicas=ReplicaBounds(min=2, max=40),
+    headroom=0.15,
+    scale_up=ScaleUp(max_step=10),
+    scale_down=ScaleDown(max_step=2, stabilization_window=900),
+)
+
+
+def _replicas(
+    peak: float | None, load: float = 0.0, current: int = 10, **kwargs: object
+) -> int | None:
+    result = recommend_replicas(
+        peak_upper=peak,
+        current_load=load,
+        current_replicas=current,
+        rules=RULES,
+        now=1000.0,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    return None if result is None else result.replicas
+
+
+def test_peak_with_headroom_over_capacity() -> None:
+    # 530 × 1.15 / 50 = 12.19 -> 13
+    assert _replicas(530) == 13
+
+
+def test_clamped_to_bounds() -> None:
+    assert _replicas(1.0, current=3) == 2
+    assert _replicas(100_000, current=38) == 40
+
+
+def test_scale_up_limited_by_max_step() -> None:
+    assert _replicas(2000, current=5) == 15
+
+
+def test_scale_down_limited_by_max_step() -> None:
+    assert _replicas(100, current=10) == 8
+
+
+def test_scale_down_waits_for_stabilization_window() -> None:
+    history = [PastRecommendation(at=500.0, replicas=9), PastRecommendation(at=50.0, replicas=20)]
+    # 20 is older than the 15-minute window; 9 is within it
+    assert _replicas(200, current=10, history=history) == 9
+
+
+def test_scale_up_is_not_stabilized() -> None:
+    history = [PastRecommendation(at=900.0, replicas=3)]
+    assert _replicas(530, current=10, history=history) == 13
+
+
+def test_never_below_the_reactive_choice() -> None:
+    # the forecast says 5, the current load already needs 18
+    result = recommend_replicas(
+        peak_upper=200, current_load=900, current_replicas=18, rules=RULES, now=0.0
+    )
+    assert result is not None
+    assert (result.replicas, result.reason) == (18, "reactive load")
+
+
+@pytest.mark.parametrize("peak", [None, float("nan"), float("inf")])
+def test_no_healthy_forecast_recommends_nothing(peak: float | None) -> None:
+    assert _replicas(peak) is None
+
+
+def test_invalid_rules_are_rejected() -> None:
+    with pytest.raises(ValueError):
+        ScalingRules(per_replica_capacity=0)
+    with pytest.raises(ValueError):
+        ScalingRules(per_replica_capacity=1, replicas=ReplicaBounds(min=5, max=2))
