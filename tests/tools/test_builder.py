@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from augur.cli import main
-from augur.dev import builder, gomod
+from augur.dev import builder, gomod, toolcache
 from augur.dev.tools import (
     TOOLS,
     BuildFailed,
@@ -160,7 +160,7 @@ def test_the_test_suite_set_and_the_default_set() -> None:
 
 
 def _plant(cache: Path, name: str) -> Path:
-    path = builder.binary_path(TOOLS[name], cache)
+    path = toolcache.binary_path(TOOLS[name], cache)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("#!/bin/sh\n")
     path.chmod(0o755)

@@ -15,15 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from augur import versions as v
-from augur.dev.builder import (
+from augur.dev.builder import Progress, build
+from augur.dev.toolcache import (
     BuildFailed,
     NoGoToolchain,
     NotEnoughDisk,
-    Progress,
     ProxyUnreachable,
     Tool,
     ToolError,
-    build,
     cache_dir,
     cached_binary,
     read_record,
