@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from augur.cli import main
+from augur.commands.forecast import forecast_group
 
 SeriesMaker = Callable[..., np.ndarray]
 SCALING_KEYS = {
@@ -35,7 +35,7 @@ def trace(tmp_path: Path, seasonal: SeriesMaker) -> Path:
 
 
 def _run(*args: str) -> str:
-    result = CliRunner().invoke(main, ["forecast", *args])
+    result = CliRunner().invoke(forecast_group, list(args))
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -79,6 +79,6 @@ def test_predict_json(trace: Path) -> None:
 def test_bad_csv_is_a_readable_error(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text("time,load\n1,2\n")
-    result = CliRunner().invoke(main, ["forecast", "backtest", "--csv", str(path)])
+    result = CliRunner().invoke(forecast_group, ["backtest", "--csv", str(path)])
     assert result.exit_code != 0
     assert "header" in result.output

@@ -81,6 +81,8 @@ def _format_table(report: TraceReport) -> str:
 @click.option("--quantile", default=0.9, show_default=True, type=click.FloatRange(0.5, 0.999))
 @click.option("--headroom", default=0.1, show_default=True, type=click.FloatRange(0))
 @click.option("--history", default="14d", show_default=True, callback=_duration)
+@click.option("--min-replicas", default=1, show_default=True, type=click.IntRange(0))
+@click.option("--max-replicas", default=40, show_default=True, type=click.IntRange(1))
 @click.option(
     "--refit",
     default="1d",
@@ -111,6 +113,8 @@ def backtest_command(
     quantile: float,
     headroom: float,
     history: float,
+    min_replicas: int,
+    max_replicas: int,
     refit: float,
     startup: float,
     output: str,
@@ -137,9 +141,11 @@ def backtest_command(
         refit_every=max(1, round(refit / series.step)),
         start=default_start(len(series), config.history_steps, steps),
     )
+    if min_replicas > max_replicas:
+        raise click.ClickException("--min-replicas exceeds --max-replicas")
     rules = ScalingRules(
         per_replica_capacity=capacity or default_capacity(series.values),
-        replicas=ReplicaBounds(min=1),
+        replicas=ReplicaBounds(min=min_replicas, max=max_replicas),
         headroom=headroom,
         scale_down=ScaleDown(stabilization_window=900.0),
     )

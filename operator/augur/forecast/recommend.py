@@ -48,8 +48,9 @@ def recommend_replicas(
 
     With no (healthy) forecast there is no recommendation: the HPA stays reactive. Otherwise
     the forecast replicas are stabilised (scaling down uses the highest recommendation of the
-    window in `history`), limited to `scaleUp.maxStep` / `scaleDown.maxStep` from the current
-    replicas, never below the reactive choice, and clamped to the bounds.
+    window in `history`), limited to `scaleUp.maxStep` / `scaleDown.maxStep` from
+    `current_replicas` (the minimum augur set last), never below the reactive choice, and
+    clamped to the bounds.
     """
     if peak_upper is None or not math.isfinite(peak_upper):
         return None

@@ -60,6 +60,7 @@ def replay(
     known = load[np.isfinite(load)]
     current_load = float(known[0]) if len(known) else 0.0
     target = reactive_replicas(current_load, rules)
+    floor_replicas = target  # the HPA minimum augur set last: its step limits apply to it
     ready_history: list[int] = []
     target_history: list[int] = []
     for index, value in enumerate(load.tolist()):
@@ -73,13 +74,14 @@ def replay(
             floor = recommend_replicas(
                 peak_upper=peak,
                 current_load=current_load,
-                current_replicas=target,
+                current_replicas=floor_replicas,
                 rules=rules,
                 now=now,
                 history=advice,
             )
             if floor is not None:
                 advice.append(PastRecommendation(now, floor.forecast_replicas))
+                floor_replicas = floor.replicas
                 desired = max(desired, floor.replicas)
         desires.append(desired)
         target = max(desires)
