@@ -28,7 +28,7 @@ PROGRAMS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler
 
 def default_run_dir(name: str = "default") -> Path:
     """Where `augur dev cluster up` keeps a control plane's state, certificates and logs."""
-    from augur.dev.builder import cache_dir
+    from augur.dev.toolcache import cache_dir
 
     return cache_dir() / "clusters" / name
 

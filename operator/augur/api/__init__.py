@@ -1,0 +1,1 @@
+"""The API of the four kinds: pydantic models, validation, CRD generation."""
