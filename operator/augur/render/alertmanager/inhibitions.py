@@ -6,15 +6,12 @@ from typing import Any
 
 from augur.api.alertpolicy import Inhibition
 from augur.api.resources import AlertPolicy, MonitoringStack
-from augur.render.alertmanager.routes import equality, namespace_label, normalised_matcher
-
-
-def is_tenant(policy: AlertPolicy, stack: MonitoringStack) -> bool:
-    """True when tenancy isolates this policy: it comes from a namespace other than the stack's."""
-    return (
-        stack.spec.tenancy.enforce_namespace_label is not None
-        and policy.metadata.namespace != stack.metadata.namespace
-    )
+from augur.render.alertmanager.routes import (
+    equality,
+    is_tenant,
+    namespace_label,
+    normalised_matcher,
+)
 
 
 def render_inhibition(inhibition: Inhibition, scope: tuple[str, str] | None) -> dict[str, Any]:

@@ -17,6 +17,26 @@ def namespace_label(stack: MonitoringStack) -> str:
     return stack.spec.tenancy.enforce_namespace_label or "namespace"
 
 
+def is_tenant(policy: AlertPolicy, stack: MonitoringStack) -> bool:
+    """True when tenancy isolates this policy: it comes from a namespace other than the stack's."""
+    return (
+        stack.spec.tenancy.enforce_namespace_label is not None
+        and policy.metadata.namespace != stack.metadata.namespace
+    )
+
+
+def policy_matchers(policy: AlertPolicy, stack: MonitoringStack) -> list[str]:
+    """What selects a policy's alerts: the `namespace` and `augur_policy` its rules set, and
+    for a tenant also the tenancy label (its rules set that to the namespace too)."""
+    namespace = policy.metadata.namespace
+    matchers = [equality("namespace", namespace)]
+    label = namespace_label(stack)
+    if is_tenant(policy, stack) and label != "namespace":
+        matchers.append(equality(label, namespace))
+    matchers.append(equality("augur_policy", policy.metadata.name))
+    return matchers
+
+
 def equality(label: str, value: str) -> str:
     """`label="value"` in Alertmanager's quoted matcher form."""
     return f"{label}={json.dumps(value, ensure_ascii=False)}"
@@ -54,7 +74,7 @@ class PolicyRoutes:
         self.name = policy.metadata.name
         self.default_receiver = stack.spec.alertmanager.default_receiver.name
         self.own_receivers = {receiver.name for receiver in policy.spec.receivers}
-        self.label = namespace_label(stack)
+        self.matchers = policy_matchers(policy, stack)
 
     def receiver(self, name: str) -> str:
         """A route's receiver: the policy's own first, else the stack's defaultReceiver."""
@@ -94,7 +114,7 @@ class PolicyRoutes:
         routing: Routing = self.policy.spec.routing
         tree: dict[str, Any] = {
             "receiver": self.default_receiver,
-            "matchers": [equality(self.label, self.namespace), equality("augur_policy", self.name)],
+            "matchers": list(self.matchers),
             "group_by": list(routing.group_by),
         }
         for key, value in (
