@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -81,12 +82,32 @@ def test_deleting_an_owner_collects_its_dependents(cluster: Cluster, namespace: 
     wait_for(collected, "garbage collection of the ReplicaSet and its pods")
 
 
-def test_service_account_without_permissions_is_denied(cluster: Cluster, namespace: str) -> None:
+def token_kubeconfig(cluster: Cluster, token: str, path: Path) -> Cluster:
+    """A kubeconfig that authenticates with a ServiceAccount token only (no client cert)."""
+    admin = yaml.safe_load(cluster.kubeconfig.read_text())
+    cluster_name = admin["clusters"][0]["name"]
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": admin["clusters"],
+        "users": [{"name": "sa", "user": {"token": token}}],
+        "contexts": [{"name": "sa", "context": {"cluster": cluster_name, "user": "sa"}}],
+        "current-context": "sa",
+    }
+    path.write_text(yaml.safe_dump(config))
+    return Cluster(path)
+
+
+def test_service_account_without_permissions_is_denied(
+    cluster: Cluster, namespace: str, tmp_path: Path
+) -> None:
     cluster.kubectl("create", "serviceaccount", "nobody", "-n", namespace)
     token = cluster.kubectl("create", "token", "nobody", "-n", namespace).stdout.strip()
-    denied = cluster.kubectl("--token", token, "get", "secrets", "-n", namespace, check=False)
+    nobody = token_kubeconfig(cluster, token, tmp_path / "nobody")
+    denied = nobody.kubectl("get", "configmaps", "-n", namespace, check=False)
     assert denied.returncode != 0
     assert "Forbidden" in denied.stderr
+    assert f"system:serviceaccount:{namespace}:nobody" in denied.stderr
     cluster.kubectl(
         "create",
         "rolebinding",
@@ -96,8 +117,11 @@ def test_service_account_without_permissions_is_denied(cluster: Cluster, namespa
         "-n",
         namespace,
     )
-    allowed = cluster.kubectl("--token", token, "get", "configmaps", "-n", namespace, check=False)
-    assert allowed.returncode == 0, allowed.stderr
+
+    def allowed() -> bool:
+        return nobody.kubectl("get", "configmaps", "-n", namespace, check=False).returncode == 0
+
+    wait_for(allowed, "access granted by the RoleBinding")
 
 
 def test_nodes_are_ready_and_managed_by_kwok(cluster: Cluster) -> None:

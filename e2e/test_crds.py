@@ -71,7 +71,14 @@ def test_invalid_example_refused_by_api_server(crds_installed: Cluster, path: Pa
 def test_rendered_manifests_pass_server_dry_run(crds_installed: Cluster, tmp_path: Path) -> None:
     out = tmp_path / "out"
     subprocess.run(
-        [str(Path(sys.executable).parent / "augur"), "render", "-f", str(REPO_ROOT / "examples" / "shop"), "-o", str(out)],
+        [
+            str(Path(sys.executable).parent / "augur"),
+            "render",
+            "-f",
+            str(REPO_ROOT / "examples" / "shop"),
+            "-o",
+            str(out),
+        ],
         check=True,
         capture_output=True,
     )

@@ -59,6 +59,8 @@ def test_schema_is_structural(crd: dict[str, Any]) -> None:
         assert "type" in node or node.get("x-kubernetes-preserve-unknown-fields"), path
         if node.get("type") == "object" and "properties" in node:
             assert "additionalProperties" not in node, path
+        for bound in ("minimum", "maximum"):
+            assert not isinstance(node.get(bound, 0), bool), f"{path}.{bound} must be a number"
         if node.get("x-kubernetes-list-type") == "map":
             keys = node["x-kubernetes-list-map-keys"]
             assert set(keys) <= set(node["items"].get("required", [])), path

@@ -117,10 +117,10 @@ def _resolve(node: Any, defs: dict[str, Any]) -> Any:
         if key == "const":
             out["enum"] = [value]
             out.setdefault("type", "string")
-        elif key == "exclusiveMinimum":
+        elif key == "exclusiveMinimum" and not isinstance(value, bool):
             out["minimum"] = value
             out["exclusiveMinimum"] = True
-        elif key == "exclusiveMaximum":
+        elif key == "exclusiveMaximum" and not isinstance(value, bool):
             out["maximum"] = value
             out["exclusiveMaximum"] = True
         elif key == "additionalProperties":

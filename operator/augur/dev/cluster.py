@@ -251,7 +251,7 @@ class ControlPlane:
             "--use-service-account-credentials=true",
             "--leader-elect=false",
             f"--service-cluster-ip-range={SERVICE_CIDR}",
-            "--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller",
+            "--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller",
             "--concurrent-gc-syncs=5",
         ]
 
