@@ -8,7 +8,7 @@ import promql_parser
 
 from augur.api.alertpolicy import Alert, AlertPolicySpec, EscalationStep
 from augur.api.common import duration_seconds
-from augur.render.promql_text import quote, selector
+from augur.render.promql_text import enclosable, quote, selector
 from augur.render.tenancy import RuleScope
 
 Rule = dict[str, Any]
@@ -43,7 +43,7 @@ def keep_series_namespace(expr: str, scope: RuleScope) -> str:
     """
     if scope.enforce_label is not None or not returns_vector(expr):
         return expr
-    return f'label_replace({expr}, "{EXPORTED_NAMESPACE}", "$1", "namespace", "(.+)")'
+    return f'label_replace({enclosable(expr)}, "{EXPORTED_NAMESPACE}", "$1", "namespace", "(.+)")'
 
 
 def alert_labels(

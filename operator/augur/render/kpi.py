@@ -18,7 +18,7 @@ from augur.api.common import RESERVED_LABELS, duration_seconds, format_duration
 from augur.api.resources import Problem
 from augur.render.alerts import Rule, returns_vector, with_timing
 from augur.render.burnrate import BurnWindow, burn_windows, sli_windows
-from augur.render.promql_text import decimal, number, seconds, selector
+from augur.render.promql_text import decimal, enclosable, number, seconds, selector
 from augur.render.tenancy import RuleScope
 
 KPI_LABEL = "augur_kpi"
@@ -81,9 +81,10 @@ def _aggregate(function: str, spec: BusinessKPISpec, expr: str) -> str:
     An expression already aggregated to (part of) groupBy is taken as it is.
     """
     if not returns_vector(expr):
-        return f"vector({expr})"
+        return f"vector({enclosable(expr)})"
     if grouped_within(expr, spec.group_by):
-        return expr
+        return enclosable(expr)
+    expr = enclosable(expr)
     if not spec.group_by:
         return f"{function}({expr})"
     return f"{function} by ({', '.join(spec.group_by)}) ({expr})"

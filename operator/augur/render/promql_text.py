@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 
 from augur.api.common import duration_seconds, format_duration
+from augur.api.promql import tokenize
 
 
 def number(value: float | int | Decimal) -> str:
@@ -53,3 +54,10 @@ def scaled_duration(duration: str, factor: float, *, floor_seconds: float = 0) -
 def seconds(duration: str) -> str:
     """A duration as a number of seconds (for functions taking seconds, like predict_linear)."""
     return number(Decimal(str(duration_seconds(duration))))
+
+
+def enclosable(expr: str) -> str:
+    """`expr`, safe to put text after: a trailing `# comment` gets its line ended."""
+    tokens = tokenize(expr)
+    tail = expr[tokens[-1].end :] if tokens else expr
+    return expr + "\n" if "#" in tail else expr
