@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from rulehelpers import write_rule_files
+from rulehelpers import PromtoolTests, write_rule_files
 
 from augur.render.rules import RuleFile
-
-PromtoolTests = Callable[[list[RuleFile], list[dict[str, Any]]], None]
 
 
 @pytest.fixture

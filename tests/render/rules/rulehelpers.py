@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,10 @@ def write_rule_files(folder: Path, files: list[RuleFile]) -> list[str]:
         (folder / name).write_text(rule_file.text())
         names.append(name)
     return names
+
+
+PromtoolTests = Callable[[list[RuleFile], list[dict[str, Any]]], None]
+"""Runs promtool test groups against rule files."""
 
 
 def promtool_check(promtool: Path, paths: list[Path]) -> subprocess.CompletedProcess[str]:

@@ -7,8 +7,7 @@ import math
 from typing import Any
 
 import pytest
-from conftest import PromtoolTests
-from rulehelpers import firing, never_fired, render_text
+from rulehelpers import PromtoolTests, firing, never_fired, render_text
 
 pytestmark = pytest.mark.tools
 
