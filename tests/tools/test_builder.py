@@ -306,3 +306,46 @@ def test_cli_failure_is_one_sentence(cache: Path, monkeypatch: pytest.MonkeyPatc
     result = CliRunner().invoke(main, ["dev", "tools", "--build", "kwok"])
     assert result.exit_code == 1
     assert "Error: No Go toolchain" in result.output
+
+
+def test_the_wrapper_go_sum_starts_from_the_targets(
+    fake_go: FakeGo, cache: Path, tmp_path: Path
+) -> None:
+    target_dir = tmp_path / "prometheus@v0.305.0"
+    target_dir.mkdir()
+    (target_dir / "go.sum").write_text("github.com/dep/a v1.0.0 h1:AAA=\n")
+    dot_info = tmp_path / "v0.305.0.info"
+    dot_info.write_text('{"Version": "v0.305.0", "Time": "2025-07-14T16:17:09Z"}')
+    fake_go(
+        info={
+            "Path": "github.com/prometheus/prometheus",
+            "Version": "v0.305.0",
+            "Info": str(dot_info),
+            "GoMod": str(tmp_path / "target.mod"),
+            "Dir": str(target_dir),
+            "Sum": "h1:ZIP=",
+            "GoModSum": "h1:MOD=",
+        },
+        go_mod=PROMETHEUS_MOD,
+    )
+    tool_path("promtool")
+    go_sum = (cache / "src" / "github.com_prometheus_prometheus-v0.305.0" / "go.sum").read_text()
+    assert go_sum == (
+        "github.com/dep/a v1.0.0 h1:AAA=\n"
+        "github.com/prometheus/prometheus v0.305.0 h1:ZIP=\n"
+        "github.com/prometheus/prometheus v0.305.0/go.mod h1:MOD=\n"
+    )
+
+
+def test_the_error_tail_skips_package_lists() -> None:
+    output = "\n".join(
+        [
+            "go: downloading example.com/a v1.0.0",
+            "x.go:1:2: example.com/a@v1.0.0: verifying module: 404 Not Found",
+            *[f"example.com/pkg{i}" for i in range(40)],
+        ]
+    )
+    assert builder.error_tail(output) == [
+        "x.go:1:2: example.com/a@v1.0.0: verifying module: 404 Not Found"
+    ]
+    assert builder.error_tail("a\nb\nc", count=2) == ["b", "c"]
