@@ -10,6 +10,8 @@ from augur.commands.dev import dev_group
 from augur.commands.dev_cluster import cluster_group, dev_up_command
 from augur.commands.forecast import forecast_group
 from augur.commands.render import render_command
+from augur.commands.run import run_command
+from augur.commands.test import test_command
 from augur.commands.validate import validate_command
 
 
@@ -37,6 +39,8 @@ def version_command() -> None:
 main.add_command(crds_command)
 main.add_command(validate_command)
 main.add_command(render_command)
+main.add_command(run_command)
+main.add_command(test_command)
 main.add_command(forecast_group)
 main.add_command(dev_group)
 dev_group.add_command(cluster_group)
