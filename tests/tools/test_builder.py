@@ -349,3 +349,11 @@ def test_the_error_tail_skips_package_lists() -> None:
         "x.go:1:2: example.com/a@v1.0.0: verifying module: 404 Not Found"
     ]
     assert builder.error_tail("a\nb\nc", count=2) == ["b", "c"]
+
+
+def test_python_m_augur_dev_runs_the_same_command(cache: Path) -> None:
+    from augur.dev.__main__ import main as dev_main
+
+    result = CliRunner().invoke(dev_main, ["tools", "--list", "--for-tests"])
+    assert result.exit_code == 0, result.output
+    assert "kwok" in result.output and "jaeger" not in result.output
