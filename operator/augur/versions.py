@@ -16,6 +16,13 @@ ALERTMANAGER_IMAGE = f"quay.io/prometheus/alertmanager:v{ALERTMANAGER_VERSION}"
 GRAFANA_IMAGE = f"docker.io/grafana/grafana:{GRAFANA_VERSION}"
 JAEGER_IMAGE = f"docker.io/jaegertracing/jaeger:{JAEGER_VERSION}"
 
+# Alertmanager has no automatic reload: this sidecar decompresses its configuration from the
+# Secret and calls its reload endpoint (prometheus-operator's, released with v0.84.0).
+PROMETHEUS_CONFIG_RELOADER_VERSION = "0.84.0"
+PROMETHEUS_CONFIG_RELOADER_IMAGE = (
+    f"quay.io/prometheus-operator/prometheus-config-reloader:v{PROMETHEUS_CONFIG_RELOADER_VERSION}"
+)
+
 # --- Real tools: the programs that read what augur writes, and the local control plane. ---
 # `augur dev tools` builds each from its Go source module at exactly these versions.
 

@@ -53,6 +53,8 @@ class ComponentOutput:
     """Keys the stack's credentials Secret must hold: key -> (source Secret, source key)."""
     rejected: dict[str, list[Problem]] = field(default_factory=dict)
     """Objects left out, by 'Kind/namespace/name', with why."""
+    warnings: list[str] = field(default_factory=list)
+    """What the stack's status should say although everything rendered (e.g. rule shards full)."""
 
     def merge(self, other: ComponentOutput) -> None:
         """Add another renderer's output to this one."""
@@ -63,5 +65,6 @@ class ComponentOutput:
         self.manifests.extend(other.manifests)
         self.rule_count += other.rule_count
         self.secret_keys.update(other.secret_keys)
+        self.warnings.extend(other.warnings)
         for key, problems in other.rejected.items():
             self.rejected.setdefault(key, []).extend(problems)

@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from augur.render.alertmanager import render_alertmanager_component
+from augur.render.alertmanager_objects import render_alertmanager_workload
 from augur.render.output import GENERATED_HEADER, ComponentOutput, dump_yaml_documents
+from augur.render.prometheus_objects import render_prometheus_component
 from augur.render.rules import render_rules_component
 from augur.render.selection import StackInputs
 
-ComponentRenderer = Callable[[StackInputs], ComponentOutput]
 
-# Order is the order of objects in manifests.yaml.
-COMPONENT_RENDERERS: tuple[ComponentRenderer, ...] = (
-    render_rules_component,
-    render_alertmanager_component,
-)
+def render_stack(inputs: StackInputs, *, operator_namespace: str | None = None) -> ComponentOutput:
+    """Render every component of the stack; `files` includes manifests.yaml.
 
-
-def render_stack(inputs: StackInputs) -> ComponentOutput:
-    """Render every component of the stack; `files` includes manifests.yaml."""
+    Configuration renderers run first; the workload renderers build around their output
+    (the rule files go into Prometheus' rule shards, the Alertmanager configuration into its
+    Secret). `operator_namespace` is where the augur operator runs (for its scrape job).
+    Objects appear in manifests.yaml in render order."""
     result = ComponentOutput(rejected={k: list(v) for k, v in inputs.rejected.items()})
-    for renderer in COMPONENT_RENDERERS:
-        result.merge(renderer(inputs))
+    rules = render_rules_component(inputs)
+    alertmanager_config = render_alertmanager_component(inputs)
+    prometheus = render_prometheus_component(inputs, rules, operator_namespace=operator_namespace)
+    alertmanager = render_alertmanager_workload(inputs, alertmanager_config)
+    for output in (rules, alertmanager_config, prometheus, alertmanager):
+        result.merge(output)
     result.files["manifests.yaml"] = GENERATED_HEADER + (
         dump_yaml_documents(result.manifests) if result.manifests else ""
     )
