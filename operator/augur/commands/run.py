@@ -1,0 +1,203 @@
+"""`augur run`: the operator."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import zlib
+
+import click
+import kopf
+
+from augur.handlers import registry
+from augur.handlers.endpoints import serve
+from augur.handlers.runtime import OperatorConfig, Runtime
+from augur.kube.client import KubeClient, load_api_client
+from augur.kube.errors import KubeError
+from augur.metrics import OperatorMetrics
+
+PEERING_NAME = "augur"
+
+
+def default_identity() -> str:
+    """The pod name in a cluster (POD_NAME), else host and process."""
+    return os.environ.get("POD_NAME") or f"{socket.gethostname()}-{os.getpid()}"
+
+
+def priority_of(identity: str) -> int:
+    """A distinct peering priority per replica (kopf freezes peers of equal priority)."""
+    return 100 + zlib.crc32(identity.encode()) % 1_000_000
+
+
+def ensure_peering(kube: KubeClient, namespaces: tuple[str, ...]) -> None:
+    """Create the peering objects replicas coordinate through, when missing."""
+    if namespaces:
+        objects = [
+            {
+                "apiVersion": "kopf.dev/v1",
+                "kind": "KopfPeering",
+                "metadata": {"name": PEERING_NAME, "namespace": ns},
+            }
+            for ns in namespaces
+        ]
+    else:
+        objects = [
+            {
+                "apiVersion": "kopf.dev/v1",
+                "kind": "ClusterKopfPeering",
+                "metadata": {"name": PEERING_NAME},
+            }
+        ]
+    for obj in objects:
+        try:
+            kube.create(obj)
+        except KubeError as error:
+            if not error.conflict:
+                raise click.ClickException(f"cannot create the peering object: {error}") from None
+
+
+def _prometheus_urls(values: tuple[str, ...]) -> dict[str, str]:
+    urls = {}
+    for value in values:
+        stack, sep, url = value.partition("=")
+        if not sep or "/" not in stack or not url:
+            raise click.BadParameter(
+                f"{value!r} is not NAMESPACE/STACK=URL", param_hint="--prometheus-url"
+            )
+        urls[stack] = url
+    return urls
+
+
+async def _main(
+    runtime: Runtime,
+    *,
+    namespaces: tuple[str, ...],
+    standalone: bool,
+    priority: int,
+    listen: tuple[str, int],
+) -> None:
+    runner = await serve(runtime, *listen)
+    try:
+        await kopf.operator(
+            registry=registry,
+            clusterwide=not namespaces,
+            namespaces=list(namespaces),
+            standalone=standalone,
+            priority=priority,
+            peering_name=None if standalone else PEERING_NAME,
+            memo=kopf.Memo(runtime=runtime),
+        )
+    finally:
+        await runner.cleanup()
+
+
+@click.command("run")
+@click.option(
+    "--kubeconfig",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Default: in-cluster, then ~/.kube/config.",
+)
+@click.option("--context", default=None, help="kubeconfig context.")
+@click.option(
+    "--namespace-mode",
+    type=click.Choice(["all", "listed"]),
+    default="all",
+    show_default=True,
+    help="Watch every namespace, or only those given with --namespace.",
+)
+@click.option(
+    "-n", "--namespace", "namespaces", multiple=True, help="Namespace to watch (repeatable)."
+)
+@click.option(
+    "--listen", default="0.0.0.0:8080", show_default=True, help="Address of /healthz and /metrics."
+)
+@click.option(
+    "--identity", default=None, help="This replica's name (default: POD_NAME or host-pid)."
+)
+@click.option(
+    "--priority",
+    type=int,
+    default=None,
+    help="Peering priority (default: derived from the identity).",
+)
+@click.option("--standalone", is_flag=True, help="Do not coordinate with other replicas.")
+@click.option(
+    "--prometheus-url",
+    "prometheus_urls",
+    multiple=True,
+    metavar="NAMESPACE/STACK=URL",
+    help="Reach a stack's Prometheus at URL (when running outside the cluster).",
+)
+@click.option(
+    "--drift-interval",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="Seconds between drift checks.",
+)
+@click.option(
+    "--kpi-interval",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds between KPI evaluations.",
+)
+@click.option(
+    "--log-format", type=click.Choice(["plain", "json"]), default="plain", show_default=True
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log more.")
+def run_command(
+    kubeconfig: str | None,
+    context: str | None,
+    namespace_mode: str,
+    namespaces: tuple[str, ...],
+    listen: str,
+    identity: str | None,
+    priority: int | None,
+    standalone: bool,
+    prometheus_urls: tuple[str, ...],
+    drift_interval: float,
+    kpi_interval: float,
+    log_format: str,
+    verbose: bool,
+) -> None:
+    """Run the operator: reconcile MonitoringStacks, AlertPolicies and BusinessKPIs."""
+    if namespace_mode == "listed" and not namespaces:
+        raise click.BadParameter("give at least one --namespace", param_hint="--namespace-mode")
+    if namespace_mode == "all":
+        namespaces = ()
+    host, _, port = listen.rpartition(":")
+    identity = identity or default_identity()
+    kopf.configure(
+        verbose=verbose,
+        log_format=kopf.LogFormat.JSON if log_format == "json" else kopf.LogFormat.PLAIN,
+    )
+    # The Kubernetes client logs request bodies (Secrets among them) at DEBUG: never.
+    logging.getLogger("kubernetes").setLevel(logging.INFO)
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    if not verbose:
+        # One line per handled watch event is noise at thousands of policies.
+        logging.getLogger("kopf.objects").setLevel(logging.WARNING)
+    if kubeconfig:
+        os.environ["KUBECONFIG"] = kubeconfig  # kopf logs in through the same file
+    kube = KubeClient(load_api_client(kubeconfig, context))
+    if not standalone:
+        ensure_peering(kube, namespaces)
+    config = OperatorConfig(
+        identity=identity,
+        drift_interval=drift_interval,
+        kpi_interval=kpi_interval,
+        prometheus_urls=_prometheus_urls(prometheus_urls),
+    )
+    runtime = Runtime(config, kube, OperatorMetrics.create())
+    asyncio.run(
+        _main(
+            runtime,
+            namespaces=namespaces,
+            standalone=standalone,
+            priority=priority if priority is not None else priority_of(identity),
+            listen=(host or "0.0.0.0", int(port)),
+        )
+    )

@@ -1,0 +1,160 @@
+"""What the operator knows of augur's objects: parsed once per change, read from kopf indexes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from augur.api.inventory import Inventory
+from augur.api.resources import AnyResource, InvalidObject, MonitoringStack, Problem, parse_resource
+from augur.render.selection import stack_selects
+
+IndexView = Mapping[Any, Iterable[Any]]
+"""A kopf index (key -> store of values), or a plain dict of lists in tests."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One augur object as parsed: the model when valid, the problems when not."""
+
+    kind: str
+    namespace: str
+    name: str
+    uid: str
+    generation: int | None
+    labels: tuple[tuple[str, str], ...]
+    deleting: bool
+    resource: AnyResource | None
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """namespace/name."""
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def signature(self) -> tuple[Any, ...]:
+        """What, when it changes, needs a new render (status writes leave it alone)."""
+        return (self.uid, self.generation, self.labels, self.deleting)
+
+
+@dataclass
+class ParseCache:
+    """Parsed objects by (uid, generation, labels), so status writes never re-parse."""
+
+    entries: dict[str, Entry] = field(default_factory=dict)
+
+    def entry(self, body: Mapping[str, Any]) -> Entry:
+        """The Entry of a body (parsed only when its spec or labels changed)."""
+        meta = body.get("metadata") or {}
+        uid = str(meta.get("uid", ""))
+        generation = meta.get("generation")
+        labels = tuple(sorted((meta.get("labels") or {}).items()))
+        deleting = meta.get("deletionTimestamp") is not None
+        cached = self.entries.get(uid)
+        if cached and (cached.generation, cached.labels) == (generation, labels):
+            if cached.deleting == deleting:
+                return cached
+            cached = Entry(**{**cached.__dict__, "deleting": deleting})
+            self.entries[uid] = cached
+            return cached
+        doc = {k: body[k] for k in ("apiVersion", "kind", "metadata", "spec") if k in body}
+        resource: AnyResource | None = None
+        problems: tuple[Problem, ...] = ()
+        try:
+            resource = parse_resource(_plain(doc))
+        except InvalidObject as error:
+            problems = tuple(error.problems)
+        entry = Entry(
+            kind=str(body.get("kind", "")),
+            namespace=str(meta.get("namespace") or ""),
+            name=str(meta.get("name", "")),
+            uid=uid,
+            generation=generation if isinstance(generation, int) else None,
+            labels=labels,
+            deleting=deleting,
+            resource=resource,
+            problems=problems,
+        )
+        self.entries[uid] = entry
+        return entry
+
+    def forget(self, uid: str) -> None:
+        """Drop a deleted object."""
+        self.entries.pop(uid, None)
+
+
+def _plain(value: Any) -> Any:
+    """Deep copy of a body as plain dicts and lists (kopf hands out read-only views)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _values(index: IndexView) -> Iterator[Any]:
+    for store in index.values():
+        yield from store
+
+
+class Catalog:
+    """The stacks, policies, KPIs and namespace labels the operator has indexed."""
+
+    def __init__(
+        self,
+        stacks: IndexView,
+        alert_policies: IndexView,
+        business_kpis: IndexView,
+        namespaces: IndexView,
+    ) -> None:
+        self._stacks = stacks
+        self._policies = alert_policies
+        self._kpis = business_kpis
+        self._namespaces = namespaces
+
+    def namespace_labels(self) -> dict[str, dict[str, str]]:
+        """Labels of every Namespace."""
+        return {
+            str(name): dict(labels) for name, store in self._namespaces.items() for labels in store
+        }
+
+    def stacks(self) -> list[Entry]:
+        """Every stack, in (namespace, name) order."""
+        return sorted(_values(self._stacks), key=lambda e: (e.namespace, e.name))
+
+    def stack(self, key: str) -> Entry | None:
+        """A stack by namespace/name."""
+        return next((e for e in _values(self._stacks) if e.key == key), None)
+
+    def alert_policies(self) -> list[Entry]:
+        """Every AlertPolicy, valid or not."""
+        return sorted(_values(self._policies), key=lambda e: (e.namespace, e.name))
+
+    def business_kpis(self) -> list[Entry]:
+        """Every BusinessKPI, valid or not."""
+        return sorted(_values(self._kpis), key=lambda e: (e.namespace, e.name))
+
+    def inventory(self) -> Inventory:
+        """The valid objects that are not being deleted, as the renderers take them."""
+        inventory = Inventory(namespace_labels=self.namespace_labels())
+        for entries in (self.stacks(), self.alert_policies(), self.business_kpis()):
+            for entry in entries:
+                if entry.resource is not None and not entry.deleting:
+                    inventory.add(entry.resource)
+        inventory.sort()
+        return inventory
+
+    def stacks_selecting(self, entry: Entry) -> list[str]:
+        """Keys of the valid stacks that select `entry` (an AlertPolicy or BusinessKPI)."""
+        if entry.resource is None:
+            return []
+        labels = self.namespace_labels()
+        found = []
+        for stack in self.stacks():
+            if isinstance(stack.resource, MonitoringStack) and stack_selects(
+                stack.resource, entry.resource, labels
+            ):
+                found.append(stack.key)
+        return found

@@ -1,0 +1,63 @@
+"""Startup and cleanup: kopf settings chosen on purpose, clients in memo, indexes wired in."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+import kopf
+
+from augur.handlers.catalog import Catalog
+from augur.handlers.registry import registry
+
+
+def configure(settings: kopf.OperatorSettings) -> None:
+    """kopf's settings for augur."""
+    # Events for people come from augur itself; kopf only posts its own failures.
+    settings.posting.level = logging.WARNING
+    # Re-open watches before proxies or the API server drop them silently.
+    settings.watching.server_timeout = 240
+    settings.watching.client_timeout = 270
+    settings.watching.connect_timeout = 10
+    # Handlers are short (they only record changes); stacks render in their own workers.
+    settings.batching.worker_limit = 32
+    settings.execution.max_workers = 8
+    settings.networking.request_timeout = 60
+    # kopf's own bookkeeping under augur's prefix; only stacks carry it (for the finalizer).
+    settings.persistence.finalizer = "augur.dev/kopf-finalizer"
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="augur.dev")
+    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+        prefix="augur.dev", key="last-handled-configuration"
+    )
+    # Stop a stack's worker promptly when the stack goes or another replica takes over.
+    settings.background.instant_exit_timeout = 5
+
+
+@kopf.on.startup(registry=registry)
+async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **kwargs: Any) -> None:
+    """Wire the indexes into the catalog and open the HTTP session for Prometheus."""
+    configure(settings)
+    runtime = memo["runtime"]
+    runtime.catalog = Catalog(
+        kwargs["stack_index"],
+        kwargs["alert_policy_index"],
+        kwargs["business_kpi_index"],
+        kwargs["namespace_index"],
+    )
+    runtime.session = aiohttp.ClientSession()
+
+
+@kopf.on.cleanup(registry=registry)
+async def cleanup(memo: kopf.Memo, **_: Any) -> None:
+    """Close clients."""
+    runtime = memo["runtime"]
+    if runtime.session is not None:
+        await runtime.session.close()
+    runtime.kube.close()
+
+
+@kopf.on.login(registry=registry)
+def login(logger: kopf.Logger, **kwargs: Any) -> kopf.ConnectionInfo | None:
+    """Log in as the Kubernetes client does (in-cluster, or the kubeconfig `augur run` was given)."""
+    return kopf.login_via_client(logger=logger, **kwargs)

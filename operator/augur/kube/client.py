@@ -1,0 +1,256 @@
+"""The only code that calls the Kubernetes API: apply, read, list, delete, status, events."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import urllib3
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+from kubernetes.client.exceptions import ApiException
+
+from augur.kube.errors import KubeError
+from augur.kube.ownership import FIELD_MANAGER, ObjectKey, object_key
+
+_METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+_TIMEOUT = (5, 30)
+
+
+@dataclass(frozen=True)
+class ResourceInfo:
+    """What discovery says about a kind: its plural and whether it is namespaced."""
+
+    plural: str
+    namespaced: bool
+
+
+def load_api_client(kubeconfig: str | None, context: str | None = None) -> k8s.ApiClient:
+    """A client from a kubeconfig file, or the in-cluster service account when there is none."""
+    configuration = k8s.Configuration()
+    if kubeconfig:
+        k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
+            config_file=kubeconfig, context=context, client_configuration=configuration
+        )
+    else:
+        try:
+            k8s_config.load_incluster_config(  # type: ignore[no-untyped-call]
+                client_configuration=configuration
+            )
+        except k8s_config.ConfigException:
+            k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
+                context=context, client_configuration=configuration
+            )
+    # The operator applies many objects concurrently from a few threads.
+    configuration.connection_pool_maxsize = 16
+    return k8s.ApiClient(configuration)
+
+
+def _error_from_body(status: int, reason: str, data: bytes | str | None) -> KubeError:
+    """The server's Status object as a KubeError (its message, never the request body)."""
+    message = reason
+    try:
+        body = json.loads(data or "{}")
+        message = str(body.get("message") or message)
+        reason = str(body.get("reason") or reason)
+    except (TypeError, ValueError, AttributeError):
+        pass
+    return KubeError(status, reason, message)
+
+
+def _error_from(error: ApiException) -> KubeError:
+    return _error_from_body(int(error.status or 0), str(error.reason or ""), error.body)
+
+
+class KubeClient:
+    """A thin, thread-safe wrapper of the API: plain dicts in and out, KubeError on failure."""
+
+    def __init__(self, api_client: k8s.ApiClient, field_manager: str = FIELD_MANAGER) -> None:
+        self.api_client = api_client
+        self.field_manager = field_manager
+        self._discovery: dict[str, dict[str, ResourceInfo]] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.api_client.close()  # type: ignore[no-untyped-call]
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        query: list[tuple[str, str]] | None = None,
+        content_type: str | None = None,
+        accept: str = "application/json",
+    ) -> Any:
+        headers = {"Accept": accept}
+        if content_type:
+            headers["Content-Type"] = content_type
+        try:
+            method_, url, headers_, body_, _ = self.api_client.param_serialize(
+                method,
+                path,
+                query_params=query or [],
+                header_params=headers,
+                body=body,
+                auth_settings=["BearerToken"],
+            )
+            response = self.api_client.call_api(
+                method_, url, header_params=headers_, body=body_, _request_timeout=_TIMEOUT
+            )
+            data = response.read()  # type: ignore[no-untyped-call]
+        except ApiException as error:
+            raise _error_from(error) from None
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise KubeError(0, "Unreachable", f"{method} {path}: {error}") from None
+        if not 200 <= int(response.status) <= 299:
+            raise _error_from_body(int(response.status), str(response.reason or ""), data)
+        return json.loads(data) if data else None
+
+    def resource_info(self, api_version: str, kind: str) -> ResourceInfo:
+        """Plural and scope of `kind` (discovered once per apiVersion)."""
+        with self._lock:
+            known = self._discovery.get(api_version)
+        if known is None:
+            path = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
+            listing = self._call("GET", path)
+            known = {
+                str(item["kind"]): ResourceInfo(str(item["name"]), bool(item["namespaced"]))
+                for item in listing.get("resources", [])
+                if "/" not in str(item["name"])
+            }
+            with self._lock:
+                self._discovery[api_version] = known
+        if kind not in known:
+            raise KubeError(404, "NotFound", f"the server has no kind {kind} in {api_version}")
+        return known[kind]
+
+    def path(self, key: ObjectKey, *, subresource: str = "", collection: bool = False) -> str:
+        """The URL path of an object (or of its collection)."""
+        info = self.resource_info(key.api_version, key.kind)
+        prefix = (
+            f"/api/{key.api_version}" if "/" not in key.api_version else f"/apis/{key.api_version}"
+        )
+        if info.namespaced and key.namespace:
+            prefix += f"/namespaces/{key.namespace}"
+        path = f"{prefix}/{info.plural}"
+        if not collection:
+            path += f"/{key.name}"
+        if subresource:
+            path += f"/{subresource}"
+        return path
+
+    # -- objects -------------------------------------------------------------------------
+
+    def apply(self, obj: dict[str, Any], *, force: bool = True) -> dict[str, Any]:
+        """Server-side apply of `obj` under augur's field manager; returns the live object."""
+        key = object_key(obj)
+        result: dict[str, Any] = self._call(
+            "PATCH",
+            self.path(key),
+            body=obj,
+            query=[("fieldManager", self.field_manager), ("force", "true" if force else "false")],
+            content_type="application/apply-patch+yaml",
+        )
+        return result
+
+    def get(self, key: ObjectKey) -> dict[str, Any] | None:
+        """The live object, or None when it does not exist."""
+        try:
+            result: dict[str, Any] = self._call("GET", self.path(key))
+        except KubeError as error:
+            if error.not_found:
+                return None
+            raise
+        return result
+
+    def list_objects(
+        self, api_version: str, kind: str, *, namespace: str = "", label_selector: str = ""
+    ) -> list[dict[str, Any]]:
+        """Objects of a kind (in one namespace, or all), optionally selected by labels."""
+        key = ObjectKey(api_version, kind, namespace, "")
+        query = [("labelSelector", label_selector)] if label_selector else []
+        listing = self._call("GET", self.path(key, collection=True), query=query)
+        items: list[dict[str, Any]] = listing.get("items") or []
+        for item in items:
+            item.setdefault("apiVersion", api_version)
+            item.setdefault("kind", kind)
+        return items
+
+    def list_metadata(self, api_version: str, kind: str, label_selector: str) -> list[ObjectKey]:
+        """Identity and resourceVersion of selected objects in all namespaces, metadata only."""
+        return [key for key, _ in self.list_versions(api_version, kind, label_selector)]
+
+    def list_versions(
+        self, api_version: str, kind: str, label_selector: str
+    ) -> list[tuple[ObjectKey, str]]:
+        """(identity, resourceVersion) of selected objects in all namespaces, metadata only."""
+        key = ObjectKey(api_version, kind, "", "")
+        listing = self._call(
+            "GET",
+            self.path(key, collection=True),
+            query=[("labelSelector", label_selector)],
+            accept=_METADATA_LIST,
+        )
+        found = []
+        for item in listing.get("items") or []:
+            meta = item.get("metadata", {})
+            found.append(
+                (
+                    ObjectKey(
+                        api_version, kind, str(meta.get("namespace") or ""), str(meta["name"])
+                    ),
+                    str(meta.get("resourceVersion", "")),
+                )
+            )
+        return found
+
+    def delete(self, key: ObjectKey, *, propagation: str = "Background") -> bool:
+        """Delete an object; False when it was already gone."""
+        try:
+            self._call(
+                "DELETE",
+                self.path(key),
+                body={
+                    "kind": "DeleteOptions",
+                    "apiVersion": "v1",
+                    "propagationPolicy": propagation,
+                },
+                content_type="application/json",
+            )
+        except KubeError as error:
+            if error.not_found:
+                return False
+            raise
+        return True
+
+    def patch_status(self, key: ObjectKey, status: dict[str, Any]) -> None:
+        """Merge-patch the status subresource (never the spec: no reconcile follows)."""
+        self._call(
+            "PATCH",
+            self.path(key, subresource="status"),
+            body={"status": status},
+            content_type="application/merge-patch+json",
+        )
+
+    def read_secret(self, namespace: str, name: str) -> dict[str, str] | None:
+        """A Secret's base64 `data`, or None when the Secret does not exist."""
+        secret = self.get(ObjectKey("v1", "Secret", namespace, name))
+        if secret is None:
+            return None
+        data: dict[str, str] = secret.get("data") or {}
+        return data
+
+    def create(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """Create an object (KubeError with conflict when it exists)."""
+        key = object_key(obj)
+        result: dict[str, Any] = self._call(
+            "POST", self.path(key, collection=True), body=obj, content_type="application/json"
+        )
+        return result

@@ -1,0 +1,192 @@
+"""Keep one stack's objects equal to the desired set: apply what changed, put back what
+drifted, prune what is no longer wanted (selected by the stack's label, nothing else)."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from augur.kube.client import KubeClient
+from augur.kube.errors import KubeError
+from augur.kube.ownership import ObjectKey, StackRef, content_hash, object_key, stack_selector
+
+PRUNABLE_KINDS: tuple[tuple[str, str], ...] = (
+    ("v1", "ConfigMap"),
+    ("v1", "Secret"),
+    ("v1", "Service"),
+    ("v1", "ServiceAccount"),
+    ("apps/v1", "StatefulSet"),
+    ("apps/v1", "Deployment"),
+    ("rbac.authorization.k8s.io/v1", "Role"),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+    ("policy/v1", "PodDisruptionBudget"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("networking.k8s.io/v1", "Ingress"),
+)
+"""Kinds a stack may own; each is listed by the stack's label when checking for drift."""
+
+_RECREATE_WAIT = 30.0
+
+
+def normalize(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object as augur applies it: Secrets carry `data` only, never `stringData`.
+
+    Under server-side apply a key dropped from `stringData` would linger in `data`, so a
+    revoked credential would survive; `data` is owned key by key and shrinks as it should."""
+    if obj.get("kind") != "Secret" or "stringData" not in obj:
+        return obj
+    result = copy.deepcopy(obj)
+    string_data: dict[str, str] = result.pop("stringData") or {}
+    data = result.setdefault("data", {})
+    for key, value in string_data.items():
+        data[key] = base64.b64encode(value.encode()).decode()
+    return result
+
+
+@dataclass
+class Applied:
+    """What augur last wrote to an object."""
+
+    hash: str
+    resource_version: str
+
+
+@dataclass
+class SyncPlan:
+    """What to do: objects to apply (new, changed or drifted) and objects to delete."""
+
+    apply: list[ObjectKey] = field(default_factory=list)
+    delete: list[ObjectKey] = field(default_factory=list)
+
+
+def plan_sync(
+    desired: dict[ObjectKey, str],
+    applied: dict[ObjectKey, Applied],
+    live: dict[ObjectKey, str] | None,
+) -> SyncPlan:
+    """Decide from content hashes (`desired`), what was written (`applied`) and, when listed,
+    the live resourceVersions (`live`): apply what is new, changed, missing or edited by hand;
+    delete what is no longer desired (of what is live, or else of what augur wrote)."""
+    plan = SyncPlan()
+    for key, wanted in sorted(desired.items()):
+        record = applied.get(key)
+        changed = record is None or record.hash != wanted
+        drifted = (
+            live is not None and record is not None and live.get(key) != record.resource_version
+        )
+        if changed or drifted:
+            plan.apply.append(key)
+    known = set(applied) if live is None else set(live)
+    plan.delete = sorted(key for key in known if key not in desired)
+    return plan
+
+
+@dataclass
+class SyncResult:
+    """What a sync did, and what failed (per object)."""
+
+    applied: list[ObjectKey] = field(default_factory=list)
+    deleted: list[ObjectKey] = field(default_factory=list)
+    recreated: list[ObjectKey] = field(default_factory=list)
+    failures: dict[ObjectKey, KubeError] = field(default_factory=dict)
+
+
+def _immutable_change(key: ObjectKey, error: KubeError) -> bool:
+    return (
+        key.kind == "StatefulSet"
+        and error.invalid
+        and "Forbidden" in error.message
+        and "spec" in error.message
+    )
+
+
+class StackObjects:
+    """The objects one stack owns, and what augur last wrote to each."""
+
+    def __init__(self, kube: KubeClient, stack: StackRef) -> None:
+        self.kube = kube
+        self.stack = stack
+        self.applied: dict[ObjectKey, Applied] = {}
+
+    def live_versions(self, kinds: set[tuple[str, str]]) -> dict[ObjectKey, str]:
+        """resourceVersion of every object carrying the stack's label, metadata only."""
+        live: dict[ObjectKey, str] = {}
+        for api_version, kind in sorted(kinds):
+            try:
+                found = self.kube.list_versions(api_version, kind, stack_selector(self.stack))
+            except KubeError as error:
+                if error.not_found:  # kind not served by this cluster
+                    continue
+                raise
+            live.update(found)
+        return live
+
+    def sync(self, objects: list[dict[str, Any]], *, check_live: bool) -> SyncResult:
+        """Apply what changed; with `check_live`, also put back drift and prune (blocking)."""
+        desired = {object_key(obj): normalize(obj) for obj in objects}
+        hashes = {key: content_hash(obj) for key, obj in desired.items()}
+        live = None
+        if check_live:
+            kinds = set(PRUNABLE_KINDS) | {(k.api_version, k.kind) for k in desired}
+            live = self.live_versions(kinds)
+        plan = plan_sync(hashes, self.applied, live)
+        result = SyncResult()
+        for key in plan.apply:
+            self._apply(key, desired[key], hashes[key], result)
+        for key in plan.delete:
+            try:
+                if self.kube.delete(key):
+                    result.deleted.append(key)
+            except KubeError as error:
+                result.failures[key] = error
+        for key in list(self.applied):
+            if key not in desired:
+                del self.applied[key]
+        return result
+
+    def _apply(self, key: ObjectKey, obj: dict[str, Any], digest: str, result: SyncResult) -> None:
+        try:
+            live = self.kube.apply(obj)
+        except KubeError as error:
+            if not _immutable_change(key, error):
+                self.applied.pop(key, None)
+                result.failures[key] = error
+                return
+            try:
+                live = self._recreate(key, obj)
+            except KubeError as again:
+                self.applied.pop(key, None)
+                result.failures[key] = again
+                return
+            result.recreated.append(key)
+        version = str((live.get("metadata") or {}).get("resourceVersion", ""))
+        self.applied[key] = Applied(digest, version)
+        result.applied.append(key)
+
+    def _recreate(self, key: ObjectKey, obj: dict[str, Any]) -> dict[str, Any]:
+        """Replace a StatefulSet whose immutable fields changed, keeping its pods' data: the
+        old one is deleted with its pods orphaned, and PVCs of volumeClaimTemplates survive."""
+        self.kube.delete(key, propagation="Orphan")
+        deadline = time.monotonic() + _RECREATE_WAIT
+        while self.kube.get(key) is not None:
+            if time.monotonic() > deadline:
+                raise KubeError(409, "Conflict", f"{key} is still being deleted")
+            time.sleep(0.5)
+        return self.kube.apply(obj)
+
+    def cleanup_unowned(self) -> list[ObjectKey]:
+        """Delete what garbage collection cannot: objects in other namespaces and
+        cluster-scoped ones (used when the stack is deleted)."""
+        deleted = []
+        live = self.live_versions(set(PRUNABLE_KINDS))
+        for key in sorted(live):
+            if key.namespace == self.stack.namespace:
+                continue
+            if self.kube.delete(key):
+                deleted.append(key)
+        return deleted
