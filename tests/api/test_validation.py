@@ -214,3 +214,54 @@ def test_defaults_fill_in() -> None:
     assert spec.prometheus.retention == "15d"  # type: ignore[union-attr]
     assert spec.alertmanager.default_receiver.name == "default"  # type: ignore[union-attr]
     assert spec.prometheus.image is None  # type: ignore[union-attr]
+
+
+# What Alertmanager would refuse is refused by the API already, so `augur validate` names it.
+
+
+@pytest.mark.parametrize(
+    ("interval", "field", "words"),
+    [
+        ({"weekdays": ["friday:monday"]}, "weekdays", "ends before it starts"),
+        ({"months": ["march:1"]}, "months", "ends before it starts"),
+        ({"daysOfMonth": ["20:10"]}, "daysOfMonth", "ends before it starts"),
+        ({"daysOfMonth": ["-5:-10"]}, "daysOfMonth", "ends before it starts"),
+        ({"daysOfMonth": ["-1:5"]}, "daysOfMonth", "must be negative"),
+        ({"years": ["2027:2025"]}, "years", "ends before it starts"),
+    ],
+)
+def test_time_interval_ranges_run_forwards(
+    interval: dict[str, Any], field: str, words: str
+) -> None:
+    found = problems(policy(timeIntervals=[{"name": "t", "intervals": [interval]}]))
+    assert len(found) == 1
+    assert found[0].startswith(f"spec.timeIntervals[0].intervals[0].{field}: ")
+    assert words in found[0]
+
+
+@pytest.mark.parametrize("interval", [{"daysOfMonth": ["5:-1"]}, {"weekdays": ["Monday:FRIDAY"]}])
+def test_ranges_alertmanager_takes_are_accepted(interval: dict[str, Any]) -> None:
+    parse_resource(policy(timeIntervals=[{"name": "t", "intervals": [interval]}]))
+
+
+def test_regex_matchers_must_be_re2() -> None:
+    route = {"receivers": ["r"], "matchers": ['service=~"(?!internal).*"']}
+    found = problems(policy(routing={"routes": [route]}))
+    assert found[0].startswith("spec.routing.routes[0].matchers[0]: ")
+    assert "look-around and back-references are not supported" in found[0]
+
+
+def test_group_by_takes_label_names_or_dots() -> None:
+    found = problems(policy(routing={"groupBy": ["alertname", "not-a-label"]}))
+    assert found == [
+        "spec.routing.groupBy: 'not-a-label' is not a label name (or '...' for every label)"
+    ]
+    parse_resource(policy(routing={"groupBy": ["..."]}))
+    found = problems(stack(alertmanager={"route": {"groupBy": ["not a label"]}}))
+    assert found[0].startswith("spec.alertmanager.route.groupBy: ")
+
+
+def test_telegram_chat_id_not_zero() -> None:
+    telegram = {"botToken": {"secretKeyRef": {"name": "t", "key": "k"}}, "chatID": 0}
+    found = problems(policy(receivers=[{"name": "t", "telegram": telegram}]))
+    assert found == ["spec.receivers[0].telegram.chatID: chatID must not be 0"]

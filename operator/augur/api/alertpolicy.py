@@ -13,6 +13,7 @@ from augur.api.common import (
     ApiModel,
     Condition,
     Duration,
+    GroupBy,
     HttpURL,
     ItemName,
     LabelName,
@@ -111,7 +112,7 @@ class Route(ApiModel):
     """Time intervals outside which this route is silent."""
     continue_: bool = Field(default=False, alias="continue")
     """Keep trying later routes after this one matched."""
-    group_by: list[str] | None = None
+    group_by: GroupBy | None = None
     """Grouping for this route; default: the policy's."""
 
 
@@ -138,7 +139,7 @@ class EscalationStep(ApiModel):
 class Routing(ApiModel):
     """How the policy's alerts are delivered."""
 
-    group_by: list[str] = Field(default_factory=lambda: ["alertname"])
+    group_by: GroupBy = Field(default_factory=lambda: ["alertname"])
     """Labels notifications are grouped by."""
     group_wait: Duration | None = None
     """Wait before the first notification of a group; default: the stack's."""

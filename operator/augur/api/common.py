@@ -183,6 +183,17 @@ def _check_label_names(labels: dict[str, str]) -> dict[str, str]:
 PromLabels = Annotated[dict[str, str], AfterValidator(_check_label_names)]
 """A set of Prometheus labels."""
 
+
+def _check_group_by(labels: list[str]) -> list[str]:
+    for label in labels:
+        if label != "..." and not re.fullmatch(LABEL_NAME_PATTERN, label):
+            raise ValueError(f"{label!r} is not a label name (or '...' for every label)")
+    return labels
+
+
+GroupBy = Annotated[list[str], AfterValidator(_check_group_by)]
+"""Labels Alertmanager groups notifications by; `...` groups by every label."""
+
 # -- URLs -----------------------------------------------------------------------------------
 
 

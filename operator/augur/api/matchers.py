@@ -9,6 +9,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+# Go's RE2 (Alertmanager's regular expressions) has no look-around and no back-references.
+_NOT_RE2 = re.compile(r"\(\?<?[=!]|\\[1-9]")
+
 _MATCHER = re.compile(
     r"^\s*(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)\s*(?P<op>=~|!~|!=|=)\s*"
     r'(?P<value>"(?:\\.|[^"\\])*"|[^"\s,{}]*)\s*$'
@@ -40,6 +43,11 @@ def parse_matcher(text: str) -> Matcher:
             re.compile(value)
         except re.error as error:
             raise ValueError(f"{text!r}: bad regular expression: {error}") from None
+        if _NOT_RE2.search(value):
+            raise ValueError(
+                f"{text!r}: look-around and back-references are not supported "
+                "by Alertmanager's regular expressions (RE2)"
+            )
     return Matcher(match.group("name"), match.group("op"), value)
 
 

@@ -11,6 +11,7 @@ from augur.api.common import (
     ByteSize,
     Condition,
     Duration,
+    GroupBy,
     HttpURL,
     LabelName,
     LabelSelector,
@@ -170,7 +171,7 @@ class PrometheusSpec(ApiModel):
 class AlertmanagerRoute(ApiModel):
     """The top of the Alertmanager route tree."""
 
-    group_by: list[str] = Field(default_factory=lambda: ["alertname", "namespace"])
+    group_by: GroupBy = Field(default_factory=lambda: ["alertname", "namespace"])
     """Labels alerts are grouped by."""
     group_wait: Duration = "30s"
     """Wait before the first notification of a group."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from augur.api.common import ApiModel, HttpURL, ItemName, SecretRef, cel
 
@@ -157,11 +157,18 @@ class TelegramChannel(Channel):
     bot_token: SecretRef
     """The bot's token."""
     chat_id: int = Field(alias="chatID")
-    """The chat to post to."""
+    """The chat to post to (negative for groups; never 0)."""
     message: str | None = None
     """Message (Alertmanager template)."""
     parse_mode: Literal["", "MarkdownV2", "Markdown", "HTML"] | None = None
     """How Telegram formats the message."""
+
+    @field_validator("chat_id")
+    @classmethod
+    def _chat_set(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("chatID must not be 0")
+        return value
 
 
 class SNSChannel(Channel):

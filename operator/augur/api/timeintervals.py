@@ -52,18 +52,30 @@ class TimeRange(ApiModel):
         return self
 
 
-def _check_range(
-    value: str, parse_one: type[int] | None, names: tuple[str, ...], what: str
-) -> None:
+def _ordinal(part: str, names: tuple[str, ...], first: int) -> int:
+    lowered = part.lower()
+    return names.index(lowered) + first if lowered in names else int(part)
+
+
+def _check_range(value: str, numeric: bool, names: tuple[str, ...], what: str) -> None:
+    """A single value or an a:b range that Alertmanager accepts (and that runs forwards)."""
     parts = value.split(":")
     if len(parts) > 2 or not all(parts):
         raise ValueError(f"{value!r} is not a {what} or a {what} range like a:b")
     for part in parts:
-        if names and part.lower() in names:
-            continue
-        if parse_one is not None and re.fullmatch(r"-?[0-9]+", part):
+        if part.lower() in names or (numeric and re.fullmatch(r"-?[0-9]+", part)):
             continue
         raise ValueError(f"{part!r} is not a {what}")
+    if len(parts) == 1:
+        return
+    first = 0 if what in ("weekday", "year") else 1
+    start, end = (_ordinal(p, names, first) for p in parts)
+    if what == "day of month" and (start < 0) != (end < 0):
+        if start < 0:
+            raise ValueError(f"range {value!r}: the end day must be negative when the start day is")
+        return  # e.g. 5:-1, the fifth to the last day
+    if end < start:
+        raise ValueError(f"range {value!r} ends before it starts")
 
 
 class TimeInterval(ApiModel):
@@ -86,14 +98,14 @@ class TimeInterval(ApiModel):
     @classmethod
     def _weekdays(cls, values: list[str]) -> list[str]:
         for value in values:
-            _check_range(value, None, WEEKDAYS, "weekday")
+            _check_range(value, False, WEEKDAYS, "weekday")
         return values
 
     @field_validator("days_of_month")
     @classmethod
     def _days(cls, values: list[str]) -> list[str]:
         for value in values:
-            _check_range(value, int, (), "day of month")
+            _check_range(value, True, (), "day of month")
             for part in value.split(":"):
                 if not 1 <= abs(int(part)) <= 31:
                     raise ValueError(f"day of month {part} is outside 1..31 (or -31..-1)")
@@ -103,7 +115,7 @@ class TimeInterval(ApiModel):
     @classmethod
     def _months(cls, values: list[str]) -> list[str]:
         for value in values:
-            _check_range(value, int, MONTHS, "month")
+            _check_range(value, True, MONTHS, "month")
             for part in value.split(":"):
                 if part.isdigit() and not 1 <= int(part) <= 12:
                     raise ValueError(f"month {part} is outside 1..12")
@@ -113,7 +125,7 @@ class TimeInterval(ApiModel):
     @classmethod
     def _years(cls, values: list[str]) -> list[str]:
         for value in values:
-            _check_range(value, int, (), "year")
+            _check_range(value, True, (), "year")
         return values
 
     @field_validator("location")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from augur.api.resources import AlertPolicy, InvalidObject, MonitoringStack, Problem
-from augur.render.alertmanager.checks import group_by_problems, policy_problems, receiver_problems
+from augur.api.resources import AlertPolicy, MonitoringStack, Problem
 from augur.render.alertmanager.credentials import (
     CREDENTIALS_MOUNT_PATH,
     AwsProfile,
@@ -47,22 +46,12 @@ class AlertmanagerConfig:
         return GENERATED_HEADER + dump_yaml_fast(self.config)
 
 
-def _check_stack(stack: MonitoringStack) -> None:
-    alertmanager = stack.spec.alertmanager
-    problems = group_by_problems("spec.alertmanager.route.groupBy", alertmanager.route.group_by)
-    problems += receiver_problems(
-        "spec.alertmanager.defaultReceiver", alertmanager.default_receiver
-    )
-    if problems:
-        raise InvalidObject("MonitoringStack", stack.namespace, stack.name, problems)
-
-
 def _partition(
     stack: MonitoringStack, policies: list[AlertPolicy]
 ) -> tuple[list[AlertPolicy], dict[str, list[Problem]]]:
     accepted, rejected = [], {}
     for policy in policies:
-        problems = unresolved_receivers(policy.spec, [stack]) + policy_problems(policy.spec)
+        problems = unresolved_receivers(policy.spec, [stack])
         if problems:
             rejected[f"AlertPolicy/{policy.key}"] = problems
         else:
@@ -101,9 +90,7 @@ def render_alertmanager_config(
     """The configuration of `stack`'s Alertmanager for the policies it selects.
 
     Policies Alertmanager would refuse are left out and reported in `rejected`, so one bad
-    policy never stops the others' delivery. A stack whose own settings Alertmanager would
-    refuse raises InvalidObject naming the field. Credentials are files under `mount_path`."""
-    _check_stack(stack)
+    policy never stops the others' delivery. Credentials are files under `mount_path`."""
     accepted, rejected = _partition(stack, policies)
     files = Credentials(mount_path=mount_path)
     config: dict[str, Any] = {
