@@ -1,0 +1,95 @@
+"""Helpers of the stack rendering tests: inputs from YAML, and the files a pod would see."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from augur.api.inventory import Inventory
+from augur.api.resources import is_augur_document, parse_resource
+from augur.render.output import ComponentOutput
+from augur.render.selection import StackInputs, inputs_for, stacks_of
+from augur.render.stack import render_stack
+
+GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "stack"
+CASES = sorted(p.name.removesuffix(".in.yaml") for p in GOLDEN.glob("*.in.yaml"))
+
+
+def inputs_from_yaml(text: str) -> StackInputs:
+    """The inputs of the one stack of a multi-document YAML text (or the default stack)."""
+    inventory = Inventory()
+    for doc in yaml.safe_load_all(text):
+        if is_augur_document(doc):
+            inventory.add(parse_resource(doc))
+        elif isinstance(doc, dict) and doc.get("kind") == "Namespace":
+            meta = doc["metadata"]
+            inventory.namespace_labels[meta["name"]] = dict(meta.get("labels") or {})
+    inventory.sort()
+    stacks = stacks_of(inventory)
+    assert len(stacks) == 1, "a case holds at most one MonitoringStack"
+    return inputs_for(stacks[0], inventory)
+
+
+def stack_yaml(spec: dict[str, Any], name: str = "platform", namespace: str = "monitoring") -> str:
+    """A MonitoringStack document with this spec."""
+    return yaml.safe_dump(
+        {
+            "apiVersion": "augur.dev/v1alpha1",
+            "kind": "MonitoringStack",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": spec,
+        }
+    )
+
+
+def render_spec(spec: dict[str, Any]) -> ComponentOutput:
+    """render_stack of a stack with this spec and nothing selected."""
+    return render_stack(inputs_from_yaml(stack_yaml(spec)))
+
+
+def render_case(case: str) -> ComponentOutput:
+    """render_stack of a golden case."""
+    return render_stack(inputs_from_yaml((GOLDEN / f"{case}.in.yaml").read_text()))
+
+
+def objects(output: ComponentOutput, kind: str) -> list[dict[str, Any]]:
+    """The rendered objects of a kind."""
+    return [m for m in output.manifests if m["kind"] == kind]
+
+
+def named(output: ComponentOutput, kind: str, name: str) -> dict[str, Any]:
+    """The one rendered object of this kind and name."""
+    found = [m for m in objects(output, kind) if m["metadata"]["name"] == name]
+    assert len(found) == 1, f"{kind}/{name}: {len(found)} found"
+    return found[0]
+
+
+def prometheus_pod_view(output: ComponentOutput, root: Path) -> Path:
+    """Lay out Prometheus' ConfigMaps as its pod mounts them; returns prometheus.yml's path."""
+    for config_map in objects(output, "ConfigMap"):
+        name = config_map["metadata"]["name"]
+        if name.endswith("-prometheus-config"):
+            folder = root / "config"
+        elif "-prometheus-rules-" in name:
+            folder = root / "rules" / f"shard-{name.rsplit('-', 1)[1]}"
+        else:
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        for key, text in (config_map.get("data") or {}).items():
+            (folder / key).write_text(text)
+    return root / "config" / "prometheus.yml"
+
+
+def alertmanager_config_from_secret(output: ComponentOutput) -> str:
+    """The Alertmanager configuration as the config reloader decompresses it."""
+    [secret] = [
+        s
+        for s in objects(output, "Secret")
+        if s["metadata"]["name"].endswith("-alertmanager-config")
+    ]
+    [data] = secret["data"].values()
+    return gzip.decompress(base64.b64decode(data)).decode("utf-8")
