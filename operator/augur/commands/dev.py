@@ -59,9 +59,11 @@ def _show(rows: list[t.ToolStatus]) -> None:
             where = "no" + (" (optional)" if tool.optional else "")
         else:
             seconds = (row.record or {}).get("seconds")
-            built = f"  (cold build {seconds:.0f}s)" if isinstance(seconds, int | float) else ""
+            built = f"  (built in {seconds:.0f}s)" if isinstance(seconds, int | float) else ""
             where = f"{row.path}{built}"
         click.echo(f"{tool.name:<24} {tool.version:<9} {module:<50} {where}")
+    if any(row.path is None for row in rows):
+        click.echo("build what is missing: augur dev tools --build [NAME...]")
 
 
 def _build_missing(selected: list[t.Tool]) -> None:

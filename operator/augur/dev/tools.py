@@ -10,6 +10,7 @@ Versions come from `augur.versions`, next to the images a stack deploys by defau
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -208,7 +209,11 @@ def tool_path(name: str, *, build_missing: bool = True, progress: Progress | Non
             f"{tool.name} {tool.version} is not built yet: run `augur dev tools --build "
             f"{tool.name}` (it is cached in {cache_dir() / 'bin'})."
         )
-    return build(tool, progress=progress)
+    return build(tool, progress=progress or _to_stderr)
+
+
+def _to_stderr(message: str) -> None:
+    print(f"augur dev tools: {message}", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
