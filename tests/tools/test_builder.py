@@ -209,6 +209,19 @@ def test_proxy_unreachable(fake_go: FakeGo, cache: Path) -> None:
     assert cached_tool_path("amtool") is None
 
 
+def test_proxy_unreachable_as_go_reports_it_in_json(fake_go: FakeGo, cache: Path) -> None:
+    error = (
+        'github.com/prometheus/alertmanager@v0.28.1: Get "http://127.0.0.1:9/...": '
+        "dial tcp 127.0.0.1:9: connect: connection refused"
+    )
+    fake_go(
+        resolve_error=json.dumps({"Path": "github.com/prometheus/alertmanager", "Error": error})
+    )
+    with pytest.raises(ProxyUnreachable) as err:
+        tool_path("alertmanager")
+    assert f"while resolving alertmanager 0.28.1: {error} (full log: " in str(err.value)
+
+
 def test_version_missing_on_the_proxy(fake_go: FakeGo, cache: Path) -> None:
     fake_go(resolve_error="go: k8s.io/kubernetes@v1.33.99: reading ...: 404 Not Found")
     with pytest.raises(ProxyUnreachable, match=r"k8s\.io/kubernetes@v1\.33\.\d+ is not on the Go"):

@@ -113,6 +113,7 @@ _NETWORK_HINTS = (
     "502 bad gateway",
     "503 service unavailable",
     "504 gateway",
+    "module lookup disabled",
 )
 _MISSING_HINTS = ("not found", "unknown revision", "invalid version", "no matching versions")
 
@@ -177,8 +178,12 @@ class _Run:
     go: str
     steps: dict[str, float] = field(default_factory=dict)
 
-    def go_cmd(self, step: str, args: list[str], cwd: Path, unit: str = "lines") -> str:
-        """Run `go <args>`, appending to the log; report progress; return this step's output."""
+    def go_cmd(
+        self, step: str, args: list[str], cwd: Path, unit: str = "lines", check: bool = True
+    ) -> str:
+        """Run `go <args>`, appending to the log; report progress; return this step's output.
+
+        A failure raises the ToolError that explains it, unless `check` is false."""
         started = time.monotonic()
         with self.log.open("a") as log:
             log.write(f"\n### {step}: go {' '.join(args)}  (in {cwd})\n")
@@ -201,7 +206,7 @@ class _Run:
                     next_beat = now + HEARTBEAT_SECONDS
         self.steps[step] = round(self.steps.get(step, 0.0) + time.monotonic() - started, 1)
         output = self._read_from(offset)
-        if proc.returncode != 0:
+        if check and proc.returncode != 0:
             raise classify_go_failure(self.tool, step, output, self.log)
         return output
 
@@ -297,6 +302,7 @@ def _resolve(run: _Run, tmp: Path) -> dict[str, Any]:
         "resolving",
         ["mod", "download", "-json", f"{run.tool.module}@{run.tool.module_version}"],
         tmp,
+        check=False,  # the JSON's "Error" says what went wrong better than its last line
     )
     start = output.find("{")
     try:
