@@ -58,6 +58,11 @@ def ensure_peering(kube: KubeClient, namespaces: tuple[str, ...]) -> None:
                 raise click.ClickException(f"cannot create the peering object: {error}") from None
 
 
+def _quiet_handler_success(record: logging.LogRecord) -> bool:
+    """Drop kopf's "Handler ... succeeded." lines; keep peering, errors and the rest."""
+    return not (record.levelno <= logging.INFO and str(record.msg).endswith("succeeded."))
+
+
 def _prometheus_urls(values: tuple[str, ...]) -> dict[str, str]:
     urls = {}
     for value in values:
@@ -179,7 +184,7 @@ def run_command(
     logging.getLogger("urllib3").setLevel(logging.WARNING)
     if not verbose:
         # One line per handled watch event is noise at thousands of policies.
-        logging.getLogger("kopf.objects").setLevel(logging.WARNING)
+        logging.getLogger("kopf.objects").addFilter(_quiet_handler_success)
     if kubeconfig:
         os.environ["KUBECONFIG"] = kubeconfig  # kopf logs in through the same file
     kube = KubeClient(load_api_client(kubeconfig, context))

@@ -58,6 +58,18 @@ async def cleanup(memo: kopf.Memo, **_: Any) -> None:
 
 
 @kopf.on.login(registry=registry)
-def login(logger: kopf.Logger, **kwargs: Any) -> kopf.ConnectionInfo | None:
-    """Log in as the Kubernetes client does (in-cluster, or the kubeconfig `augur run` was given)."""
-    return kopf.login_via_client(logger=logger, **kwargs)
+def login(memo: kopf.Memo, **_: Any) -> kopf.ConnectionInfo:
+    """Log in with the very configuration augur's own client uses (kubeconfig or in-cluster)."""
+    config = memo["runtime"].kube.api_client.configuration
+    keys: dict[str, str] = dict(config.api_key or {})
+    token = keys.get("authorization") or keys.get("BearerToken") or ""
+    scheme, _sep, value = str(token or "").partition(" ")
+    return kopf.ConnectionInfo(
+        server=str(config.host),
+        ca_path=config.ssl_ca_cert,
+        insecure=not config.verify_ssl,
+        certificate_path=config.cert_file,
+        private_key_path=config.key_file,
+        scheme=scheme if value else None,
+        token=(value or scheme) or None,
+    )
