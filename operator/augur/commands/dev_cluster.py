@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import subprocess
 import sys
 from pathlib import Path
 from types import FrameType
@@ -130,8 +131,24 @@ def dev_up_command(name: str, paths: tuple[str, ...]) -> None:
             click.echo(kubectl(plane.kubeconfig, "apply", "-f", target).rstrip())
         _print_access(plane)
         click.echo(kubectl(plane.kubeconfig, "get", "augur", "-A").rstrip())
-        click.echo("augur dev up: running; Ctrl-C stops the control plane")
-        signal.pause()
+        click.echo("augur dev up: running the operator; Ctrl-C stops it and the control plane")
+        operator = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "augur"),
+                "run",
+                "--kubeconfig",
+                str(plane.kubeconfig),
+                "--standalone",
+                "--listen",
+                "127.0.0.1:8080",
+            ]
+        )
+        try:
+            operator.wait()
+        finally:
+            if operator.poll() is None:
+                operator.terminate()
+                operator.wait(timeout=30)
     except ClusterError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
