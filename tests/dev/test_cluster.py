@@ -89,7 +89,9 @@ def test_running_control_plane_is_not_started_twice(tmp_path: Path) -> None:
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         ClusterState(str(tmp_path), "k", "https://x", pids={"kube-apiserver": sleeper.pid}).save()
-        with pytest.raises(ClusterError, match=r"already runs from .*stop it with `augur dev cluster down`"):
+        with pytest.raises(
+            ClusterError, match=r"already runs from .*stop it with `augur dev cluster down`"
+        ):
             check_run_dir(tmp_path)
     finally:
         sleeper.kill()
