@@ -18,10 +18,11 @@ import numpy as np
 
 from augur.forecast.backtest import BacktestSettings, default_start
 from augur.forecast.cleaning import fill_gaps, prepare
-from augur.forecast.config import METHODS, ReplicaBounds, ScalingRules
+from augur.forecast.config import METHODS, ReplicaBounds, ScaleDown, ScalingRules
 from augur.forecast.models import fit_model
-from augur.forecast.replay import HpaBehaviour
-from augur.forecast.report import TraceReport, backtest_trace, default_capacity
+from augur.forecast.recommend import lead_steps
+from augur.forecast.replay import HpaBehaviour, replay
+from augur.forecast.report import TraceReport, backtest_trace, default_capacity, replay_peaks
 from augur.forecast.seasonality import detect_seasons
 from augur.forecast.selection import calibrate_methods
 from augur.forecast.series import parse_csv, regularize
@@ -29,13 +30,51 @@ from augur.forecast.series import parse_csv, regularize
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TRACES = ROOT / ".." / "shared" / "data" / "traces"
 SECTION = "## Forecasting and scaling replay"
-HORIZON, QUANTILE, HEADROOM, HISTORY, REFIT = 1800.0, 0.9, 0.1, 14 * 86400.0, 86400.0
+HORIZON, QUANTILE, HEADROOM, HISTORY, REFIT = 1800.0, 0.9, 0.0, 14 * 86400.0, 86400.0
+HPA = HpaBehaviour(startup=120.0, stabilization_window=300.0)
 MAX_REPLICAS = 40
 """Four times the replicas the 95th-percentile load needs (capacity is p95 / 10)."""
+VARIANTS = (
+    ("peak over the 30m horizon, headroom 0.1, floor window 15m", None, 0.1, 900.0),
+    ("the same with headroom 0", None, 0.0, 900.0),
+    ("floor over the lead steps only", "lead", 0.0, 900.0),
+    ("floor window 5m, as the HPA's (the defaults)", "lead", 0.0, 300.0),
+)
+"""Replay rules from the previous defaults to the current ones, one change per row:
+(label, steps the floor carries (None: the whole horizon), headroom, floor window s)."""
 
 
-def run_trace(path: Path) -> TraceReport:
-    """Backtest one trace with the CLI's defaults."""
+def _rules(series_values: np.ndarray, headroom: float, window: float) -> ScalingRules:
+    return ScalingRules(
+        per_replica_capacity=default_capacity(series_values),
+        replicas=ReplicaBounds(min=1, max=MAX_REPLICAS),
+        headroom=headroom,
+        scale_down=ScaleDown(stabilization_window=window),
+    )
+
+
+def variants(report: TraceReport, values: np.ndarray, step: float) -> list[tuple[float, float]]:
+    """(extra replica-hours, under-provisioning cut) of augur for each row of VARIANTS."""
+    load = values[report.start :]
+    results = []
+    for _, steps, headroom, window in VARIANTS:
+        lead = lead_steps(HPA.startup, step, step) if steps else report.run.upper.shape[1]
+        peaks = replay_peaks(report.run, len(values), report.start, lead)
+        rules = _rules(values, headroom, window)
+        augur, reactive = replay(load, step, rules, HPA, peaks), report.reactive
+        results.append(
+            (
+                augur.replica_hours / reactive.replica_hours - 1,
+                1 - augur.under_provisioned_pct / reactive.under_provisioned_pct
+                if reactive.under_provisioned_pct
+                else 0.0,
+            )
+        )
+    return results
+
+
+def run_trace(path: Path) -> tuple[TraceReport, list[tuple[float, float]]]:
+    """Backtest one trace with the CLI's defaults, and replay it under each of VARIANTS."""
     times, values = parse_csv(path.read_text())
     series = regularize(times, values, None)
     horizon = round(HORIZON / series.step)
@@ -47,12 +86,9 @@ def run_trace(path: Path) -> TraceReport:
         refit_every=max(1, round(REFIT / series.step)),
         start=default_start(len(series), history, horizon),
     )
-    rules = ScalingRules(
-        per_replica_capacity=default_capacity(series.values),
-        replicas=ReplicaBounds(min=1, max=MAX_REPLICAS),
-        headroom=HEADROOM,
-    )
-    return backtest_trace(path.name, series, settings, METHODS, rules, HpaBehaviour(), "auto")
+    rules = _rules(series.values, HEADROOM, HPA.stabilization_window)
+    report = backtest_trace(path.name, series, settings, METHODS, rules, HPA, "auto")
+    return report, variants(report, series.values, series.step)
 
 
 def _cpu_ms(action: object, repeat: int = 5) -> float:
@@ -99,18 +135,24 @@ def _fmt(value: float, digits: int = 3) -> str:
     return "-" if not np.isfinite(value) else f"{value:.{digits}f}"
 
 
-def render(reports: list[TraceReport], speeds: list[tuple[str, float, float]], load: str) -> str:
+def render(
+    reports: list[tuple[TraceReport, list[tuple[float, float]]]],
+    speeds: list[tuple[str, float, float]],
+    load: str,
+) -> str:
     """The README section's Markdown."""
     lines = [
         SECTION,
         "",
         "Command: `.venv/bin/python bench/forecast.py` (every trace in "
         "`../shared/data/traces/`, the defaults of `augur forecast backtest`: horizon 30m, "
-        f"quantile {QUANTILE}, headroom {HEADROOM}, history 14d, refit and re-selection "
-        "every 1d, startup 2m, HPA scale-down window 5m; augur's scaleUp/scaleDown "
-        "10/2 with a 15m window; capacity = p95 load / 10).",
-        f"Machine: {platform.machine()}, Python {platform.python_version()}, "
-        f"{datetime.date.today().isoformat()}, load average during the run: {load}.",
+        f"quantile {QUANTILE}, headroom {HEADROOM:g}, history 14d, refit and re-selection "
+        "every 1d, startup 2m, HPA scale-down window 5m; augur's scaleUp/scaleDown maxStep "
+        "10/2 with the HPA's 5m window; capacity = p95 load / 10, at most 40 replicas).",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, {datetime.date.today().isoformat()}, load average "
+        f"(1 min) at the start and end of the run: {load}; other jobs shared the machine, "
+        "so the times below are upper bounds.",
         "",
         "### Accuracy (rolling origin, every step after the first third of the trace or 14 days)",
         "",
@@ -119,11 +161,11 @@ def render(reports: list[TraceReport], speeds: list[tuple[str, float, float]], l
         "time of one refit with calibration on that trace.",
         "",
     ]
-    names = [s.method for s in reports[0].scores]
+    names = [s.method for s in reports[0][0].scores]
     lines.append("| trace | " + " | ".join(names) + " | auto vs naive |")
     lines.append("|---" * (len(names) + 2) + "|")
     gains = []
-    for report in reports:
+    for report, _ in reports:
         by = {s.method: s for s in report.scores}
         gain = 1 - by["auto"].mase / by["seasonal_naive"].mase
         gains.append(gain)
@@ -134,15 +176,41 @@ def render(reports: list[TraceReport], speeds: list[tuple[str, float, float]], l
         f"Cells: MASE / coverage. auto is better than seasonal naive by "
         f"{np.mean(gains):.1%} on average, worst trace {min(gains):+.1%}.",
         "",
-    ]
-    lines += [
         "### Scaling replay (reactive HPA vs HPA with augur's floor)",
         "",
+        "How the floor is replayed, and why:",
+        "",
+        "- **What the floor carries.** The horizon (30m) is how far the forecast looks and "
+        "how long its per-step schedule, ceil(upper quantile at step k × (1 + headroom) / "
+        "capacity), stays valid; it is scored above and reported as status `forecast`. The "
+        "minimum augur sets at an evaluation only has to carry the load until replicas asked "
+        "for at the *next* evaluation serve, start-up plus scaling lag (the API's lower bound "
+        "for `horizon`): before that, a lowered floor takes effect at once and a raised one "
+        "is not ready yet. So the floor is the schedule's highest value over those steps "
+        "(`recommend.lead_steps`), not a flat maximum over the whole horizon, which raised "
+        "replicas up to 30m before every peak and held them after it. With a 2m start-up "
+        "and an evaluation every 5m step that is the next step's quantile.",
+        "- **Headroom 0.** `capacity` is already what one replica serves at its target "
+        "load, and the reactive HPA it is compared with runs at exactly ceil(load / "
+        "capacity); the quantile is the allowance for the forecast's uncertainty, so "
+        "headroom on top of it counts that twice. (ScalingPolicy's `headroom` remains for "
+        "margins the forecast cannot know about.)",
+        "- **Scale-down.** As in Kubernetes, the HPA stabilises its metric-based desires "
+        "(5m) and then bounds them by `minReplicas`, so a lowered floor applies at once. "
+        "augur's floor scales down over the same 5m window (maxStep 2, the API's default), "
+        "so it holds replicas no longer than the HPA itself would; its step limits start from "
+        "its own previous floor, not from the reactive replicas it was raised to, so a load "
+        "spike the HPA answers is let go when the HPA lets it go.",
+        "- **Health.** A refit whose held-out forecasts are no closer than repeating the last "
+        "value (what the reactive HPA acts on) is unhealthy and sets no floor until the next "
+        "refit; `healthy` is the share of replayed steps with a floor.",
+        "",
         "| trace | under-provisioned % (reactive → augur) | cut | replica-hours "
-        "(reactive → augur) | extra | under replica-h | over replica-h | actions |",
-        "|---|---|---|---|---|---|---|---|",
+        "(reactive → augur) | extra | under replica-h | over replica-h | actions | healthy | "
+        f"{QUANTILE} band, replicas |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in reports:
+    for r, _ in reports:
         a, b = r.reactive, r.augur
         cut = (
             1 - b.under_provisioned_pct / a.under_provisioned_pct if a.under_provisioned_pct else 0
@@ -150,11 +218,29 @@ def render(reports: list[TraceReport], speeds: list[tuple[str, float, float]], l
         extra = b.replica_hours / a.replica_hours - 1
         lines.append(
             f"| {r.trace} | {a.under_provisioned_pct:.1f} → {b.under_provisioned_pct:.1f} | "
-            f"{cut:.0%} | {a.replica_hours:.0f} → {b.replica_hours:.0f} | {extra:+.0%} | "
+            f"{cut:.0%} | {a.replica_hours:.0f} → {b.replica_hours:.0f} | {extra:+.1%} | "
             f"{a.under_replica_hours:.0f} → {b.under_replica_hours:.0f} | "
-            f"{a.over_replica_hours:.0f} → {b.over_replica_hours:.0f} | {a.actions} → {b.actions} |"
+            f"{a.over_replica_hours:.0f} → {b.over_replica_hours:.0f} | {a.actions} → {b.actions} "
+            f"| {np.mean(r.run.healthy):.0%} | {_band(r):.1f} |"
         )
-    lines += ["", *_goals(reports, speeds)]
+    lines += [
+        "",
+        f"{QUANTILE} band: mean distance from the point forecast to the {QUANTILE} quantile "
+        "one step ahead, in replicas — the insurance against the load's step-to-step noise "
+        "that the floor buys and the reactive HPA does not.",
+        "",
+        "Each rule change on its own, cumulatively from the previous defaults (same forecasts; "
+        "cells: extra replica-hours / under-provisioning cut). Every row already uses the "
+        "replay's Kubernetes scale-down semantics, step limits from the forecast's own floor "
+        "and the health rule; before those, the first row measured +17% to +118% extra.",
+        "",
+        "| rules | " + " | ".join(r.trace.removesuffix(".csv") for r, _ in reports) + " |",
+        "|---" * (len(reports) + 1) + "|",
+    ]
+    for index, (label, *_rest) in enumerate(VARIANTS):
+        cells = [f"{v[index][0]:+.0%} / {v[index][1]:.0%}" for _, v in reports]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += ["", *_goals([r for r, _ in reports], speeds)]
     lines += [
         "",
         "### Speed (14 days of 5-minute points, 4,032, one core, processor time)",
@@ -164,6 +250,11 @@ def render(reports: list[TraceReport], speeds: list[tuple[str, float, float]], l
     ]
     lines += [f"| {name} | {_fmt(a, 1)} | {_fmt(b, 1)} |" for name, a, b in speeds]
     return "\n".join(lines) + "\n"
+
+
+def _band(report: TraceReport) -> float:
+    width = report.run.upper[:, 0] - report.run.point[:, 0]
+    return float(np.nanmean(width) / report.capacity)
 
 
 def _goals(reports: list[TraceReport], speeds: list[tuple[str, float, float]]) -> list[str]:
@@ -177,6 +268,11 @@ def _goals(reports: list[TraceReport], speeds: list[tuple[str, float, float]]) -
             cuts.append(1 - r.augur.under_provisioned_pct / r.reactive.under_provisioned_pct)
         extras.append(r.augur.replica_hours / r.reactive.replica_hours - 1)
     slowest = max(b for name, _, b in speeds if name in {"holt_winters", "multi_seasonal"})
+    over = [
+        f"{r.trace.removesuffix('.csv')} {e:+.0%} (band {_band(r):.1f})"
+        for r, e in zip(reports, extras, strict=True)
+        if e > 0.15
+    ]
 
     def verdict(ok: bool) -> str:
         return "met" if ok else "**missed**"
@@ -192,11 +288,24 @@ def _goals(reports: list[TraceReport], speeds: list[tuple[str, float, float]]) -
         f"- under-provisioned time cut by at least 50%: worst {min(cuts):.0%} "
         f"— {verdict(min(cuts) >= 0.5)}; at most 15% more replica-hours: "
         f"{sum(e <= 0.15 for e in extras)} of {len(extras)} traces (range {min(extras):+.0%} to "
-        f"{max(extras):+.0%}) — {verdict(max(extras) <= 0.15)}. Provisioning for the "
-        f"{QUANTILE} quantile of the peak over 30 minutes buys back the noise a reactive HPA "
-        "misses, and on noisy traces (Twitter, ELB, network) that noise is most of the load's "
-        "movement: the two goals pull against each other there; a lower `quantile` or "
-        "`headroom` trades one for the other.",
+        f"{max(extras):+.0%}) — {verdict(max(extras) <= 0.15)}"
+        + (
+            f". Still over: {', '.join(over)}. Where the band is a large share of a mean "
+            "load of a few replicas (the Twitter and ELB traces), most of what the reactive "
+            "HPA misses is step-to-step noise no forecast predicts, and covering it at the "
+            f"{QUANTILE} quantile costs about the band at every step; a lower `quantile` "
+            "trades under-provisioning for replica-hours there. Where the band is small "
+            "(ec2_network_in), the extra comes after one-off spikes of up to ~760 replicas' "
+            "load: with an hourly season detected, the seasonal-naive part of auto's "
+            "combination replays a spike one season later, because the backtest runs each "
+            "daily fit forward over raw values (the engine re-cleans its history at every "
+            "evaluation, which clips such spikes). Clipping them in the backtest's seasonal "
+            "naive was tried: extra +30%, but the cut fell to 48% and seasonal naive, the "
+            "accuracy baseline, became better than auto on that trace, so it was not kept. "
+            "Nothing in the rules is tuned per trace."
+            if over
+            else "."
+        ),
         f"- fit + forecast of 4,032 points under 100 ms: slowest single model {slowest:.0f} ms "
         "with calibration — met; auto's selection (every model backtested) is the separate "
         "cost in the table below.",
@@ -223,6 +332,7 @@ def main() -> None:
     paths = sorted(args.traces.glob("*.csv"))
     if not paths:
         raise SystemExit(f"no traces in {args.traces}")
+    load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
     reports = []
     for path in paths:
         print(f"backtesting {path.name}", file=sys.stderr, flush=True)
@@ -232,7 +342,6 @@ def main() -> None:
         if any("ec2_cpu" in p.name for p in paths)
         else paths[0]
     )
-    load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
     speeds = speed(five_minute)
     load += " → " + (
         Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"

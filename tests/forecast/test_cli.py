@@ -63,7 +63,19 @@ def test_backtest_json(trace: Path) -> None:
 
 def test_backtest_table(trace: Path) -> None:
     output = _run(
-        "backtest", "--csv", str(trace), "--step", "5m", "--horizon", "15m", "--method", "linear"
+        "backtest",
+        "--csv",
+        str(trace),
+        "--step",
+        "5m",
+        "--horizon",
+        "15m",
+        "--method",
+        "linear",
+        "--scale-down-window",
+        "10m",
+        "--headroom",
+        "0.1",
     )
     assert "seasonal_naive" in output and "linear" in output
     assert "reactive" in output and "augur" in output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -56,3 +57,20 @@ def test_conformal_intervals_cover_the_asked_quantile(rng: np.random.Generator) 
 def test_unknown_method_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown forecast method"):
         ForecastConfig(method="prophet")
+
+
+def test_a_forecast_no_better_than_the_last_value_is_unhealthy() -> None:
+    # a random walk: repeating the last value is the best forecast; a daily copy is far worse
+    walk = 1000 + np.cumsum(np.random.default_rng(3).normal(0, 5, 6 * 288))
+    config = ForecastConfig(method="seasonalNaive", seasonality=(86400.0,))
+    result = forecast(Series(0.0, 300.0, walk), config)
+    assert (result.healthy, result.reason) == (False, "PoorAccuracy")
+    assert result.accuracy is not None
+    assert math.isnan(result.peak_within(1))
+
+
+def test_peak_within_uses_the_first_steps(seasonal: SeriesMaker) -> None:
+    series = Series(0.0, 300.0, seasonal(days=4, noise=1))
+    result = forecast(series, ForecastConfig(method="holtWinters"))
+    assert result.peak_within(1) == result.points[0].upper
+    assert result.peak_within(6) == result.peak

@@ -1,11 +1,18 @@
-"""The replica rules: peak, headroom, clamps, steps, stabilization, reactive floor, no forecast."""
+"""The replica rules: lead window, headroom, clamps, steps, stabilization, reactive floor."""
 
 from __future__ import annotations
+
+import math
 
 import pytest
 
 from augur.forecast.config import ReplicaBounds, ScaleDown, ScaleUp, ScalingRules
-from augur.forecast.recommend import PastRecommendation, recommend_replicas
+from augur.forecast.recommend import (
+    PastRecommendation,
+    lead_steps,
+    peak_within,
+    recommend_replicas,
+)
 
 RULES = ScalingRules(
     per_replica_capacity=50,
@@ -78,3 +85,45 @@ def test_invalid_rules_are_rejected() -> None:
         ScalingRules(per_replica_capacity=0)
     with pytest.raises(ValueError):
         ScalingRules(per_replica_capacity=1, replicas=ReplicaBounds(min=5, max=2))
+
+
+@pytest.mark.parametrize(
+    ("startup", "step", "evaluation", "expected"),
+    [
+        (120, 300, 300, 1),  # serves from the next step: the next step's quantile
+        (0, 300, 300, 1),
+        (600, 300, 300, 2),  # two steps to start: steps 1 and 2 ahead
+        (120, 300, 900, 3),  # evaluated every third step: until the next one's replicas serve
+        (120, 1800, 300, 1),
+    ],
+)
+def test_lead_steps_cover_startup_plus_scaling_lag(
+    startup: float, step: float, evaluation: float, expected: int
+) -> None:
+    assert lead_steps(startup, step, evaluation) == expected
+
+
+def test_peak_within_the_lead_steps_only() -> None:
+    upper = [100.0, 120.0, 900.0]
+    assert peak_within(upper, 1) == 100.0
+    assert peak_within(upper, 2) == 120.0
+    assert peak_within(upper, 10) == 900.0
+    assert math.isnan(peak_within([100.0, math.nan], 2))
+
+
+def test_step_limits_start_from_the_forecast_floor_not_the_reactive_load() -> None:
+    # a load spike raised the recommendation to 30 while the forecast's own floor stayed 6
+    spike = recommend_replicas(
+        peak_upper=250, current_load=1500, current_replicas=6, rules=RULES, now=0.0
+    )
+    assert spike is not None
+    assert (spike.replicas, spike.forecast_floor, spike.reason) == (30, 6, "reactive load")
+    after = recommend_replicas(
+        peak_upper=250,
+        current_load=250,
+        current_replicas=spike.forecast_floor,
+        rules=RULES,
+        now=300.0,
+    )
+    # scaleDown.maxStep 2 would have held 28; the forecast never asked for more than 6
+    assert after is not None and after.replicas == 6

@@ -36,3 +36,30 @@ def test_forecast_floor_prepares_for_the_rise() -> None:
     floored = replay(load, 300, RULES, behaviour, peaks)
     assert reactive.under_provisioned_pct > 0
     assert floored.under_provisioned_pct == 0
+
+
+def test_a_lowered_floor_applies_at_once_like_min_replicas() -> None:
+    # the HPA's 5-minute window stabilises its own desires, not augur's minimum
+    load = np.array([10, 10, 10, 10, 10], dtype=np.float64)
+    peaks = np.array([50, 10, 10, 10, 10], dtype=np.float64)
+    behaviour = HpaBehaviour(startup=0, stabilization_window=300)
+    floored = replay(load, 300, RULES, behaviour, peaks)
+    assert floored.replicas == [5, 1, 1, 1, 1]
+
+
+def test_the_floor_does_not_hold_a_spike_the_hpa_lets_go() -> None:
+    rules = ScalingRules(per_replica_capacity=10, headroom=0.0, scale_down=ScaleDown(1, 0))
+    load = np.array([10, 90, 10, 10, 10], dtype=np.float64)
+    peaks = np.full(5, 10.0)  # the forecast never expects more than one replica
+    behaviour = HpaBehaviour(startup=0, stabilization_window=0)
+    floored = replay(load, 300, rules, behaviour, peaks)
+    # with step limits measured from the spike, the floor would step down 9, 8, 7...
+    assert floored.replicas == [1, 9, 1, 1, 1]
+
+
+def test_no_healthy_forecast_leaves_the_hpa_reactive() -> None:
+    load = np.array([10, 10, 50, 50, 10, 10], dtype=np.float64)
+    behaviour = HpaBehaviour(startup=120, stabilization_window=300)
+    reactive = replay(load, 300, RULES, behaviour)
+    unhealthy = replay(load, 300, RULES, behaviour, np.full(6, np.nan))
+    assert unhealthy.replicas == reactive.replicas

@@ -79,7 +79,14 @@ def _format_table(report: TraceReport) -> str:
 )
 @click.option("--capacity", type=float, help="Load one replica serves (default: p95 / 10).")
 @click.option("--quantile", default=0.9, show_default=True, type=click.FloatRange(0.5, 0.999))
-@click.option("--headroom", default=0.1, show_default=True, type=click.FloatRange(0))
+@click.option(
+    "--headroom",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Extra capacity over the forecast quantile. 0 compares like with like: the reactive "
+    "HPA runs replicas at exactly --capacity and the quantile already covers uncertainty.",
+)
 @click.option("--history", default="14d", show_default=True, callback=_duration)
 @click.option("--min-replicas", default=1, show_default=True, type=click.IntRange(0))
 @click.option("--max-replicas", default=40, show_default=True, type=click.IntRange(1))
@@ -96,6 +103,14 @@ def _format_table(report: TraceReport) -> str:
     show_default=True,
     callback=_duration,
     help="Time from requesting a replica to it serving.",
+)
+@click.option(
+    "--scale-down-window",
+    default="5m",
+    show_default=True,
+    callback=_duration,
+    help="The HPA's scale-down stabilization window; augur's floor uses the same one, so it "
+    "holds replicas no longer than the HPA itself would.",
 )
 @click.option("--output", type=click.Choice(["table", "json"]), default="table")
 @click.option(
@@ -117,6 +132,7 @@ def backtest_command(
     max_replicas: int,
     refit: float,
     startup: float,
+    scale_down_window: float,
     output: str,
     plot_path: Path | None,
 ) -> None:
@@ -147,12 +163,18 @@ def backtest_command(
         per_replica_capacity=capacity or default_capacity(series.values),
         replicas=ReplicaBounds(min=min_replicas, max=max_replicas),
         headroom=headroom,
-        scale_down=ScaleDown(stabilization_window=900.0),
+        scale_down=ScaleDown(stabilization_window=scale_down_window),
     )
     chosen = methods or METHODS
     driver = "auto" if "auto" in chosen else chosen[0]
     report = backtest_trace(
-        csv.name, series, settings, chosen, rules, HpaBehaviour(startup=startup), driver
+        csv.name,
+        series,
+        settings,
+        chosen,
+        rules,
+        HpaBehaviour(startup=startup, stabilization_window=scale_down_window),
+        driver,
     )
     if output == "json":
         click.echo(json.dumps(report_json(report), allow_nan=False))

@@ -12,7 +12,7 @@ from augur.forecast.cleaning import fill_gaps, prepare
 from augur.forecast.metrics import coverage, mase, naive_scale, smape
 from augur.forecast.models import IntArray
 from augur.forecast.seasonality import detect_seasons
-from augur.forecast.selection import calibrate_methods
+from augur.forecast.selection import calibrate_methods, skilful
 from augur.forecast.series import FloatArray, Series
 
 MIN_TRAINING_POINTS = 24
@@ -45,6 +45,9 @@ class MethodRun:
     point: FloatArray
     lower: FloatArray
     upper: FloatArray
+    healthy: FloatArray
+    """1 where the forecast came from a fit that beat persistence on its held-out data, else 0
+    (an unhealthy forecast steers nothing)."""
     fit_seconds: list[float] = field(default_factory=list)
     chosen: list[str] = field(default_factory=list)
 
@@ -75,7 +78,12 @@ def rolling_forecasts(
     shape = (len(origins), horizon)
     runs = {
         m: MethodRun(
-            m, origins, np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+            m,
+            origins,
+            np.full(shape, np.nan),
+            np.full(shape, np.nan),
+            np.full(shape, np.nan),
+            np.zeros(len(origins)),
         )
         for m in methods
     }
@@ -102,6 +110,7 @@ def rolling_forecasts(
             lower, upper = result.intervals.apply(point)
             runs[method].point[rows], runs[method].lower[rows] = point, lower
             runs[method].upper[rows] = upper
+            runs[method].healthy[rows] = float(skilful(result.accuracy))
     return runs
 
 

@@ -10,12 +10,16 @@ import numpy as np
 from augur.forecast.backtest import min_training_points
 from augur.forecast.cleaning import fill_gaps, prepare
 from augur.forecast.config import ForecastConfig
+from augur.forecast.recommend import peak_within
 from augur.forecast.seasonality import MIN_CYCLES, detect_seasons
-from augur.forecast.selection import Accuracy, calibrate_methods, calibration_window
+from augur.forecast.selection import (
+    MAX_RELATIVE_MAE,
+    Accuracy,
+    calibrate_methods,
+    calibration_window,
+    skilful,
+)
 from augur.forecast.series import FloatArray, Series
-
-MAX_MASE = 3.0
-"""A held-out MASE above this marks the forecast unhealthy: worse than guessing."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,15 @@ class ForecastResult:
     model: ModelInfo | None = None
     accuracy: AccuracyInfo | None = None
 
+    def peak_within(self, steps: int) -> float:
+        """Highest upper quantile over the first `steps` steps: what a floor set now carries.
+
+        Use `recommend.lead_steps` for `steps`; NaN when the forecast is unhealthy.
+        """
+        if not self.healthy:
+            return math.nan
+        return peak_within([p.upper for p in self.points], steps)
+
 
 def _unhealthy(reason: str, message: str) -> ForecastResult:
     return ForecastResult(False, reason, message)
@@ -79,7 +92,8 @@ def forecast(
 
     `series.step` must equal `config.step`. For `auto`, `selected_method` reuses an earlier
     selection (model selection may run less often than the refit). Too little history, a
-    stale series or a model worse than MAX_MASE give an unhealthy result with the reason.
+    stale series or a model no better on held-out data than repeating the last value give an
+    unhealthy result with the reason.
     """
     if not math.isclose(series.step, config.step):
         raise ValueError(f"series step {series.step}s differs from config step {config.step}s")
@@ -130,8 +144,13 @@ def forecast(
 def _health(
     accuracy: Accuracy, seasons: tuple[int, ...], trusted: tuple[int, ...]
 ) -> tuple[bool, str, str]:
-    if math.isfinite(accuracy.mase) and accuracy.mase > MAX_MASE:
-        return False, "PoorAccuracy", f"held-out MASE {accuracy.mase:.2f} exceeds {MAX_MASE}"
+    if not skilful(accuracy):
+        return (
+            False,
+            "PoorAccuracy",
+            f"held-out error {accuracy.relative_mae:.2f} times that of repeating the last value"
+            f" (at least {MAX_RELATIVE_MAE:g}): the forecast adds nothing to the reactive HPA",
+        )
     dropped = sorted(set(seasons) - set(trusted))
     if dropped:
         return True, "SeasonsIgnored", f"fewer than {MIN_CYCLES} cycles of seasons {dropped} steps"

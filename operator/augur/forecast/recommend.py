@@ -1,4 +1,4 @@
-"""Replica recommendation: the forecast's upper-quantile peak as a floor under the HPA."""
+"""Replica recommendation: the forecast's upper quantile as a floor under the HPA."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from augur.forecast.config import ScalingRules
+from augur.forecast.series import FloatArray
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,31 @@ class Recommendation:
     reactive_replicas: int
     """What the reactive HPA asks for from the current load."""
     reason: str
+    forecast_floor: int
+    """The forecast replicas after stabilization, step limits and bounds, before the reactive
+    floor: what the next recommendation's step limits start from."""
+
+
+def lead_steps(startup: float, step: float, evaluation_interval: float) -> int:
+    """Forecast steps a floor set now is answerable for (at least one).
+
+    Replicas asked for now serve after `startup`; the floor stays until the next evaluation
+    (`evaluation_interval` later), whose own replicas serve one start-up after that. Until
+    then only this floor stands between the load and the reactive HPA's lag, and a lower
+    floor takes effect at once, so it must carry every step up to that point: start-up plus
+    scaling lag, the API's lower bound for the horizon.
+    """
+    startup_steps = math.ceil(startup / step - 1e-9) if startup > 0 else 0
+    evaluations = max(1, round(evaluation_interval / step))
+    return max(1, startup_steps + evaluations - 1)
+
+
+def peak_within(upper: Sequence[float] | FloatArray, steps: int) -> float:
+    """Highest upper-quantile value over the first `steps` forecast steps (NaN if none)."""
+    window = [float(value) for value in upper[: max(1, steps)]]
+    if not window or not all(math.isfinite(value) for value in window):
+        return math.nan
+    return max(window)
 
 
 def reactive_replicas(load: float, rules: ScalingRules) -> int:
@@ -44,13 +70,16 @@ def recommend_replicas(
     now: float,
     history: Sequence[PastRecommendation] = (),
 ) -> Recommendation | None:
-    """Replicas for the upper-quantile `peak_upper` over the horizon; None if no forecast.
+    """Replicas for the upper-quantile load `peak_upper`; None if there is no forecast.
 
-    With no (healthy) forecast there is no recommendation: the HPA stays reactive. Otherwise
-    the forecast replicas are stabilised (scaling down uses the highest recommendation of the
-    window in `history`), limited to `scaleUp.maxStep` / `scaleDown.maxStep` from
-    `current_replicas` (the minimum augur set last), never below the reactive choice, and
-    clamped to the bounds.
+    `peak_upper` is the highest upper-quantile forecast over the steps the floor is
+    answerable for (`peak_within(upper, lead_steps(...))`). With no (healthy) forecast there
+    is no recommendation: the HPA stays reactive. Otherwise the forecast replicas are
+    stabilised (scaling down uses the highest recommendation of the window in `history`),
+    limited to `scaleUp.maxStep` / `scaleDown.maxStep` from `current_replicas` (the
+    `forecast_floor` of the previous recommendation), clamped to the bounds, and finally never
+    below the reactive choice. The step limits apply to the forecast's own floor: a load spike
+    the reactive HPA answers is not held by augur after the HPA lets it go.
     """
     if peak_upper is None or not math.isfinite(peak_upper):
         return None
@@ -66,9 +95,9 @@ def recommend_replicas(
         target, reason = current_replicas + rules.scale_up.max_step, "scaleUp.maxStep"
     if target < current_replicas - rules.scale_down.max_step:
         target, reason = current_replicas - rules.scale_down.max_step, "scaleDown.maxStep"
-    if target < reactive:
-        target, reason = reactive, "reactive load"
-    clamped = rules.replicas.clamp(target)
-    if clamped != target:
-        reason = "replicas.min" if clamped > target else "replicas.max"
-    return Recommendation(clamped, wanted, reactive, reason)
+    floor = rules.replicas.clamp(target)
+    if floor != target:
+        reason = "replicas.min" if floor > target else "replicas.max"
+    if floor < reactive:
+        return Recommendation(reactive, wanted, reactive, "reactive load", floor)
+    return Recommendation(floor, wanted, reactive, reason, floor)

@@ -49,8 +49,11 @@ def replay(
 ) -> ReplayResult:
     """Simulate the HPA over `load`; with `peaks`, augur raises its minimum at each step.
 
-    `peaks[t]` is the upper-quantile peak forecast from the history up to step t (NaN: no
-    healthy forecast, the HPA stays reactive). Missing load keeps the last known value.
+    `peaks[t]` is the upper-quantile load the floor set at step t must carry, forecast from
+    the history up to step t (NaN: no healthy forecast, the HPA stays reactive). As in
+    Kubernetes, the HPA's scale-down stabilization applies to its metric-based desires and
+    minReplicas bounds the stabilised result, so a lowered floor takes effect at once; the
+    floor's own stabilization is `rules.scale_down`. Missing load keeps the last known value.
     """
     delay = _steps(behaviour.startup, step)
     window = _steps(behaviour.stabilization_window, step)
@@ -59,14 +62,15 @@ def replay(
     advice: list[PastRecommendation] = []
     known = load[np.isfinite(load)]
     current_load = float(known[0]) if len(known) else 0.0
-    target = reactive_replicas(current_load, rules)
-    floor_replicas = target  # the HPA minimum augur set last: its step limits apply to it
+    forecast_floor = reactive_replicas(current_load, rules)
     ready_history: list[int] = []
     target_history: list[int] = []
     for index, value in enumerate(load.tolist()):
         if math.isfinite(value):
             current_load = value
-        desired = reactive_replicas(current_load, rules)
+        desires.append(reactive_replicas(current_load, rules))
+        # the HPA stabilises its own (metric) desires, then bounds them by minReplicas
+        target = max(desires)
         peak = float(peaks[index]) if peaks is not None else math.nan
         if math.isfinite(peak):
             now = index * step
@@ -74,17 +78,15 @@ def replay(
             floor = recommend_replicas(
                 peak_upper=peak,
                 current_load=current_load,
-                current_replicas=floor_replicas,
+                current_replicas=forecast_floor,
                 rules=rules,
                 now=now,
                 history=advice,
             )
             if floor is not None:
                 advice.append(PastRecommendation(now, floor.forecast_replicas))
-                floor_replicas = floor.replicas
-                desired = max(desired, floor.replicas)
-        desires.append(desired)
-        target = max(desires)
+                forecast_floor = floor.forecast_floor
+                target = max(target, floor.replicas)
         targets.append(target)
         target_history.append(target)
         ready_history.append(min(targets))

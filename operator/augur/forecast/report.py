@@ -16,6 +16,7 @@ from augur.forecast.backtest import (
     trace_scale,
 )
 from augur.forecast.config import ScalingRules
+from augur.forecast.recommend import lead_steps
 from augur.forecast.replay import HpaBehaviour, ReplayResult, replay
 from augur.forecast.series import FloatArray, Series
 
@@ -44,11 +45,17 @@ def default_capacity(values: FloatArray) -> float:
     return p95 / REPLICAS_AT_P95 if p95 > 0 else 1.0
 
 
-def replay_peaks(run: MethodRun, size: int, start: int) -> FloatArray:
-    """Upper-quantile peak known at each step t >= start: the forecast made from data up to t."""
+def replay_peaks(run: MethodRun, size: int, start: int, lead: int) -> FloatArray:
+    """The load the floor set at each step t >= start must carry (NaN: none, or unhealthy).
+
+    That is the highest upper quantile over the first `lead` steps of the forecast made from
+    data up to t (see `lead_steps`); forecasts whose fit did not beat persistence on its
+    held-out data recommend nothing.
+    """
     peaks = np.full(size - start, np.nan)
-    made = np.all(np.isfinite(run.upper), axis=1)
-    upper = np.where(made[:, None], run.upper, -np.inf).max(axis=1)
+    made = np.all(np.isfinite(run.upper), axis=1) & (run.healthy > 0)
+    steps = min(max(1, lead), run.upper.shape[1])
+    upper = np.where(made[:, None], run.upper[:, :steps], -np.inf).max(axis=1)
     # the forecast from history up to t is the one made at origin t + 1
     peaks[:-1] = np.where(made[1:], upper[1:], np.nan)
     return peaks
@@ -69,7 +76,9 @@ def backtest_trace(
     scale = trace_scale(series, settings.start)
     scores = [score(series, runs[method], scale) for method in ordered]
     load = series.values[settings.start :]
-    peaks = replay_peaks(runs[driver], len(series), settings.start)
+    # augur evaluates once per step in the replay
+    lead = lead_steps(behaviour.startup, series.step, series.step)
+    peaks = replay_peaks(runs[driver], len(series), settings.start, lead)
     return TraceReport(
         trace=trace,
         scores=scores,

@@ -17,6 +17,9 @@ SINGLE_METHODS = ("seasonal_naive", "holt_winters", "multi_seasonal", "linear")
 ENSEMBLE_PARTS = ("holt_winters", "multi_seasonal")
 CALIBRATION_SHARE = 4
 """The last 1/this of the history (at least four horizons) is held out to score and calibrate."""
+MAX_RELATIVE_MAE = 1.0
+"""A held-out error at least that of repeating the last value (what a reactive HPA acts on)
+means the forecast adds nothing: it is unhealthy and recommends nothing."""
 
 
 @dataclass
@@ -46,6 +49,15 @@ class Accuracy:
     coverage: float
     points: int
     """Number of held-out steps scored."""
+    relative_mae: float = math.nan
+    """Held-out mean absolute error over that of persistence (the last observed value
+    repeated over the horizon) on the same forecasts: below 1, the forecast knows more about
+    the coming load than the current load does."""
+
+
+def skilful(accuracy: Accuracy) -> bool:
+    """Whether the held-out forecasts beat persistence (unknown skill counts as skilful)."""
+    return not accuracy.relative_mae >= MAX_RELATIVE_MAE
 
 
 @dataclass
@@ -72,6 +84,7 @@ class _Holdout:
     origins: IntArray
     actual: FloatArray
     scale: float
+    persistence: FloatArray  # the last value before each origin, repeated over the horizon
 
 
 def _holdout(prepared: Prepared, seasons: tuple[int, ...], horizon: int) -> _Holdout:
@@ -82,12 +95,24 @@ def _holdout(prepared: Prepared, seasons: tuple[int, ...], horizon: int) -> _Hol
     actual = observed[origins[:, None] + np.arange(horizon)[None, :]]
     train = prepared.values[: size - window]
     scale = naive_scale(train, seasons[0] if seasons else 1)
-    return _Holdout(observed, origins, actual, scale)
+    # what the HPA saw last: the observed value, or the filled one where it is missing
+    last = np.where(np.isfinite(observed), observed, prepared.values)[origins - 1]
+    persistence = np.repeat(last[:, None], horizon, axis=1)
+    return _Holdout(observed, origins, actual, scale, persistence)
 
 
 def _mae(actual: FloatArray, predicted: FloatArray) -> float:
     known = np.isfinite(actual)
     return float(np.mean(np.abs(actual[known] - predicted[known]))) if known.any() else math.inf
+
+
+def _relative_mae(actual: FloatArray, predicted: FloatArray, persistence: FloatArray) -> float:
+    model, naive = _mae(actual, predicted), _mae(actual, persistence)
+    if not math.isfinite(model) or not math.isfinite(naive):
+        return math.nan
+    if naive == 0:
+        return 0.0 if model == 0 else math.inf
+    return model / naive
 
 
 def _components(method: str) -> tuple[str, ...]:
@@ -151,6 +176,7 @@ def _finish(
         smape=smape(holdout.actual, predicted),
         coverage=coverage(holdout.actual, upper),
         points=int(np.isfinite(holdout.actual[:, 0]).sum()),
+        relative_mae=_relative_mae(holdout.actual, predicted, holdout.persistence),
     )
     fitted = [fit_model(part, prepared.values, seasons) for part in parts]
     model: FittedModel = (
