@@ -75,14 +75,16 @@ def grouped_within(expr: str, labels: list[str]) -> bool:
     )
 
 
-def _aggregate(function: str, spec: BusinessKPISpec, expr: str) -> str:
+def _aggregate(function: str, spec: BusinessKPISpec, expr: str, shape: str | None = None) -> str:
     """`function by (groupBy) (expr)`: one series per dimension; scalars become vectors.
 
-    An expression already aggregated to (part of) groupBy is taken as it is.
+    An expression already aggregated to (part of) groupBy is taken as it is. `shape` is the
+    expression whose type decides (the same query with another window has the same type).
     """
-    if not returns_vector(expr):
+    shape = expr if shape is None else shape
+    if not returns_vector(shape):
         return f"vector({enclosable(expr)})"
-    if grouped_within(expr, spec.group_by):
+    if grouped_within(shape, spec.group_by):
         return enclosable(expr)
     expr = enclosable(expr)
     if not spec.group_by:
@@ -90,12 +92,20 @@ def _aggregate(function: str, spec: BusinessKPISpec, expr: str) -> str:
     return f"{function} by ({', '.join(spec.group_by)}) ({expr})"
 
 
-def _error_ratio(
-    ratio: RatioIndicator, spec: BusinessKPISpec, window: str, scope: RuleScope
-) -> str:
-    good = _aggregate("sum", spec, scope.restrict(substitute_window(ratio.good, window)))
-    total = _aggregate("sum", spec, scope.restrict(substitute_window(ratio.total, window)))
-    return f"1 - (({good}) / ({total}))"
+# A duration no one writes: the query is restricted once with it, then given each window.
+_SENTINEL_WINDOW = "918273645s"
+
+
+def _error_ratio_template(ratio: RatioIndicator, spec: BusinessKPISpec, scope: RuleScope) -> str:
+    """The error-ratio expression with the sentinel where each window goes."""
+    if _SENTINEL_WINDOW in ratio.good + ratio.total:
+        raise ValueError(f"{_SENTINEL_WINDOW} may not appear in a ratio query")
+    parts = []
+    for query in (ratio.good, ratio.total):
+        shape = substitute_window(query, "5m")
+        windowed = scope.restrict(substitute_window(query, _SENTINEL_WINDOW))
+        parts.append(_aggregate("sum", spec, windowed, shape))
+    return f"1 - (({parts[0]}) / ({parts[1]}))"
 
 
 def ratio_recording_rules(name: str, spec: BusinessKPISpec, scope: RuleScope) -> list[Rule]:
@@ -106,10 +116,11 @@ def ratio_recording_rules(name: str, spec: BusinessKPISpec, scope: RuleScope) ->
     windows = sli_windows(spec.objective.window)
     objective = spec.objective.window
     budget = number(1 - decimal(spec.objective.target))
+    template = _error_ratio_template(ratio, spec, scope)
     rules: list[Rule] = [
         {
             "record": error_ratio_metric(w),
-            "expr": _error_ratio(ratio, spec, w, scope),
+            "expr": template.replace(_SENTINEL_WINDOW, w),
             "labels": labels,
         }
         for w in windows

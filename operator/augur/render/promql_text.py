@@ -58,6 +58,8 @@ def seconds(duration: str) -> str:
 
 def enclosable(expr: str) -> str:
     """`expr`, safe to put text after: a trailing `# comment` gets its line ended."""
+    if "#" not in expr:
+        return expr
     tokens = tokenize(expr)
     tail = expr[tokens[-1].end :] if tokens else expr
     return expr + "\n" if "#" in tail else expr

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from augur.api.promql import Token, tokenize
+from augur.api.promql import _TOKEN_RE, PromQLError, Token
 from augur.render.promql_text import quote
 
 # Words that are never metric names where they occur (PromQL keywords are case-insensitive).
@@ -51,12 +51,14 @@ def _matching(tokens: list[Token], index: int) -> int:
     raise InjectionError(f"unbalanced {opening!r} at offset {tokens[index].start}")
 
 
-def _has_matcher(tokens: list[Token], start: int, end: int, label: str, value: str) -> bool:
+def _has_matcher(tokens: list[Token], start: int, end: int, label: str, quoted: str) -> bool:
     """True when the braces tokens[start]..tokens[end] already hold exactly `label="value"`."""
-    wanted = (label, "=", quote(value))
     for position in range(start + 1, end - 2):
-        triple = tuple(t.text for t in tokens[position : position + 3])
-        if triple == wanted:
+        if (
+            tokens[position].text == label
+            and tokens[position + 1].text == "="
+            and tokens[position + 2].text == quoted
+        ):
             return True
     return False
 
@@ -72,7 +74,7 @@ def _selector_braces(
 ) -> int:
     """Add the matcher inside the braces at `brace`; return the index after them."""
     end = _matching(tokens, brace)
-    if not _has_matcher(tokens, brace, end, label, value):
+    if not _has_matcher(tokens, brace, end, label, quote(value)):
         matcher = f"{label}={quote(value)}"
         previous = tokens[end - 1].text
         prefix = "" if previous in ("{", ",") else ", "
@@ -89,13 +91,29 @@ def _is_metric_name(tokens: list[Token], index: int) -> bool:
     return word not in _NOT_METRIC_NAMES
 
 
+def tokens_of(expr: str) -> list[Token]:
+    """The tokens of `expr` (as `augur.api.promql.tokenize`, in one regex scan: faster)."""
+    tokens: list[Token] = []
+    position = 0
+    for match in _TOKEN_RE.finditer(expr):
+        if match.start() != position:
+            raise PromQLError("unexpected character", position, expr)
+        position = match.end()
+        kind = match.lastgroup or "op"
+        if kind != "ws" and kind != "comment":
+            tokens.append(Token(kind, match.group(), match.start(), position))
+    if position != len(expr):
+        raise PromQLError("unexpected character", position, expr)
+    return tokens
+
+
 def inject_matcher(expr: str, label: str, value: str) -> str:
     """`expr` with `label="value"` added to every vector selector (instant and range).
 
     A selector already holding exactly that matcher is left alone; one holding another
     value for the label keeps it too, so it then selects nothing (both must hold).
     """
-    tokens = tokenize(expr)
+    tokens = tokens_of(expr)
     edits: list[_Splice] = []
     index = 0
     while index < len(tokens):
