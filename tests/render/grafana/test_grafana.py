@@ -1,0 +1,238 @@
+"""Grafana: golden cases, Kubernetes 1.33 validity, dashboards Grafana accepts whose every
+query names a series augur records, and no secret value anywhere."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+from grafanahelpers import (
+    CASES,
+    GOLDEN,
+    dashboard_problems,
+    files_text,
+    load,
+    panels,
+    render_case,
+    render_text,
+)
+
+from augur.render.dashboards.provisioning import DATASOURCES_FILE, PROVIDERS_FILE
+from augur.render.grafana import (
+    ADMIN_PASSWORD_KEY,
+    CREATE_ONLY_ANNOTATION,
+    RANDOM_KEYS_ANNOTATION,
+    render_grafana_component,
+)
+from augur.render.output import dump_yaml_documents
+from augur.render.rules import render_rules_component
+
+Golden = Callable[[Path, str], None]
+
+
+def _dashboards(case: str) -> dict[str, dict[str, Any]]:
+    output = render_case(case)
+    return {
+        path: json.loads(text)
+        for path, text in output.files.items()
+        if path.startswith("grafana/dashboards/")
+    }
+
+
+def _datasource_uids(case: str) -> set[str]:
+    text = render_case(case).files[DATASOURCES_FILE]
+    return {d["uid"] for d in yaml.safe_load(text)["datasources"]}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden(case: str, golden: Golden) -> None:
+    output = render_case(case)
+    golden(GOLDEN / f"{case}.manifests.yaml", dump_yaml_documents(output.manifests))
+    golden(GOLDEN / f"{case}.files.txt", files_text(output))
+
+
+def test_every_case_has_its_outputs() -> None:
+    outputs = {p.name for p in GOLDEN.iterdir() if not p.name.endswith(".in.yaml")}
+    expected = {f"{c}.{kind}" for c in CASES for kind in ("manifests.yaml", "files.txt")}
+    assert outputs == expected
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_output_is_deterministic(case: str) -> None:
+    assert render_case(case).files == render_case(case).files
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_manifests_are_valid_kubernetes_1_33(case: str) -> None:
+    for document in yaml.safe_load_all((GOLDEN / f"{case}.manifests.yaml").read_text()):
+        kubernetes_validate.validate(document, "1.33", strict=True)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_dashboards_are_valid_and_read_provisioned_datasources(case: str) -> None:
+    uids = _datasource_uids(case)
+    for path, dashboard in _dashboards(case).items():
+        assert dashboard_problems(dashboard, uids) == [], path
+
+
+def test_dashboard_uids_are_unique_and_each_dashboard_has_a_provider() -> None:
+    output = render_case("full")
+    boards = _dashboards("full")
+    assert len({b["uid"] for b in boards.values()}) == len(boards)
+    providers = yaml.safe_load(output.files[PROVIDERS_FILE])["providers"]
+    [config_map] = [
+        m for m in output.manifests if m["metadata"]["name"] == "platform-grafana-dashboards"
+    ]
+    [deployment] = [m for m in output.manifests if m["kind"] == "Deployment"]
+    [volume] = [
+        v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == "dashboards"
+    ]
+    paths = {f"/etc/grafana/dashboards/augur/{i['path']}" for i in volume["configMap"]["items"]}
+    assert {i["key"] for i in volume["configMap"]["items"]} == set(config_map["data"])
+    provider_dirs = {p["options"]["path"] for p in providers if p["name"] != "user"}
+    assert {path.rsplit("/", 1)[0] for path in paths} == provider_dirs
+    folders = {p["folder"] for p in providers}
+    assert folders == {"augur", "Business KPIs", "ML quality", "Dashboards"}
+
+
+def _value_panels(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
+    return [p for p in panels(dashboard) if p["title"] == "Value vs target"]
+
+
+def test_kpi_dashboards_have_a_value_panel_per_shown_kpi() -> None:
+    inputs, _ = load((GOLDEN / "full.in.yaml").read_text())
+    boards = [b for path, b in _dashboards("full").items() if "/kpis-" in path]
+    exprs = [t["expr"] for b in boards for p in _value_panels(b) for t in p["targets"]]
+    shown = [k for k in inputs.business_kpis if k.spec.dashboard.enabled]
+    assert len(exprs) == len(shown) == 3
+    for kpi in shown:
+        assert sum(f'augur_kpi="{kpi.name}"' in e and kpi.namespace in e for e in exprs) == 1
+
+
+def _kpi_stack(count: int, folders: int) -> str:
+    docs = [
+        "apiVersion: augur.dev/v1alpha1\nkind: MonitoringStack\nmetadata: {name: s, namespace: m}\nspec: {}"
+    ]
+    for i in range(count):
+        docs.append(
+            "apiVersion: augur.dev/v1alpha1\nkind: BusinessKPI\n"
+            f"metadata: {{name: kpi-{i}, namespace: m}}\n"
+            "spec:\n  indicator: {value: sum(up)}\n  objective: {target: 1, window: 1d}\n"
+            f"  dashboard: {{folder: 'Folder {i % folders}'}}"
+        )
+    return "\n---\n".join(docs)
+
+
+@pytest.mark.parametrize(("count", "folders"), [(1, 1), (7, 3), (25, 1)])
+def test_kpi_panel_count_follows_the_input(count: int, folders: int) -> None:
+    output = render_text(_kpi_stack(count, folders))
+    boards = [json.loads(t) for p, t in output.files.items() if "/kpis-" in p]
+    assert len(boards) == folders
+    assert sum(len(_value_panels(b)) for b in boards) == count
+
+
+def test_scaling_dashboard_has_a_load_panel_per_policy() -> None:
+    inputs, _ = load((GOLDEN / "full.in.yaml").read_text())
+    board = _dashboards("full")["grafana/dashboards/scaling.json"]
+    load_panels = [p for p in panels(board) if p["title"] == "Load vs forecast"]
+    replica_panels = [p for p in panels(board) if p["title"] == "Replicas"]
+    assert len(load_panels) == len(replica_panels) == len(inputs.scaling_policies) == 2
+    for policy, panel in zip(inputs.scaling_policies, load_panels, strict=True):
+        exprs = [t["expr"] for t in panel["targets"]]
+        assert any(f'scaling_policy="{policy.name}"' in e for e in exprs)
+        assert any("http_requests_total" in e or "queue_depth" in e for e in exprs)
+
+
+def test_anomaly_dashboard_has_a_panel_per_anomaly_alert_with_its_band() -> None:
+    board = _dashboards("full")["grafana/dashboards/anomalies.json"]
+    graphs = [p for p in panels(board) if p["type"] == "timeseries"]
+    assert [p["title"].split(" ")[0] for p in graphs] == ["LatencyAnomaly", "TrafficDrop"]
+    for panel in graphs:
+        overrides = panel["fieldConfig"]["overrides"]
+        fill = [
+            prop["value"]
+            for o in overrides
+            for prop in o["properties"]
+            if prop["id"] == "custom.fillBelowTo"
+        ]
+        assert fill == ["lower band"]
+
+
+def test_no_secret_value_is_rendered() -> None:
+    for case in CASES:
+        output = render_case(case)
+        for secret in (m for m in output.manifests if m["kind"] == "Secret"):
+            assert "data" not in secret
+            assert set(secret.get("stringData", {})) == {"admin-user"}
+            annotations = secret["metadata"]["annotations"]
+            assert annotations[CREATE_ONLY_ANNOTATION] == "true"
+            assert annotations[RANDOM_KEYS_ANNOTATION] == ADMIN_PASSWORD_KEY
+        [deployment] = [m for m in output.manifests if m["kind"] == "Deployment"]
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        for env in container["env"]:
+            if "PASSWORD" in env["name"] or env["name"] == "GF_SECURITY_ADMIN_USER":
+                assert "value" not in env and "secretKeyRef" in env["valueFrom"], env
+        assert "password" not in json.dumps(output.files).lower()
+
+
+def test_ha_reads_the_database_password_from_its_secret_and_keeps_no_volume() -> None:
+    output = render_case("ha")
+    [deployment] = [m for m in output.manifests if m["kind"] == "Deployment"]
+    env = {e["name"]: e for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["GF_DATABASE_PASSWORD"]["valueFrom"] == {
+        "secretKeyRef": {"name": "grafana-db", "key": "password"}
+    }
+    assert not [m for m in output.manifests if m["kind"] == "PersistentVolumeClaim"]
+    assert deployment["spec"]["strategy"] == {"type": "RollingUpdate"}
+    assert [m["kind"] for m in output.manifests].count("PodDisruptionBudget") == 1
+
+
+def test_user_dashboards_are_the_selected_config_maps_of_the_stack_namespace() -> None:
+    output = render_case("full")
+    [deployment] = [m for m in output.manifests if m["kind"] == "Deployment"]
+    spec = deployment["spec"]["template"]["spec"]
+    mounted = [v["configMap"]["name"] for v in spec["volumes"] if v["name"].startswith("user-")]
+    assert mounted == ["sre-dashboards"]
+    assert "subPath" not in json.dumps(spec)
+
+
+def test_datasources_are_the_enabled_components_at_their_service_urls() -> None:
+    full = yaml.safe_load(render_case("full").files[DATASOURCES_FILE])["datasources"]
+    assert {d["uid"]: d["url"] for d in full} == {
+        "augur-prometheus": "http://platform-prometheus.monitoring.svc:9090/prom",
+        "augur-alertmanager": "http://platform-alertmanager.monitoring.svc:9093",
+        "augur-jaeger": "http://platform-jaeger.monitoring.svc:16686",
+    }
+    ha = yaml.safe_load(render_case("ha").files[DATASOURCES_FILE])["datasources"]
+    assert [d["uid"] for d in ha] == ["augur-prometheus"]
+
+
+def test_disabled_grafana_renders_nothing() -> None:
+    text = "apiVersion: augur.dev/v1alpha1\nkind: MonitoringStack\nmetadata: {name: s, namespace: m}\nspec: {grafana: {enabled: false}}"
+    inputs, _ = load(text)
+    output = render_grafana_component(inputs)
+    assert output.files == {} and output.manifests == []
+
+
+def test_kpi_and_anomaly_panels_draw_only_series_the_rules_record() -> None:
+    inputs, _ = load((GOLDEN / "full.in.yaml").read_text())
+    recorded = {
+        rule["record"]
+        for text in render_rules_component(inputs).files.values()
+        for group in yaml.safe_load(text)["groups"]
+        for rule in group["rules"]
+        if "record" in rule
+    }
+    drawn = set()
+    for path, board in _dashboards("full").items():
+        if "/kpis-" in path or path.endswith("anomalies.json"):
+            for panel in panels(board):
+                for target in panel.get("targets", []):
+                    drawn |= set(re.findall(r"augur_[a-z_]+:[a-z_:0-9]+", target["expr"]))
+    assert drawn and drawn <= recorded, drawn - recorded
