@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from augur.api.inventory import Inventory
 from augur.api.resources import Problem, parse_resource
+from augur.handlers.catalog import ParseCache
 from augur.handlers.kpi import achievement, error_budget_remaining, kpi_query, trend
-from augur.handlers.statuses import PolicyView, StackOutcome, policy_status, stack_status
+from augur.handlers.kpi_status import combined_kpi_values
+from augur.handlers.statuses import (
+    PolicyView,
+    StackOutcome,
+    policy_rule_file,
+    policy_status,
+    rules_in_file,
+    stack_status,
+)
+from augur.kube.conditions import Cond
 from augur.metrics import OperatorMetrics
+from augur.render.selection import inputs_for, stacks_of
+from augur.render.stack import render_stack
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def conditions(status: dict[str, object]) -> dict[str, tuple[object, object]]:
@@ -35,9 +55,13 @@ def test_stack_waits_for_components_and_reports_failures() -> None:
 
 
 def test_policy_acceptance() -> None:
-    invalid = policy_status(2, (Problem("spec.alerts[0].expr", "bad"),), {}, {}, "t")
+    invalid = policy_status(
+        2, (Problem("spec.alerts[1].expr", "bad"),), {}, {}, "t", ("Fine", "Broken")
+    )
     assert conditions(invalid)["Accepted"] == ("False", "InvalidSpec")
-    assert invalid["invalid"] == [{"message": "spec.alerts[0].expr: bad", "alert": "#0"}]
+    assert invalid["invalid"] == [{"message": "spec.alerts[1].expr: bad", "alert": "Broken"}]
+    unnamed = policy_status(2, (Problem("spec.alerts[3].expr", "bad"),), {}, {}, "t", ("A",))
+    assert unnamed["invalid"] == [{"message": "spec.alerts[3].expr: bad"}]
     loaded = policy_status(2, (), {"monitoring/platform": PolicyView(rules=3)}, {}, "t")
     assert conditions(loaded)["Ready"] == ("True", "Loaded")
     assert loaded["stacks"] == ["monitoring/platform"]
@@ -91,3 +115,37 @@ def test_metrics_exposition_names_every_metric() -> None:
     assert 'augur_reconcile_duration_seconds_count{stack="m/p"} 1.0' in text
     assert 'augur_kpi_evaluations_total{result="unreachable"} 1.0' in text
     metrics.forget_stack("m/p")
+
+
+def test_policy_rules_are_the_rules_rendered_for_it() -> None:
+    body = yaml.safe_load((EXAMPLES / "shop" / "20-alertpolicy-api.yaml").read_text())
+    body["metadata"].update(uid="u", generation=1)
+    body["spec"]["alerts"][0]["description"] = "line one\n  - not a rule\nline three"
+    entry = ParseCache().entry(body)
+    assert entry.alert_names == tuple(a["name"] for a in body["spec"]["alerts"])
+    assert entry.resource is not None, entry.problems
+    inventory = Inventory()
+    inventory.add(entry.resource)
+    inventory.sort()
+    output = render_stack(inputs_for(stacks_of(inventory)[0], inventory))
+    text = output.files[policy_rule_file(entry.namespace, entry.name)]
+    loaded = yaml.safe_load(text)
+    expected = sum(len(group["rules"]) for group in loaded["groups"])
+    assert expected > len(body["spec"]["alerts"])  # anomaly recordings count too
+    assert rules_in_file(text) == expected
+    assert rules_in_file("") == 0
+
+
+def test_kpi_selected_by_several_stacks_reports_each() -> None:
+    ready = [Cond("Ready", "True", "Evaluated", "read from Prometheus")]
+    readings: dict[str, tuple[list[Cond], dict[str, Any]]] = {
+        "ops/b": (ready, {"current": 0.9}),
+        "ops/a": (ready, {"current": 0.8, "trend": "stable"}),
+    }
+    conds, values = combined_kpi_values(readings, ["ops/a", "ops/b", "ops/c"])
+    assert conds == ready
+    assert values == {"current": 0.8, "trend": "stable", "byStack": {"ops/a": 0.8, "ops/b": 0.9}}
+    _, alone = combined_kpi_values({"ops/a": (ready, {"current": 0.8})}, ["ops/a"])
+    assert alone == {"current": 0.8}
+    waiting, nothing = combined_kpi_values({}, ["ops/a"])
+    assert nothing == {} and waiting[1].status == "Unknown"

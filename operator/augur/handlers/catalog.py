@@ -27,6 +27,8 @@ class Entry:
     deleting: bool
     resource: AnyResource | None
     problems: tuple[Problem, ...] = ()
+    alert_names: tuple[str, ...] = ()
+    """Names of `spec.alerts` in order, read from the body (so also when it is invalid)."""
 
     @property
     def key(self) -> str:
@@ -76,6 +78,7 @@ class ParseCache:
             deleting=deleting,
             resource=resource,
             problems=problems,
+            alert_names=_alert_names(body),
         )
         self.entries[uid] = entry
         return entry
@@ -92,6 +95,15 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
+
+
+def _alert_names(body: Mapping[str, Any]) -> tuple[str, ...]:
+    """The names of an AlertPolicy's alerts as written ("" where one has none)."""
+    spec = body.get("spec")
+    alerts = spec.get("alerts") if isinstance(spec, Mapping) else None
+    if not isinstance(alerts, list | tuple):
+        return ()
+    return tuple(str(a.get("name") or "") if isinstance(a, Mapping) else "" for a in alerts)
 
 
 def _values(index: IndexView) -> Iterator[Any]:

@@ -76,45 +76,76 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
+async def _evaluate(
+    runtime: Runtime, stack: MonitoringStack, kpi: BusinessKPI, url: str
+) -> tuple[list[Cond], dict[str, Any]]:
+    """Conditions and values of one KPI as this stack's Prometheus computes it."""
+    if not stack.spec.prometheus.enabled:
+        return [
+            ACCEPTED,
+            Cond("Ready", "False", "PrometheusDisabled", f"stack {stack.key} runs no Prometheus"),
+        ], {}
+    if runtime.session is None:
+        return [ACCEPTED, Cond("Ready", "Unknown", "NotEvaluated", "")], {}
+    client = PromClient(url, runtime.session, timeout=5)
+    try:
+        reading = await _read(client, kpi)
+    except PromError as error:
+        runtime.metrics.kpi_evaluations.labels("unreachable").inc()
+        return [
+            ACCEPTED,
+            Cond(
+                "Ready",
+                "False",
+                "PrometheusUnreachable",
+                f"no value yet: the Prometheus of stack {stack.key} ({url}) cannot be "
+                f"queried: {error}",
+            ),
+        ], {}
+    runtime.metrics.kpi_evaluations.labels("ok").inc()
+    return reading
+
+
+def combined_kpi_values(
+    readings: dict[str, tuple[list[Cond], dict[str, Any]]], stacks: list[str]
+) -> tuple[list[Cond], dict[str, Any]]:
+    """One status from each selecting stack's reading: conditions and values from the first
+    stack (in name order) that has read the KPI, and `byStack` when several select it."""
+    known = [s for s in stacks if s in readings]
+    if not known:
+        return [ACCEPTED, Cond("Ready", "Unknown", "NotEvaluated", "")], {}
+    conds, values = readings[known[0]]
+    values = dict(values)
+    if len(stacks) > 1:
+        values["byStack"] = {
+            s: readings[s][1]["current"] for s in known if "current" in readings[s][1]
+        }
+    return conds, values
+
+
 async def evaluate_kpis(
     runtime: Runtime, stack: MonitoringStack, kpis: list[BusinessKPI], url: str
 ) -> None:
-    """Evaluate the KPIs this stack is first (in name order) to select."""
+    """Read the KPIs this stack selects from its Prometheus; write each KPI's status from
+    the readings of every stack that selects it."""
     catalog = runtime.catalog
     assert catalog is not None
+    entries = {e.key: e for e in catalog.business_kpis()}
     for kpi in kpis:
-        entry = next((e for e in catalog.business_kpis() if e.key == kpi.key), None)
-        if entry is None or catalog.stacks_selecting(entry)[:1] != [stack.key]:
+        entry = entries.get(kpi.key)
+        if entry is None:
             continue
+        stacks = catalog.stacks_selecting(entry)
+        readings = runtime.kpi_readings.setdefault(kpi.key, {})
+        readings[stack.key] = await _evaluate(runtime, stack, kpi, url)
+        for gone in set(readings) - set(stacks):
+            del readings[gone]
+        conds, values = combined_kpi_values(readings, stacks)
         existing = runtime.live_status.get(("BusinessKPI", kpi.key)) or {}
-        if not stack.spec.prometheus.enabled:
-            conds = [
-                ACCEPTED,
-                Cond(
-                    "Ready", "False", "PrometheusDisabled", f"stack {stack.key} runs no Prometheus"
-                ),
-            ]
-            values: dict[str, Any] = {}
-        elif runtime.session is None:
-            conds, values = [ACCEPTED, Cond("Ready", "Unknown", "NotEvaluated", "")], {}
-        else:
-            client = PromClient(url, runtime.session, timeout=5)
-            try:
-                conds, values = await _read(client, kpi)
-                runtime.metrics.kpi_evaluations.labels("ok").inc()
-            except PromError as error:
-                runtime.metrics.kpi_evaluations.labels("unreachable").inc()
-                conds = [
-                    ACCEPTED,
-                    Cond(
-                        "Ready",
-                        "False",
-                        "PrometheusUnreachable",
-                        f"no value yet: the Prometheus of stack {stack.key} ({url}) cannot be "
-                        f"queried: {error}",
-                    ),
-                ]
-                values = {}
+        stale = existing.get("byStack") or {}
+        if stale:  # a merge patch keeps keys it does not mention: null what is gone
+            fresh = values.get("byStack") or {}
+            values["byStack"] = {**dict.fromkeys(stale), **fresh} if fresh else None
         status = kpi_status(kpi, conds, values, existing)
         await runtime.write_status("BusinessKPI", kpi.namespace, kpi.name, status)
 

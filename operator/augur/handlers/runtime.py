@@ -13,7 +13,7 @@ import aiohttp
 from augur.handlers.catalog import Catalog, Entry, ParseCache
 from augur.handlers.statuses import PolicyView
 from augur.kube.client import KubeClient
-from augur.kube.conditions import same_conditions
+from augur.kube.conditions import Cond, same_conditions
 from augur.kube.errors import KubeError
 from augur.kube.events import EventRecorder, Involved
 from augur.kube.ownership import ObjectKey
@@ -90,6 +90,8 @@ class Runtime:
         """Signature of each object last acted on (status-only changes are ignored)."""
         self.policy_views: dict[str, dict[str, PolicyView]] = {}
         """How each stack sees each AlertPolicy, by policy then stack."""
+        self.kpi_readings: dict[str, dict[str, tuple[list[Cond], dict[str, Any]]]] = {}
+        """Each stack's last reading of each BusinessKPI (conditions, values), by KPI then stack."""
         self.status_lock = asyncio.Lock()
 
     # -- change notification -----------------------------------------------------------
@@ -114,6 +116,8 @@ class Runtime:
         self.seen.pop((kind, key), None)
         self.live_status.pop((kind, key), None)
         self.parsed.forget(uid)
+        if kind == "BusinessKPI":
+            self.kpi_readings.pop(key, None)
 
     # -- writing -----------------------------------------------------------------------
 

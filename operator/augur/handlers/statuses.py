@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from augur.api.resources import Problem
 from augur.kube.conditions import Cond, merge_conditions
+from augur.render.rules import RULES_DIR
 
 WORKLOAD_KINDS = ("StatefulSet", "Deployment")
 
@@ -134,6 +136,20 @@ def stack_status(outcome: StackOutcome, existing: dict[str, Any], now: str) -> d
     }
 
 
+def policy_rule_file(namespace: str, name: str) -> str:
+    """Output path of an AlertPolicy's rule file (as render/rules.py names it)."""
+    return f"{RULES_DIR}/{namespace}__{name}.yaml"
+
+
+def rules_in_file(text: str) -> int:
+    """Rules in a rendered rule file: the items of each group's `rules` list.
+
+    The renderer writes block-style YAML (`groups:` then `- name:`/`  rules:`), so every rule
+    starts a line with exactly two spaces and a dash; text inside a rule (literal blocks, long
+    scalars) is indented deeper. Counting lines avoids parsing thousands of files again."""
+    return sum(1 for line in text.splitlines() if line.startswith("  - "))
+
+
 @dataclass(frozen=True)
 class PolicyView:
     """How one stack sees one AlertPolicy."""
@@ -149,8 +165,10 @@ def policy_status(
     views: dict[str, PolicyView],
     existing: dict[str, Any],
     now: str,
+    alert_names: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """The status of an AlertPolicy from its parse result and the stacks that select it."""
+    """The status of an AlertPolicy from its parse result and the stacks that select it;
+    `alert_names` (in spec order) name the alerts that problems point at by position."""
     problems = list(parse_problems) or [p for v in views.values() for p in v.problems]
     loaded_by = sorted(stack for stack, view in views.items() if not view.problems)
     missing = sorted({m for v in views.values() for m in v.missing_secrets})
@@ -185,15 +203,26 @@ def policy_status(
         ),
         "stacks": loaded_by,
         "rules": rules,
-        "invalid": [_invalid_item(p) for p in dict.fromkeys(problems)],
+        "invalid": [_invalid_item(p, alert_names) for p in dict.fromkeys(problems)],
     }
 
 
-def _invalid_item(problem: Problem) -> dict[str, str]:
-    """An `invalid` entry; `alert` is the alert's position when the path names one."""
+_ALERT_PATH = re.compile(r"spec\.alerts\[([^\]]+)\]")
+
+
+def _invalid_item(problem: Problem, alert_names: tuple[str, ...]) -> dict[str, str]:
+    """An `invalid` entry; `alert` is the alert's name when the path points at one (by
+    position or by name)."""
     item = {"message": str(problem)}
-    if problem.path.startswith("spec.alerts["):
-        item["alert"] = "#" + problem.path.split("]", 1)[0].removeprefix("spec.alerts[")
+    found = _ALERT_PATH.match(problem.path)
+    if found:
+        ref = found.group(1).strip("'\"")
+        if ref.isdigit():
+            index = int(ref)
+            if index < len(alert_names) and alert_names[index]:
+                item["alert"] = alert_names[index]
+        else:
+            item["alert"] = ref
     return item
 
 

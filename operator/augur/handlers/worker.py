@@ -19,7 +19,9 @@ from augur.handlers.statuses import (
     StackOutcome,
     component_name,
     component_status,
+    policy_rule_file,
     policy_status,
+    rules_in_file,
     service_endpoints,
     stack_status,
 )
@@ -264,8 +266,9 @@ class StackWorker:
         runtime = self.runtime
         views: dict[str, PolicyView] = {}
         for policy in self.inputs.alert_policies:
+            rule_file = self.output.files.get(policy_rule_file(policy.namespace, policy.name))
             views[policy.key] = PolicyView(
-                rules=len(policy.spec.alerts),
+                rules=rules_in_file(rule_file or ""),
                 problems=tuple(self.output.rejected.get(f"AlertPolicy/{policy.key}", [])),
                 missing_secrets=tuple(credentials.missing.get(policy.key, [])),
             )
@@ -309,6 +312,7 @@ async def write_policy_status(runtime: Runtime, entry: Entry) -> None:
         dict(views),
         runtime.live_status.get(slot) or {},
         now_rfc3339(),
+        entry.alert_names,
     )
     before = runtime.live_status.get(slot) or {}
     await runtime.write_status("AlertPolicy", entry.namespace, entry.name, status)
