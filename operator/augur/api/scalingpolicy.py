@@ -61,6 +61,9 @@ class ForecastSettings(ApiModel):
     """Look-ahead: at least pod start-up plus scaling lag."""
     quantile: float = Field(default=0.9, ge=0.5, lt=1)
     """Upper quantile of the forecast to provision for."""
+    startup: Duration = "2m"
+    """How long a new replica takes to serve (scheduling, image pull, readiness); the replica
+    floor covers the forecast until replicas asked for at the next evaluation are serving."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ForecastSettings:

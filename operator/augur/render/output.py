@@ -14,7 +14,11 @@ GENERATED_HEADER = (
 )
 
 
-class _Dumper(yaml.SafeDumper):
+# libyaml's emitter when PyYAML was built with it (about ten times faster); same text.
+_BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[valid-type,misc]
     """Block-style YAML without anchors; multi-line strings as literal blocks."""
 
     def ignore_aliases(self, data: Any) -> bool:
