@@ -266,6 +266,25 @@ def _config_maps(
     return objects
 
 
+def _files(
+    provisioning: dict[str, str], dashboards: list[DashboardFile]
+) -> tuple[dict[str, str], list[str]]:
+    """The files `augur render` writes, and a warning when the dashboards near 1 MiB."""
+    files = {
+        DATASOURCES_FILE: provisioning["datasources.yaml"],
+        PROVIDERS_FILE: provisioning["dashboards.yaml"],
+    }
+    files.update({f"{DASHBOARDS_DIR}/{d.name}": d.text for d in dashboards})
+    size = sum(len(d.text.encode("utf-8")) for d in dashboards)
+    warnings: list[str] = []
+    if size > CONFIG_MAP_LIMIT:
+        warnings.append(
+            f"the built-in dashboards take {size // 1024} KiB, close to the 1 MiB a ConfigMap "
+            "holds: the API server may refuse it; select fewer BusinessKPIs into this stack"
+        )
+    return files, warnings
+
+
 def render_grafana_component(
     inputs: StackInputs, *, dashboard_config_maps: Mapping[str, Mapping[str, str]] | None = None
 ) -> ComponentOutput:
@@ -316,16 +335,5 @@ def render_grafana_component(
         *pod_disruption_budget(w),
         *ingress(w, spec.ingress, GRAFANA_PORT_NAME),
     ]
-    files = {
-        DATASOURCES_FILE: provisioning["datasources.yaml"],
-        PROVIDERS_FILE: provisioning["dashboards.yaml"],
-    }
-    files.update({f"{DASHBOARDS_DIR}/{d.name}": d.text for d in dashboards})
-    size = sum(len(d.text.encode("utf-8")) for d in dashboards)
-    warnings = []
-    if size > CONFIG_MAP_LIMIT:
-        warnings.append(
-            f"the built-in dashboards take {size // 1024} KiB, close to the 1 MiB a ConfigMap "
-            "holds: the API server may refuse it; select fewer BusinessKPIs into this stack"
-        )
+    files, warnings = _files(provisioning, dashboards)
     return ComponentOutput(files=files, manifests=manifests, warnings=warnings)

@@ -1,0 +1,1 @@
+"""Grafana dashboards built as typed data, and the provisioning files that load them."""

@@ -28,66 +28,74 @@ J = f'job="{JAEGER_JOB}"'
 
 
 def _prometheus_panels() -> list[Section]:
-    return [
-        (
-            "Scrape targets",
-            [
-                graph("Targets up", [Query("sum by (job) (up)", "{{job}}")]),
-                graph("Targets down", [Query("count by (job) (up == 0)", "{{job}}")]),
-            ],
-        ),
-        (
-            "Rule evaluation",
-            [
-                graph(
-                    "Rule evaluation failures /s",
-                    [Query(f"sum(rate(prometheus_rule_evaluation_failures_total{{{P}}}[5m]))")],
-                ),
-                graph(
-                    "Slowest rule group (share of its interval)",
-                    [
-                        Query(
-                            f"max(prometheus_rule_group_last_duration_seconds{{{P}}} "
-                            f"/ prometheus_rule_group_interval_seconds{{{P}}})",
-                            "slowest group",
-                        )
-                    ],
-                    unit="percentunit",
-                ),
-            ],
-        ),
-        (
-            "TSDB",
-            [
-                graph(
-                    "Head series",
-                    [Query(f"sum by (pod) (prometheus_tsdb_head_series{{{P}}})", "{{pod}}")],
-                ),
-                graph(
-                    "Samples appended /s",
-                    [
-                        Query(
-                            f"sum by (pod) (rate(prometheus_tsdb_head_samples_appended_total{{{P}}}[5m]))",
-                            "{{pod}}",
-                        )
-                    ],
-                ),
-                graph(
-                    "Compaction and WAL failures",
-                    [
-                        Query(
-                            f"sum(increase(prometheus_tsdb_compactions_failed_total{{{P}}}[1h]))",
-                            "compactions failed",
-                        ),
-                        Query(
-                            f"sum(increase(prometheus_tsdb_wal_corruptions_total{{{P}}}[1h]))",
-                            "WAL corruptions",
-                        ),
-                    ],
-                ),
-            ],
-        ),
-    ]
+    return [_targets_section(), _rules_section(), _tsdb_section()]
+
+
+def _targets_section() -> Section:
+    return (
+        "Scrape targets",
+        [
+            graph("Targets up", [Query("sum by (job) (up)", "{{job}}")]),
+            graph("Targets down", [Query("count by (job) (up == 0)", "{{job}}")]),
+        ],
+    )
+
+
+def _rules_section() -> Section:
+    return (
+        "Rule evaluation",
+        [
+            graph(
+                "Rule evaluation failures /s",
+                [Query(f"sum(rate(prometheus_rule_evaluation_failures_total{{{P}}}[5m]))")],
+            ),
+            graph(
+                "Slowest rule group (share of its interval)",
+                [
+                    Query(
+                        f"max(prometheus_rule_group_last_duration_seconds{{{P}}} "
+                        f"/ prometheus_rule_group_interval_seconds{{{P}}})",
+                        "slowest group",
+                    )
+                ],
+                unit="percentunit",
+            ),
+        ],
+    )
+
+
+def _tsdb_section() -> Section:
+    return (
+        "TSDB",
+        [
+            graph(
+                "Head series",
+                [Query(f"sum by (pod) (prometheus_tsdb_head_series{{{P}}})", "{{pod}}")],
+            ),
+            graph(
+                "Samples appended /s",
+                [
+                    Query(
+                        f"sum by (pod) (rate(prometheus_tsdb_head_samples_appended_total{{{P}}}[5m]))",
+                        "{{pod}}",
+                    )
+                ],
+            ),
+            graph(
+                "Compaction and WAL failures",
+                [
+                    Query(
+                        f"sum(increase(prometheus_tsdb_compactions_failed_total{{{P}}}[1h]))",
+                        "compactions failed",
+                    ),
+                    Query(
+                        f"sum(increase(prometheus_tsdb_wal_corruptions_total{{{P}}}[1h]))",
+                        "WAL corruptions",
+                    ),
+                ],
+            ),
+        ],
+    )
 
 
 def _reload_panel(alertmanager: bool) -> PanelBuilder:
