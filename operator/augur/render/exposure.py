@@ -19,24 +19,20 @@ from __future__ import annotations
 from typing import Any
 
 from augur.render.alertmanager_ports import ALERTMANAGER_WEB_PORT, MESH_PORT, RELOADER_PORT
+from augur.render.component_ports import (
+    GRAFANA_PORT,
+    JAEGER_METRICS_PORT,
+    JAEGER_QUERY_PORT,
+    OTLP_GRPC_PORT,
+    OTLP_HTTP_PORT,
+    SAMPLING_PORT,
+)
 from augur.render.labels import metadata, object_name, selector_labels
 from augur.render.output import ComponentOutput
 from augur.render.prometheus import OPERATOR_POD_LABELS, WEB_PORT
 from augur.render.selection import StackInputs
 
 Obj = dict[str, Any]
-
-GRAFANA_PORT = 3000
-GRAFANA_PORT_NAME = "http"
-JAEGER_QUERY_PORT = 16686
-JAEGER_QUERY_PORT_NAME = "query"
-OTLP_GRPC_PORT = 4317
-OTLP_HTTP_PORT = 4318
-SAMPLING_PORT = 5778
-"""Jaeger's remote sampling endpoint (HTTP) that SDKs ask for their sampling rate."""
-JAEGER_HEALTH_PORT = 13133
-JAEGER_METRICS_PORT = 8888
-JAEGER_METRICS_PORT_NAME = "metrics"
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 """Set by Kubernetes on every Namespace: a namespace selected by its name."""

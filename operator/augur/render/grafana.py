@@ -19,6 +19,7 @@ from typing import Any
 from augur import versions
 from augur.api.monitoringstack import GrafanaSpec
 from augur.api.workload import Storage
+from augur.render.component_ports import GRAFANA_PORT, GRAFANA_PORT_NAME
 from augur.render.dashboards.provisioning import (
     BUILT_IN_DIR,
     DASHBOARDS_DIR,
@@ -31,7 +32,6 @@ from augur.render.dashboards.provisioning import (
     datasources_text,
     providers_text,
 )
-from augur.render.exposure import GRAFANA_PORT, GRAFANA_PORT_NAME
 from augur.render.labels import object_name, selector_labels
 from augur.render.output import ComponentOutput
 from augur.render.selection import StackInputs

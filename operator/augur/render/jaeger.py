@@ -15,7 +15,7 @@ from typing import Any
 from augur import versions
 from augur.api.monitoringstack import JaegerSpec
 from augur.api.workload import Storage
-from augur.render.exposure import (
+from augur.render.component_ports import (
     JAEGER_HEALTH_PORT,
     JAEGER_METRICS_PORT,
     JAEGER_METRICS_PORT_NAME,

@@ -9,6 +9,7 @@ from typing import Any
 from augur.api.common import LabelSelector
 from augur.api.monitoringstack import RemoteWrite
 from augur.render.alertmanager_ports import ALERTMANAGER_WEB_PORT_NAME, RELOADER_PORT_NAME
+from augur.render.component_ports import JAEGER_METRICS_PORT_NAME
 from augur.render.labels import selector_labels
 from augur.render.output import GENERATED_HEADER, dump_yaml
 from augur.render.prometheus_scrape import (
@@ -48,6 +49,7 @@ PROMETHEUS_JOB = "augur/prometheus"
 ALERTMANAGER_JOB = "augur/alertmanager"
 RELOADER_JOB = "augur/config-reloader"
 OPERATOR_JOB = "augur/operator"
+JAEGER_JOB = "augur/jaeger"
 OPERATOR_POD_LABELS = {"app.kubernetes.io/name": "augur"}
 """Labels of the augur operator's pods, as its Helm chart sets them."""
 OPERATOR_METRICS_PORT = "metrics"
@@ -188,6 +190,11 @@ def _own_jobs(
             )
         )
         jobs.append(component_job(RELOADER_JOB, own, am_labels, RELOADER_PORT_NAME, "/metrics"))
+    if stack.spec.jaeger.enabled:
+        jaeger_labels = selector_labels(stack.name, "jaeger")
+        jobs.append(
+            component_job(JAEGER_JOB, own, jaeger_labels, JAEGER_METRICS_PORT_NAME, "/metrics")
+        )
     where = [operator_namespace] if operator_namespace else discovery_namespaces(inputs)
     if where is not None:
         where = sorted(set(where) | {stack.namespace})

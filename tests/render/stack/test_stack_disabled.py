@@ -24,6 +24,13 @@ def test_disabled_alertmanager_is_neither_rendered_nor_referenced() -> None:
     assert "alerting:" not in config and ALERTMANAGER_JOB not in config
 
 
-def test_both_disabled_render_no_object() -> None:
-    output = render_spec({"prometheus": {"enabled": False}, "alertmanager": {"enabled": False}})
+def test_every_component_disabled_renders_no_object() -> None:
+    off = {"enabled": False}
+    output = render_spec({"prometheus": off, "alertmanager": off, "grafana": off, "jaeger": off})
     assert output.manifests == []
+
+
+def test_grafana_and_jaeger_render_with_the_stack() -> None:
+    output = render_spec({})
+    deployments = {m["metadata"]["name"] for m in output.manifests if m["kind"] == "Deployment"}
+    assert deployments == {"platform-grafana", "platform-jaeger"}

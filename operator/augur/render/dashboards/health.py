@@ -14,12 +14,11 @@ from augur.render.dashboards.panels import (
     new_dashboard,
     with_sections,
 )
-from augur.render.prometheus import ALERTMANAGER_JOB, PROMETHEUS_JOB
+from augur.render.prometheus import ALERTMANAGER_JOB, JAEGER_JOB, PROMETHEUS_JOB
 
 UID = "augur-stack-health"
 FILE = "stack-health.json"
 
-JAEGER_JOB = "augur/jaeger"
 """The scrape job of the stack's Jaeger (its collector telemetry on the metrics port)."""
 
 P = f'job="{PROMETHEUS_JOB}"'

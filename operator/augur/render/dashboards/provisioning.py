@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from augur.render.alertmanager_ports import ALERTMANAGER_WEB_PORT
+from augur.render.component_ports import JAEGER_QUERY_PORT
 from augur.render.dashboards import anomalies, health, scaling
 from augur.render.dashboards.kpis import kpi_dashboards
 from augur.render.dashboards.panels import (
@@ -19,7 +20,6 @@ from augur.render.dashboards.panels import (
     Obj,
     dashboard_text,
 )
-from augur.render.exposure import JAEGER_QUERY_PORT
 from augur.render.labels import object_name
 from augur.render.output import GENERATED_HEADER, dump_yaml
 from augur.render.prometheus import WEB_PORT
