@@ -253,6 +253,10 @@ class ControlPlane:
             f"--service-cluster-ip-range={SERVICE_CIDR}",
             "--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller",
             "--concurrent-gc-syncs=5",
+            # kwok's heartbeats can lag on a busy two-core machine; a node briefly marked
+            # unreachable would taint it and mark its pods NotReady.
+            "--node-monitor-grace-period=10m",
+            "--node-startup-grace-period=10m",
         ]
 
     def _scheduler_args(self, ports: dict[str, int]) -> list[str]:
