@@ -130,7 +130,7 @@ def _go_version() -> str:
     return subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True).stdout.strip()
 
 
-def report() -> str:
+def report(note: str = "") -> str:
     cold, _total = cold_table()
     cli, module, lookup = warm_overhead()
     machine = (
@@ -146,6 +146,7 @@ def report() -> str:
             "Command: `.venv/bin/python bench/tools.py --write` (cold times from the records the",
             "builder writes next to each binary, `~/.cache/augur/bin/<tool>-<version>.json`).",
             f"Machine: {machine}. Date: {today}.",
+            *([note] if note else []),
             "",
             "Cold build of each tool, in the order `augur dev tools --build` builds them, from an",
             f"empty cache folder (`{toolcache.cache_dir()}`). Each later tool reuses the modules",
@@ -191,8 +192,9 @@ def write(section: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="rewrite bench/README.md's section")
+    parser.add_argument("--note", default="", help="a line about the conditions of the run")
     args = parser.parse_args()
-    section = report()
+    section = report(args.note)
     print(section)
     if args.write:
         write(section)
