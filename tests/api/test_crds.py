@@ -59,6 +59,12 @@ def test_schema_is_structural(crd: dict[str, Any]) -> None:
         assert "type" in node or node.get("x-kubernetes-preserve-unknown-fields"), path
         if node.get("type") == "object" and "properties" in node:
             assert "additionalProperties" not in node, path
+        if node.get("type") == "object" and not node.get("properties") and path != ".metadata":
+            # a free-form object (core/v1 types such as tolerations) must keep its fields
+            free = (
+                node.get("x-kubernetes-preserve-unknown-fields") or "additionalProperties" in node
+            )
+            assert free, f"{path}: fields of this object would be pruned"
         for bound in ("minimum", "maximum"):
             assert not isinstance(node.get(bound, 0), bool), f"{path}.{bound} must be a number"
         if node.get("x-kubernetes-list-type") == "map":

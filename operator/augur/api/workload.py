@@ -21,9 +21,7 @@ class PodSettings(ApiModel):
 
     node_selector: dict[str, str] = Field(default_factory=dict)
     """Node labels the pods must run on."""
-    tolerations: list[dict[str, Any]] = Field(
-        default_factory=list, json_schema_extra={"items": {"type": "object"}}
-    )
+    tolerations: list[dict[str, Any]] = Field(default_factory=list)
     """core/v1 Tolerations."""
     affinity: dict[str, Any] = Field(default_factory=dict)
     """core/v1 Affinity; when empty and replicas > 1, a preferred anti-affinity spreads pods."""

@@ -4,6 +4,7 @@ kube-controller-manager, kube-scheduler and kwok, bound to 127.0.0.1 on free por
 from __future__ import annotations
 
 import json
+import shutil
 import ssl
 import subprocess
 import time
@@ -127,6 +128,8 @@ class ControlPlane:
 
     def _start(self, say: Callable[[str], None]) -> ClusterState:
         began = time.monotonic()
+        # Every start is a fresh cluster: no objects left over from an earlier run.
+        shutil.rmtree(self.run_dir / "etcd", ignore_errors=True)
         certs = make_certificates(self.run_dir / "pki")
         ports = {
             name: free_port()
