@@ -35,7 +35,7 @@ def component_name(workload: dict[str, Any], stack_name: str) -> str:
     """prometheus, alertmanager, … from a workload's labels, or its name without the stack's."""
     meta = workload.get("metadata") or {}
     labels = meta.get("labels") or {}
-    for label in ("app.kubernetes.io/component", "app.kubernetes.io/name"):
+    for label in ("app.kubernetes.io/name", "app.kubernetes.io/component"):
         if labels.get(label):
             return str(labels[label])
     return str(meta.get("name", "")).removeprefix(f"{stack_name}-")
@@ -65,8 +65,14 @@ def is_ready(component: dict[str, Any]) -> bool:
     return ready == wanted
 
 
+# Services with several ports a user reaches: one endpoint per port, named as in API.md.
+_NAMED_PORTS = {
+    "jaeger": {"query": "jaegerQuery", "otlp-grpc": "otlpGrpc", "otlp-http": "otlpHttp"},
+}
+
+
 def service_endpoints(services: list[dict[str, Any]], stack_name: str) -> dict[str, str]:
-    """In-cluster URLs of the stack's Services, by component."""
+    """In-cluster URLs of the stack's Services, by component (jaeger: query and OTLP)."""
     endpoints: dict[str, str] = {}
     for service in services:
         meta = service.get("metadata") or {}
@@ -75,7 +81,15 @@ def service_endpoints(services: list[dict[str, Any]], stack_name: str) -> dict[s
             continue
         name = component_name(service, stack_name)
         host = f"{meta.get('name')}.{meta.get('namespace')}.svc"
-        endpoints.setdefault(name, f"http://{host}:{ports[0].get('port')}")
+        named = _NAMED_PORTS.get(name)
+        if named is None:
+            endpoints.setdefault(name, f"http://{host}:{ports[0].get('port')}")
+            continue
+        for port in ports:
+            key = named.get(str(port.get("name")))
+            if key:
+                scheme = "" if key == "otlpGrpc" else "http://"
+                endpoints.setdefault(key, f"{scheme}{host}:{port.get('port')}")
     return endpoints
 
 
