@@ -9,6 +9,8 @@ from typing import Any
 
 from augur.kube.ownership import StackRef, stamp
 from augur.render.alertmanager.credentials import DEFAULT_RECEIVER_SCOPE, credentials_secret_name
+from augur.render.prometheus import CREDENTIALS_KEY_PREFIX as PROMETHEUS_CREDENTIALS_PREFIX
+from augur.render.prometheus import credentials_secret_name as prometheus_credentials_secret_name
 
 
 @dataclass
@@ -50,6 +52,19 @@ def gather_credentials(
     return result
 
 
+def credentials_by_secret(stack_name: str, data: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Split the credentials by the Secret that mounts them: Prometheus' keys (prefixed) go to
+    its own Secret, the rest to Alertmanager's, so neither program sees the other's."""
+    split: dict[str, dict[str, str]] = {credentials_secret_name(stack_name): {}}
+    for key, value in data.items():
+        if key.startswith(PROMETHEUS_CREDENTIALS_PREFIX):
+            target = prometheus_credentials_secret_name(stack_name)
+        else:
+            target = credentials_secret_name(stack_name)
+        split.setdefault(target, {})[key] = value
+    return split
+
+
 def desired_objects(
     manifests: list[dict[str, Any]],
     stack: StackRef,
@@ -58,31 +73,36 @@ def desired_objects(
     needs_credentials: bool,
     is_namespaced: Callable[[str, str], bool],
 ) -> list[dict[str, Any]]:
-    """Every object the stack owns, with labels and owner references; the credentials Secret
-    carries `data` only."""
-    secret_name = credentials_secret_name(stack.name)
+    """Every object the stack owns, with labels and owner references; the credentials Secrets
+    carry `data` only."""
+    secrets = credentials_by_secret(stack.name, credentials.data)
     objects = []
-    found = False
+    found: set[str] = set()
     for manifest in manifests:
         obj = copy.deepcopy(manifest)
         meta = obj.setdefault("metadata", {})
         namespaced = is_namespaced(str(obj.get("apiVersion")), str(obj.get("kind")))
         if (
             obj.get("kind") == "Secret"
-            and meta.get("name") == secret_name
+            and meta.get("name") in secrets
             and meta.get("namespace", stack.namespace) == stack.namespace
         ):
             obj.pop("stringData", None)
-            obj["data"] = dict(credentials.data)
-            found = True
+            obj["data"] = dict(secrets[meta["name"]])
+            found.add(meta["name"])
         objects.append(stamp(obj, stack, cluster_scoped=not namespaced))
-    if not found and (needs_credentials or credentials.data):
+    for name, data in sorted(secrets.items()):
+        if name in found:
+            continue
+        is_alertmanager = name == credentials_secret_name(stack.name)
+        if not data and not (is_alertmanager and needs_credentials):
+            continue
         secret = {
             "apiVersion": "v1",
             "kind": "Secret",
-            "metadata": {"name": secret_name, "namespace": stack.namespace},
+            "metadata": {"name": name, "namespace": stack.namespace},
             "type": "Opaque",
-            "data": dict(credentials.data),
+            "data": dict(data),
         }
         objects.append(stamp(secret, stack, cluster_scoped=False))
     return objects
