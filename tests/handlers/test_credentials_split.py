@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from augur.handlers.desired import Credentials, desired_objects
 from augur.kube.ownership import StackRef
+from augur.render.labels import RETAIN_ANNOTATION
 
 
 def test_prometheus_and_alertmanager_credentials_go_to_their_own_secrets() -> None:
@@ -46,3 +47,29 @@ def test_no_prometheus_secret_without_prometheus_credentials() -> None:
     )
     names = [o["metadata"]["name"] for o in objects if o["kind"] == "Secret"]
     assert names == ["platform-alertmanager-credentials"]
+
+
+def test_retained_claims_have_no_owner_and_others_do() -> None:
+    stack = StackRef(
+        api_version="augur.dev/v1alpha1",
+        kind="MonitoringStack",
+        namespace="monitoring",
+        name="platform",
+        uid="u-1",
+    )
+    retained = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "data", "annotations": {RETAIN_ANNOTATION: "true"}},
+    }
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}
+    objects = desired_objects(
+        [retained, config],
+        stack,
+        Credentials(),
+        needs_credentials=False,
+        is_namespaced=lambda *_: True,
+    )
+    by_name = {o["metadata"]["name"]: o["metadata"] for o in objects}
+    assert "ownerReferences" not in by_name["data"]
+    assert by_name["c"]["ownerReferences"][0]["uid"] == "u-1"

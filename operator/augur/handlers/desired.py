@@ -9,6 +9,7 @@ from typing import Any
 
 from augur.kube.ownership import StackRef, stamp
 from augur.render.alertmanager.credentials import DEFAULT_RECEIVER_SCOPE, credentials_secret_name
+from augur.render.labels import RETAIN_ANNOTATION
 from augur.render.prometheus import CREDENTIALS_KEY_PREFIX as PROMETHEUS_CREDENTIALS_PREFIX
 from augur.render.prometheus import credentials_secret_name as prometheus_credentials_secret_name
 
@@ -90,7 +91,8 @@ def desired_objects(
             obj.pop("stringData", None)
             obj["data"] = dict(secrets[meta["name"]])
             found.add(meta["name"])
-        objects.append(stamp(obj, stack, cluster_scoped=not namespaced))
+        owned = meta.get("annotations", {}).get(RETAIN_ANNOTATION) != "true"
+        objects.append(stamp(obj, stack, cluster_scoped=not namespaced, owned=owned))
     for name, data in sorted(secrets.items()):
         if name in found:
             continue

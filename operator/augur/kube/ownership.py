@@ -71,11 +71,14 @@ def _label_value(value: str) -> str:
     return value[:63].rstrip("-_.")
 
 
-def stamp(obj: dict[str, Any], stack: StackRef, *, cluster_scoped: bool) -> dict[str, Any]:
+def stamp(
+    obj: dict[str, Any], stack: StackRef, *, cluster_scoped: bool, owned: bool = True
+) -> dict[str, Any]:
     """A copy of `obj` with augur's labels and, where Kubernetes allows, the stack as owner.
 
     Owner references cannot point across namespaces or from cluster-scoped objects; such
-    objects carry the labels only and are cleaned up by the stack's finalizer."""
+    objects carry the labels only and are cleaned up by the stack's finalizer. `owned=False`
+    (data meant to outlive the stack) also leaves the owner reference out."""
     result = copy.deepcopy(obj)
     meta = result.setdefault("metadata", {})
     if not cluster_scoped:
@@ -86,7 +89,7 @@ def stamp(obj: dict[str, Any], stack: StackRef, *, cluster_scoped: bool) -> dict
     labels.setdefault(INSTANCE_LABEL, _label_value(stack.name))
     labels[STACK_UID_LABEL] = stack.uid
     meta.setdefault("annotations", {})[STACK_ANNOTATION] = stack.key
-    if not cluster_scoped and meta["namespace"] == stack.namespace:
+    if owned and not cluster_scoped and meta["namespace"] == stack.namespace:
         meta["ownerReferences"] = [
             {
                 "apiVersion": stack.api_version,

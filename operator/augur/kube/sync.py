@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from augur.kube.client import KubeClient
 from augur.kube.errors import KubeError
 from augur.kube.ownership import ObjectKey, StackRef, content_hash, object_key, stack_selector
+from augur.render.labels import CREATE_ONLY_ANNOTATION, RANDOM_KEYS_ANNOTATION
 
 PRUNABLE_KINDS: tuple[tuple[str, str], ...] = (
     ("v1", "ConfigMap"),
@@ -31,6 +33,20 @@ PRUNABLE_KINDS: tuple[tuple[str, str], ...] = (
 """Kinds a stack may own; each is listed by the stack's label when checking for drift."""
 
 _RECREATE_WAIT = 30.0
+
+
+NEVER_PRUNED_KINDS = frozenset({"PersistentVolumeClaim"})
+"""Data is never deleted by a spec change; PVCs go with the stack only when it owns them."""
+
+
+def with_random_keys(obj: dict[str, Any]) -> dict[str, Any]:
+    """A create-only Secret with a fresh random value in each key its annotation names."""
+    names = (obj.get("metadata", {}).get("annotations", {}) or {}).get(RANDOM_KEYS_ANNOTATION, "")
+    result = copy.deepcopy(obj)
+    data = result.setdefault("data", {})
+    for name in filter(None, (n.strip() for n in names.split(","))):
+        data[name] = base64.b64encode(secrets.token_urlsafe(24).encode()).decode()
+    return result
 
 
 def normalize(obj: dict[str, Any]) -> dict[str, Any]:
@@ -139,6 +155,8 @@ class StackObjects:
         for key in plan.apply:
             self._apply(key, desired[key], hashes[key], result)
         for key in plan.delete:
+            if key.kind in NEVER_PRUNED_KINDS:
+                continue
             try:
                 if self.kube.delete(key):
                     result.deleted.append(key)
@@ -150,6 +168,10 @@ class StackObjects:
         return result
 
     def _apply(self, key: ObjectKey, obj: dict[str, Any], digest: str, result: SyncResult) -> None:
+        annotations = obj.get("metadata", {}).get("annotations") or {}
+        if annotations.get(CREATE_ONLY_ANNOTATION) == "true":
+            self._create_once(key, obj, digest, result)
+            return
         try:
             live = self.kube.apply(obj)
         except KubeError as error:
@@ -167,6 +189,22 @@ class StackObjects:
         version = str((live.get("metadata") or {}).get("resourceVersion", ""))
         self.applied[key] = Applied(digest, version)
         result.applied.append(key)
+
+    def _create_once(
+        self, key: ObjectKey, obj: dict[str, Any], digest: str, result: SyncResult
+    ) -> None:
+        """Create the object (random keys filled) only when absent; never change it after."""
+        try:
+            live = self.kube.get(key)
+            if live is None:
+                live = self.kube.apply(with_random_keys(obj))
+                result.applied.append(key)
+        except KubeError as error:
+            self.applied.pop(key, None)
+            result.failures[key] = error
+            return
+        version = str((live.get("metadata") or {}).get("resourceVersion", ""))
+        self.applied[key] = Applied(digest, version)
 
     def _recreate(self, key: ObjectKey, obj: dict[str, Any]) -> dict[str, Any]:
         """Replace a StatefulSet whose immutable fields changed, keeping its pods' data: the

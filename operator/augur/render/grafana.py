@@ -32,7 +32,13 @@ from augur.render.dashboards.provisioning import (
     datasources_text,
     providers_text,
 )
-from augur.render.labels import object_name, selector_labels
+from augur.render.labels import (
+    CREATE_ONLY_ANNOTATION,
+    RANDOM_KEYS_ANNOTATION,
+    RETAIN_ANNOTATION,
+    object_name,
+    selector_labels,
+)
 from augur.render.output import ComponentOutput
 from augur.render.selection import StackInputs
 from augur.render.workloads import (
@@ -61,12 +67,6 @@ DEFAULT_REQUESTS = {"cpu": "100m", "memory": "256Mi"}
 ADMIN_USER_KEY = "admin-user"
 ADMIN_PASSWORD_KEY = "admin-password"
 ADMIN_USER = "admin"
-CREATE_ONLY_ANNOTATION = "augur.dev/create-only"
-"""On an object the operator creates when absent and never updates (nor deletes)."""
-RANDOM_KEYS_ANNOTATION = "augur.dev/random-keys"
-"""Keys (comma-separated) of a create-only Secret the operator fills with random values."""
-RETAIN_ANNOTATION = "augur.dev/retain-on-delete"
-"""On a PersistentVolumeClaim to keep when the stack is deleted."""
 CONFIG_MAP_LIMIT = 900 * 1024
 """Warn well before the 1 MiB a ConfigMap may hold."""
 

@@ -66,3 +66,12 @@ def metadata(
     if annotations:
         meta["annotations"] = dict(sorted(annotations.items()))
     return meta
+
+
+# Annotations the operator acts on (render only sets them).
+CREATE_ONLY_ANNOTATION = "augur.dev/create-only"
+"""On an object the operator creates when absent and never updates (nor deletes)."""
+RANDOM_KEYS_ANNOTATION = "augur.dev/random-keys"
+"""Keys (comma-separated) of a create-only Secret the operator fills with random values."""
+RETAIN_ANNOTATION = "augur.dev/retain-on-delete"
+"""On a PersistentVolumeClaim to keep when the stack is deleted."""

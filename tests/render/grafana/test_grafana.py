@@ -24,12 +24,8 @@ from grafanahelpers import (
 )
 
 from augur.render.dashboards.provisioning import DATASOURCES_FILE, PROVIDERS_FILE
-from augur.render.grafana import (
-    ADMIN_PASSWORD_KEY,
-    CREATE_ONLY_ANNOTATION,
-    RANDOM_KEYS_ANNOTATION,
-    render_grafana_component,
-)
+from augur.render.grafana import ADMIN_PASSWORD_KEY, render_grafana_component
+from augur.render.labels import CREATE_ONLY_ANNOTATION, RANDOM_KEYS_ANNOTATION
 from augur.render.output import dump_yaml_documents
 from augur.render.rules import render_rules_component
 
