@@ -130,6 +130,12 @@ def _go_version() -> str:
     return subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True).stdout.strip()
 
 
+def _command() -> str:
+    cache = os.environ.get("AUGUR_CACHE_DIR")
+    prefix = f"AUGUR_CACHE_DIR={cache} " if cache else ""
+    return f"{prefix}.venv/bin/python bench/tools.py --write"
+
+
 def report(note: str = "") -> str:
     cold, _total = cold_table()
     cli, module, lookup = warm_overhead()
@@ -143,7 +149,7 @@ def report(note: str = "") -> str:
         [
             SECTION,
             "",
-            "Command: `.venv/bin/python bench/tools.py --write` (cold times from the records the",
+            f"Command: `{_command()}` (cold times from the records the",
             "builder writes next to each binary, `~/.cache/augur/bin/<tool>-<version>.json`).",
             f"Machine: {machine}. Date: {today}.",
             *([note] if note else []),
@@ -183,7 +189,7 @@ def write(section: str) -> None:
     text = README.read_text()
     pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(text):
-        text = pattern.sub(lambda _m: section + "\n", text, count=1)
+        text = pattern.sub(lambda _m: section.rstrip("\n") + "\n\n", text, count=1)
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     README.write_text(text)
