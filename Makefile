@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test venv tools lint unit e2e crds golden clean
+.PHONY: run render test venv tools lint unit e2e crds golden clean
 
 $(STAMP): pyproject.toml
 	@echo "==> creating $(VENV) and installing augur with its test extras"
@@ -38,7 +38,11 @@ e2e: venv
 
 test: venv lint tools unit e2e
 
+# augur against a local control plane (built once), with the shop example applied.
 run: venv
+	$(BIN)/augur dev up
+
+render: venv
 	$(BIN)/augur render -f examples/shop -o out
 	@echo "rendered into ./out — see README for what each folder holds"
 
