@@ -21,7 +21,7 @@ venv: $(STAMP)
 
 # The real tools the tests need, built from source modules once and cached in ~/.cache/augur.
 tools: venv
-	$(BIN)/augur dev tools --build --for-tests
+	$(BIN)/python -m augur.dev tools --build --for-tests
 
 lint: venv
 	$(BIN)/ruff check operator tests e2e bench
