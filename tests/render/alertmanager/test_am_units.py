@@ -18,11 +18,9 @@ from augur.render.alertmanager import (
     decompress_config,
     merge_aws_credentials,
     render_alertmanager_component,
-    render_alertmanager_config,
 )
 from augur.render.alertmanager.credentials import Credentials, CredentialScope, secret_key
-from augur.render.alertmanager.yamlwriter import dump_yaml_fast
-from augur.render.output import GENERATED_HEADER, dump_yaml
+from augur.render.output import GENERATED_HEADER
 from augur.render.selection import StackInputs
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "alertmanager"
@@ -88,21 +86,6 @@ def test_aws_profiles_are_merged_under_their_configured_names() -> None:
             {"x": AwsProfile("a_p_sms_sns_credentials", "default")},
             {"a_p_sms_sns_credentials": files["a_p_sms_sns_credentials"]},
         )
-
-
-@pytest.mark.parametrize(
-    "case", sorted(p.name.removesuffix(".in.yaml") for p in GOLDEN.glob("*.in.yaml"))
-)
-def test_the_fast_writer_writes_what_dump_yaml_writes(case: str, load_inputs: LoadInputs) -> None:
-    inputs = load_inputs((GOLDEN / f"{case}.in.yaml").read_text())
-    rendered = render_alertmanager_config(inputs.stack, inputs.alert_policies)
-    assert rendered.text() == GENERATED_HEADER + dump_yaml(rendered.config)
-
-
-def test_the_fast_writer_quotes_what_yaml_would_misread() -> None:
-    data = {"a": ["yes", "no", "on", "null", "1", "1.5", "02:00", "18:00", "'q'", "#x", "a: b"]}
-    data |= {"b": {"multi": "line\nbreak", "flag": True, "n": 3, "empty": [], "none": {}}}
-    assert dump_yaml_fast(data) == dump_yaml(data)
 
 
 def test_a_disabled_alertmanager_renders_nothing(load_inputs: LoadInputs) -> None:

@@ -20,8 +20,7 @@ from augur.render.alertmanager.receivers import (
 )
 from augur.render.alertmanager.routes import render_route_tree
 from augur.render.alertmanager.timeintervals import render_time_intervals
-from augur.render.alertmanager.yamlwriter import dump_yaml_fast
-from augur.render.output import GENERATED_HEADER, ComponentOutput
+from augur.render.output import GENERATED_HEADER, ComponentOutput, dump_yaml
 from augur.render.selection import StackInputs, unresolved_receivers
 
 CONFIG_FILE = "alertmanager/alertmanager.yml"
@@ -43,7 +42,7 @@ class AlertmanagerConfig:
 
     def text(self) -> str:
         """The configuration file's text."""
-        return GENERATED_HEADER + dump_yaml_fast(self.config)
+        return GENERATED_HEADER + dump_yaml(self.config)
 
 
 def _partition(
