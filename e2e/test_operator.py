@@ -230,20 +230,27 @@ def test_deleting_the_stack_collects_its_objects(
 def test_two_operators_only_one_acts(
     operator: OperatorProcess, crds_installed: Cluster, namespace: str, tmp_path: Any
 ) -> None:
+    from augur.commands.run import priority_of
+
     cluster = crds_installed
     second = start_operator(cluster, tmp_path / "second.log", "e2e-second")
     try:
-        wait_for(
-            "one of the two operators to pause",
-            lambda: "Pausing operations in favour of" in operator.text() + second.text(),
-            timeout=120,
-        )
+
+        def both_registered() -> bool:
+            peering = get(cluster, "clusterkopfpeering", "augur") or {}
+            priorities = {p.get("priority") for p in (peering.get("status") or {}).values()}
+            return {priority_of("e2e-main"), priority_of("e2e-second")} <= priorities
+
+        wait_for("both operators to register in the peering object", both_registered, timeout=120)
         cluster.kubectl("apply", "-f", "-", stdin=stack(namespace))
         ready_stack(cluster, namespace)
-        paused = [p for p in (operator, second) if "Pausing operations in favour of" in p.text()]
-        assert len(paused) == 1
-        active = second if paused[0] is operator else operator
+        # The replica of higher priority acts; the other stays paused (kopf starts every peered
+        # replica paused and only resumes the highest).
+        if priority_of("e2e-main") > priority_of("e2e-second"):
+            active, paused = operator, second
+        else:
+            active, paused = second, operator
         assert f"stack {namespace}/platform" in active.text()
-        assert f"stack {namespace}/platform" not in paused[0].text()
+        assert f"stack {namespace}/platform" not in paused.text()
     finally:
         second.stop()
