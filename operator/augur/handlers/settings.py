@@ -21,7 +21,10 @@ def configure(settings: kopf.OperatorSettings) -> None:
     settings.watching.client_timeout = 270
     settings.watching.connect_timeout = 10
     # Handlers are short (they only record changes); stacks render in their own workers.
-    settings.batching.worker_limit = 32
+    # No limit on kopf's per-object workers: each waits until every index is filled, and
+    # indexing an object needs a worker, so a limit below the number of objects deadlocks
+    # a (re)start with that many objects.
+    settings.batching.worker_limit = None
     settings.execution.max_workers = 8
     settings.networking.request_timeout = 60
     # kopf's own bookkeeping under augur's prefix; only stacks carry it (for the finalizer).
