@@ -1,0 +1,258 @@
+"""The operator at scale: a burst of AlertPolicies, single-edit latency, and memory.
+
+Run: .venv/bin/python bench/scale.py [--kubeconfig PATH] [--policies 1000] [--more 4000]
+
+Without --kubeconfig a local control plane is started (the tools must be built:
+`augur dev tools --build --for-tests`). One `augur run` is started against it; a stack is
+created, then `--policies` AlertPolicies of 10 alerts each are written at once (16 writers)
+and the stack's rule ConfigMaps are read until they hold every rule. Then 50 single-policy
+edits, each timed until its new expression is in its ConfigMap in the API server. Then
+`--more` policies are added and the operator's memory is read again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from augur.handlers.statuses import policy_rule_file, rules_in_file
+from augur.kube.client import KubeClient, load_api_client
+from augur.kube.ownership import ObjectKey
+from augur.render.rule_shards import config_map_key, shard_of
+
+ROOT = Path(__file__).resolve().parent.parent
+AUGUR = str(Path(sys.executable).parent / "augur")
+ALERTS = 10
+EDITS = 50
+
+
+def rss_mib(pid: int) -> tuple[float, float]:
+    """Resident set size now and at its peak, in MiB."""
+    found = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            found[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return found.get("VmRSS", 0.0), found.get("VmHWM", 0.0)
+
+
+def policy(namespace: str, index: int, token: str = "0") -> dict[str, Any]:
+    """An AlertPolicy of ALERTS alerts; `token` changes one expression."""
+    alerts = [
+        {
+            "name": f"Alert{a}",
+            "severity": "high" if a % 2 else "medium",
+            "expr": f'sum(rate(http_requests_total{{service="svc-{index}",code=~"5..",'
+            f'v="{token if a == 0 else 0}"}}[5m])) > {a + 1}',
+            "for": "5m",
+            "summary": f"service svc-{index} fails ({a})",
+        }
+        for a in range(ALERTS)
+    ]
+    return {
+        "apiVersion": "augur.dev/v1alpha1",
+        "kind": "AlertPolicy",
+        "metadata": {"name": f"p{index:05d}", "namespace": namespace},
+        "spec": {"alerts": alerts},
+    }
+
+
+def stack(namespace: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "augur.dev/v1alpha1",
+        "kind": "MonitoringStack",
+        "metadata": {"name": "platform", "namespace": namespace},
+        "spec": {
+            "alertmanager": {
+                "defaultReceiver": {"name": "default", "webhook": {"url": "http://sink:8080/"}}
+            }
+        },
+    }
+
+
+def shard_name(namespace: str, index: int) -> tuple[str, int]:
+    """The ConfigMap key of policy `index`'s rule file, and its shard."""
+    key = config_map_key(policy_rule_file(namespace, f"p{index:05d}"))
+    return key, shard_of(key)
+
+
+class Bench:
+    def __init__(self, kube: KubeClient, namespace: str) -> None:
+        self.kube = kube
+        self.namespace = namespace
+        self.shard_names: dict[int, str] = {}
+
+    def rule_maps(self) -> list[dict[str, Any]]:
+        return [
+            cm
+            for cm in self.kube.list_objects(
+                "v1",
+                "ConfigMap",
+                namespace=self.namespace,
+                label_selector="app.kubernetes.io/managed-by=augur",
+            )
+            if "rules" in cm["metadata"]["name"]
+        ]
+
+    def rules_loaded(self, count: int) -> int:
+        """Policies among the first `count` whose ConfigMap key holds all their rules."""
+        data: dict[str, str] = {}
+        for cm in self.rule_maps():
+            data.update(cm.get("data") or {})
+        return sum(
+            1
+            for i in range(count)
+            if rules_in_file(data.get(shard_name(self.namespace, i)[0], "")) == ALERTS
+        )
+
+    def write(self, docs: list[dict[str, Any]]) -> float:
+        began = time.monotonic()
+        with ThreadPoolExecutor(16) as pool:
+            list(pool.map(self.kube.apply, docs))
+        return time.monotonic() - began
+
+    def converge(self, count: int, timeout: float) -> float:
+        """Seconds from now until every policy's rules are in the ConfigMaps."""
+        began = time.monotonic()
+        while time.monotonic() - began < timeout:
+            if self.rules_loaded(count) == count:
+                return time.monotonic() - began
+            time.sleep(0.5)
+        raise SystemExit(f"not converged in {timeout}s: {self.rules_loaded(count)}/{count}")
+
+    def shard_map(self, index: int) -> str:
+        """Name of the ConfigMap holding policy `index`'s rules."""
+        key, _ = shard_name(self.namespace, index)
+        for cm in self.rule_maps():
+            if key in (cm.get("data") or {}):
+                return str(cm["metadata"]["name"])
+        raise SystemExit(f"policy {index} is in no ConfigMap")
+
+    def edit_latency(self, index: int, token: str) -> float:
+        """Seconds from the write until the ConfigMap in the API server has the edit."""
+        name = self.shard_map(index)
+        key = ObjectKey("v1", "ConfigMap", self.namespace, name)
+        wanted = f'v=\\"{token}\\"'
+        began = time.monotonic()
+        self.kube.apply(policy(self.namespace, index, token))
+        while time.monotonic() - began < 60:
+            cm = self.kube.get(key) or {}
+            text = (cm.get("data") or {}).get(shard_name(self.namespace, index)[0], "")
+            if wanted in text or f'v="{token}"' in text:
+                return time.monotonic() - began
+            time.sleep(0.02)
+        raise SystemExit(f"edit {token} of policy {index} not seen in 60s")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def run(kubeconfig: Path, policies: int, more: int, log: Path) -> None:
+    subprocess.run(
+        ["kubectl", f"--kubeconfig={kubeconfig}", "apply", "--server-side", "-f", "crds"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    kube = KubeClient(load_api_client(str(kubeconfig)), field_manager="bench")
+    namespace = f"bench-{uuid.uuid4().hex[:6]}"
+    kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+    bench = Bench(kube, namespace)
+    with log.open("ab") as handle:
+        operator = subprocess.Popen(
+            [
+                *(AUGUR, "run", "--kubeconfig", str(kubeconfig), "--namespace-mode", "all"),
+                *("--listen", "127.0.0.1:0", "--identity", f"bench-{uuid.uuid4().hex[:6]}"),
+                "--standalone",
+            ],
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+    try:
+        kube.apply(stack(namespace))
+        while not bench.rule_maps():
+            time.sleep(0.5)
+        idle = rss_mib(operator.pid)[0]
+        docs = [policy(namespace, i) for i in range(policies)]
+        written = bench.write(docs)
+        converged = bench.converge(policies, timeout=600) + written
+        time.sleep(10)  # let status writes finish before editing and reading memory
+        rss_1k = rss_mib(operator.pid)
+        latencies = [bench.edit_latency(i * 7 % policies, f"e{i}") for i in range(EDITS)]
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores; {time.strftime('%F')}")
+        print(f"operator RSS idle (stack only): {idle:.0f} MiB")
+        print(
+            f"{policies} policies x {ALERTS} alerts written in {written:.1f}s; "
+            f"all rules in the ConfigMaps {converged:.1f}s after the first write"
+        )
+        print(
+            f"single edit -> ConfigMap over {EDITS} edits: p50 {percentile(latencies, 0.5):.2f}s, "
+            f"p99 {percentile(latencies, 0.99):.2f}s, max {max(latencies):.2f}s, "
+            f"mean {statistics.mean(latencies):.2f}s"
+        )
+        print(f"operator RSS with {policies}: {rss_1k[0]:.0f} MiB (peak {rss_1k[1]:.0f})")
+        if more:
+            total = policies + more
+            extra = [policy(namespace, i) for i in range(policies, total)]
+            written = bench.write(extra)
+            settle = time.monotonic()
+            while time.monotonic() - settle < 900:
+                found = kube.get(
+                    ObjectKey("augur.dev/v1alpha1", "MonitoringStack", namespace, "platform")
+                )
+                selected = ((found or {}).get("status") or {}).get("selected") or {}
+                if selected.get("alertPolicies") == total:
+                    break
+                time.sleep(1)
+            settled = time.monotonic() - settle + written
+            time.sleep(20)
+            rss_5k = rss_mib(operator.pid)
+            loaded = bench.rules_loaded(total)
+            print(
+                f"{total} policies: stack selected all {settled:.0f}s after the first write; "
+                f"{loaded} policies' rules fit the rule shards"
+            )
+            print(f"operator RSS with {total}: {rss_5k[0]:.0f} MiB (peak {rss_5k[1]:.0f})")
+    finally:
+        operator.terminate()
+        operator.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--kubeconfig", type=Path, default=None)
+    parser.add_argument("--policies", type=int, default=1000)
+    parser.add_argument("--more", type=int, default=4000)
+    parser.add_argument("--log", type=Path, default=None, help="Keep the operator's log here.")
+    args = parser.parse_args()
+    with ExitStack() as stack_, tempfile.TemporaryDirectory(prefix="augur-bench-scale-") as tmp:
+        kubeconfig = args.kubeconfig
+        if kubeconfig is None:
+            from augur.dev.cluster import PROGRAMS, ControlPlane
+            from augur.dev.tools import tool_path
+
+            binaries = {name: tool_path(name) for name in PROGRAMS}
+            plane = stack_.enter_context(ControlPlane(Path(tmp) / "plane", binaries))
+            kubeconfig = plane.kubeconfig
+        log = args.log or Path(tmp) / "operator.log"
+        try:
+            run(kubeconfig, args.policies, args.more, log)
+        finally:
+            print(f"operator log: last lines\n{log.read_text()[-1500:]}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
