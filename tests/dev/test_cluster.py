@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -115,6 +117,23 @@ def test_stop_terminates_process_groups(tmp_path: Path) -> None:
     assert proc.running()
     assert stop({"sleeper": proc.pid}, grace=5) == ["sleeper"]
     assert not proc.running()
+
+
+def test_stop_reaps_its_own_children_through_popen(tmp_path: Path) -> None:
+    # One ignores SIGTERM and is killed after the grace period: its Popen must still learn
+    # the exit status, or it warns "still running" when it is collected.
+    stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
+    procs = [
+        start("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"], tmp_path),
+        start("stubborn", [sys.executable, "-c", stubborn], tmp_path),
+    ]
+    time.sleep(0.5)  # let the stubborn one install its handler
+    children = {p.pid: p.popen for p in procs if p.popen is not None}
+    stop({p.name: p.pid for p in procs}, grace=1, children=children)
+    assert [p.popen.returncode for p in procs if p.popen is not None] == [
+        -signal.SIGTERM,
+        -signal.SIGKILL,
+    ]
 
 
 def test_state_round_trips(tmp_path: Path) -> None:

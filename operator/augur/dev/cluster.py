@@ -196,8 +196,10 @@ class ControlPlane:
 
     def stop(self) -> list[str]:
         """Stop every program this object started (latest first)."""
-        pids = {name: proc.pid for name, proc in reversed(list(self.procs.items()))}
-        stopped = processes.stop(pids)
+        procs = list(reversed(list(self.procs.values())))
+        pids = {proc.name: proc.pid for proc in procs}
+        children = {proc.pid: proc.popen for proc in procs if proc.popen is not None}
+        stopped = processes.stop(pids, children=children)
         self.procs.clear()
         state_file = self.run_dir / "state.json"
         if state_file.exists():

@@ -8,7 +8,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,8 +104,17 @@ def wait_until(
     raise ClusterError(f"{what} did not happen within {timeout:.0f}s")
 
 
-def stop(pids: dict[str, int], grace: float = 10.0) -> list[str]:
-    """SIGTERM every process group, then SIGKILL what is left after `grace`; names stopped."""
+def stop(
+    pids: dict[str, int],
+    grace: float = 10.0,
+    children: Mapping[int, subprocess.Popen[bytes]] | None = None,
+) -> list[str]:
+    """SIGTERM every process group, then SIGKILL what is left after `grace`; names stopped.
+
+    `children` are the Popen objects of the pids this process started itself: they are reaped
+    through Popen, so each learns its exit status (a Popen left believing its child still runs
+    warns when it is collected)."""
+    owned = dict(children or {})
     stopped = []
     for name, pid in pids.items():
         if alive(pid):
@@ -116,17 +125,24 @@ def stop(pids: dict[str, int], grace: float = 10.0) -> list[str]:
             stopped.append(name)
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline and any(alive(p) for p in pids.values()):
-        _reap(pids)
+        _reap(pids, owned)
         time.sleep(0.1)
     for pid in pids.values():
         if alive(pid):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
-    _reap(pids)
+    for pid in pids.values():
+        if pid in owned:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                owned[pid].wait(timeout=grace)
+    _reap(pids, owned)
     return stopped
 
 
-def _reap(pids: dict[str, int]) -> None:
+def _reap(pids: dict[str, int], owned: Mapping[int, subprocess.Popen[bytes]]) -> None:
     for pid in pids.values():
+        if pid in owned:
+            owned[pid].poll()
+            continue
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
