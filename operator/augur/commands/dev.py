@@ -26,7 +26,9 @@ def dev_group() -> None:
     help="Build what is missing: the NAMES given, else every tool that is not optional.",
 )
 @click.option(
-    "--for-tests", is_flag=True, help="Select the tools the test suite needs (not jaeger)."
+    "--for-tests",
+    is_flag=True,
+    help="Select the tools the test suite needs (all of them, jaeger included).",
 )
 def tools_command(names: tuple[str, ...], list_only: bool, build: bool, for_tests: bool) -> None:
     """Pinned real tools (promtool, amtool, prometheus, alertmanager, etcd, kube-*, kwok, jaeger).

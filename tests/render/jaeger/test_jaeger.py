@@ -14,7 +14,7 @@ import yaml
 
 from augur.api.inventory import Inventory
 from augur.api.resources import is_augur_document, parse_resource
-from augur.dev.tools import cached_tool_path
+from augur.dev.tools import tool_path
 from augur.render.jaeger import CONFIG_FILE, ES_PASSWORD_FILE, render_jaeger_component
 from augur.render.output import ComponentOutput, dump_yaml_documents
 from augur.render.selection import StackInputs, inputs_for, stacks_of
@@ -62,13 +62,8 @@ def test_manifests_are_valid_kubernetes_1_33(case: str) -> None:
 
 @pytest.fixture(scope="module")
 def jaeger_binary() -> Path:
-    path = cached_tool_path("jaeger")
-    if path is None:
-        pytest.skip(
-            "jaeger 2.8.0 is not built (optional, long build): "
-            "`augur dev tools --build jaeger` builds it"
-        )
-    return path
+    # Built by the test command with the other tools; tool_path builds it if it is missing.
+    return tool_path("jaeger")
 
 
 @pytest.mark.tools
