@@ -73,7 +73,66 @@ def variants(report: TraceReport, values: np.ndarray, step: float) -> list[tuple
     return results
 
 
-def run_trace(path: Path) -> tuple[TraceReport, list[tuple[float, float]]]:
+def _next_step(report: TraceReport, size: int, table: np.ndarray) -> np.ndarray:
+    """`table[:, 0]` of the forecast the floor set at each step uses (NaN: none, unhealthy)."""
+    made = np.all(np.isfinite(report.run.upper), axis=1) & (report.run.healthy > 0)
+    out = np.full(size - report.start, np.nan)
+    out[:-1] = np.where(made[1:], table[1:, 0], np.nan)
+    return out
+
+
+def breakdown(report: TraceReport, values: np.ndarray, step: float) -> dict[str, float]:
+    """Where augur's extra replica-hours go, a gated floor, and a perfect-foresight bound.
+
+    Per step, with r the reactive target and ceil(x) in replicas: `noise` is max(r, ceil(upper))
+    - max(r, ceil(point)), the insurance above the point forecast; `rise` is max(r,
+    ceil(point)) - r, split by whether the next step's load needed it (`rise_met`); `hold` is
+    the rest of the replayed extra (the floor's stabilization and step limits). Shares of the
+    reactive replica-hours. `gated_*`: the floor only where the point forecast's replicas exceed
+    the current load's. `oracle`: extra replica-hours to cut under-provisioned steps by half
+    knowing the next step's load exactly (each fixed step costs its missing replicas).
+    """
+    rules = _rules(values, HEADROOM, HPA.stabilization_window)
+    cap, bounds = rules.per_replica_capacity, rules.replicas
+    load = values[report.start :]
+    known = np.isfinite(load)
+    held = load[np.maximum.accumulate(np.where(known, np.arange(len(load)), 0))]
+    held = np.nan_to_num(held)
+
+    def replicas(x: np.ndarray) -> np.ndarray:
+        return np.clip(
+            np.ceil(np.nan_to_num(np.maximum(x, 0)) / cap - 1e-9), bounds.min, bounds.max
+        )
+
+    desire = replicas(held)
+    react = np.maximum(desire, np.concatenate([desire[:1], desire[:-1]]))
+    upper = _next_step(report, len(values), report.run.upper)
+    point = _next_step(report, len(values), report.run.point)
+    with_floor = np.isfinite(upper)
+    top = np.where(with_floor, np.maximum(react, replicas(upper)), react)
+    mid = np.where(with_floor, np.maximum(react, replicas(point)), react)
+    following = np.concatenate([desire[1:], desire[-1:]])
+    base = react.sum()
+    total = report.augur.replica_hours / report.reactive.replica_hours - 1
+    rise = mid - react
+    rise_met = np.minimum(rise, np.maximum(following - react, 0))
+    gated = np.where(replicas(point) > desire, upper, np.nan)
+    gated_run = replay(load, step, rules, HPA, gated)
+    missing = np.sort((following - react)[:-1][(following - react)[:-1] > 0])
+    oracle = missing[: int(np.ceil(len(missing) / 2))].sum() / base if len(missing) else 0.0
+    under = report.reactive.under_provisioned_pct
+    return {
+        "noise": (top - mid).sum() / base,
+        "rise_met": rise_met.sum() / base,
+        "rise_unmet": (rise - rise_met).sum() / base,
+        "hold": total - (top - react).sum() / base,
+        "gated_cut": 1 - gated_run.under_provisioned_pct / under if under else 0.0,
+        "gated_extra": gated_run.replica_hours / report.reactive.replica_hours - 1,
+        "oracle": float(oracle),
+    }
+
+
+def run_trace(path: Path) -> tuple[TraceReport, list[tuple[float, float]], dict[str, float]]:
     """Backtest one trace with the CLI's defaults, and replay it under each of VARIANTS."""
     times, values = parse_csv(path.read_text())
     series = regularize(times, values, None)
@@ -88,7 +147,11 @@ def run_trace(path: Path) -> tuple[TraceReport, list[tuple[float, float]]]:
     )
     rules = _rules(series.values, HEADROOM, HPA.stabilization_window)
     report = backtest_trace(path.name, series, settings, METHODS, rules, HPA, "auto")
-    return report, variants(report, series.values, series.step)
+    return (
+        report,
+        variants(report, series.values, series.step),
+        breakdown(report, series.values, series.step),
+    )
 
 
 def _cpu_ms(action: object, repeat: int = 5) -> float:
@@ -136,7 +199,7 @@ def _fmt(value: float, digits: int = 3) -> str:
 
 
 def render(
-    reports: list[tuple[TraceReport, list[tuple[float, float]]]],
+    reports: list[tuple[TraceReport, list[tuple[float, float]], dict[str, float]]],
     speeds: list[tuple[str, float, float]],
     load: str,
 ) -> str:
@@ -165,7 +228,7 @@ def render(
     lines.append("| trace | " + " | ".join(names) + " | auto vs naive |")
     lines.append("|---" * (len(names) + 2) + "|")
     gains = []
-    for report, _ in reports:
+    for report, *_ in reports:
         by = {s.method: s for s in report.scores}
         gain = 1 - by["auto"].mase / by["seasonal_naive"].mase
         gains.append(gain)
@@ -210,7 +273,7 @@ def render(
         f"{QUANTILE} band, replicas |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for r, _ in reports:
+    for r, *_ in reports:
         a, b = r.reactive, r.augur
         cut = (
             1 - b.under_provisioned_pct / a.under_provisioned_pct if a.under_provisioned_pct else 0
@@ -234,13 +297,33 @@ def render(
         "replay's Kubernetes scale-down semantics, step limits from the forecast's own floor "
         "and the health rule; before those, the first row measured +17% to +118% extra.",
         "",
-        "| rules | " + " | ".join(r.trace.removesuffix(".csv") for r, _ in reports) + " |",
+        "| rules | " + " | ".join(r.trace.removesuffix(".csv") for r, *_ in reports) + " |",
         "|---" * (len(reports) + 1) + "|",
     ]
     for index, (label, *_rest) in enumerate(VARIANTS):
-        cells = [f"{v[index][0]:+.0%} / {v[index][1]:.0%}" for _, v in reports]
+        cells = [f"{v[index][0]:+.0%} / {v[index][1]:.0%}" for _, v, _ in reports]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    lines += ["", *_goals([r for r, _ in reports], speeds)]
+    lines += [
+        "",
+        "Where the extra replica-hours go (shares of the reactive replica-hours; see "
+        "`breakdown` in bench/forecast.py), a floor raised only when the point forecast's "
+        "replicas exceed the current load's (predicted rises only, no insurance against "
+        "noise otherwise), and the perfect-foresight bound: the extra replica-hours that "
+        "halve under-provisioned steps when the next step's load is known exactly.",
+        "",
+        "| trace | extra | noise above the point forecast | predicted rises that came | "
+        "predicted rises that did not | held by the floor's window and steps | gated floor: "
+        "cut / extra | perfect foresight, 50% cut |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r, _, b in reports:
+        extra = r.augur.replica_hours / r.reactive.replica_hours - 1
+        lines.append(
+            f"| {r.trace.removesuffix('.csv')} | {extra:+.0%} | {b['noise']:+.0%} | "
+            f"{b['rise_met']:+.0%} | {b['rise_unmet']:+.0%} | {b['hold']:+.0%} | "
+            f"{b['gated_cut']:.0%} / {b['gated_extra']:+.0%} | {b['oracle']:+.1%} |"
+        )
+    lines += ["", *_goals([r for r, *_ in reports], speeds)]
     lines += [
         "",
         "### Speed (14 days of 5-minute points, 4,032, one core, processor time)",
@@ -282,7 +365,16 @@ def _goals(reports: list[TraceReport], speeds: list[tuple[str, float, float]]) -
         "",
         f"- auto at most 2% worse than seasonal naive on every trace: worst {min(gains):+.1%} "
         f"— {verdict(min(gains) >= -0.02)}; at least 15% better on average: {np.mean(gains):.1%}"
-        f" — {verdict(float(np.mean(gains)) >= 0.15)}.",
+        f" — {verdict(float(np.mean(gains)) >= 0.15)}"
+        + (
+            ". The miss is ec2_network_in: the backtest now runs the models over the history "
+            "cleaned as the engine cleans it at each evaluation (`backtest.paths_as_engine`), "
+            "so seasonal naive no longer replays one-off spikes of up to ~760 replicas' load a "
+            "season later (its MASE there fell from 6.54 to about 3.9) and is slightly better "
+            "than auto's pick on that trace."
+            if min(gains) < -0.02
+            else "."
+        ),
         f"- auto's coverage within ±5 points of {QUANTILE}: worst {max(coverage_off):.1f} points "
         f"— {verdict(max(coverage_off) <= 5)}.",
         f"- under-provisioned time cut by at least 50%: worst {min(cuts):.0%} "
@@ -290,19 +382,21 @@ def _goals(reports: list[TraceReport], speeds: list[tuple[str, float, float]]) -
         f"{sum(e <= 0.15 for e in extras)} of {len(extras)} traces (range {min(extras):+.0%} to "
         f"{max(extras):+.0%}) — {verdict(max(extras) <= 0.15)}"
         + (
-            f". Still over: {', '.join(over)}. Where the band is a large share of a mean "
-            "load of a few replicas (the Twitter and ELB traces), most of what the reactive "
-            "HPA misses is step-to-step noise no forecast predicts, and covering it at the "
-            f"{QUANTILE} quantile costs about the band at every step; a lower `quantile` "
-            "trades under-provisioning for replica-hours there. Where the band is small "
-            "(ec2_network_in), the extra comes after one-off spikes of up to ~760 replicas' "
-            "load: with an hourly season detected, the seasonal-naive part of auto's "
-            "combination replays a spike one season later, because the backtest runs each "
-            "daily fit forward over raw values (the engine re-cleans its history at every "
-            "evaluation, which clips such spikes). Clipping them in the backtest's seasonal "
-            "naive was tried: extra +30%, but the cut fell to 48% and seasonal naive, the "
-            "accuracy baseline, became better than auto on that trace, so it was not kept. "
-            "Nothing in the rules is tuned per trace."
+            f". Still over: {', '.join(over)}. The table above says why. On the Twitter "
+            "and ELB traces the extra is almost all insurance against step-to-step noise "
+            f"above the point forecast, at the {QUANTILE} quantile the policy asks for; the "
+            "next step is barely predictable there (lag-1 autocorrelation of the load 0.59, "
+            "0.70, 0.23): the perfect-foresight bound is a few percent, but a floor raised "
+            "only for predicted rises cuts under-provisioning by about a third on the Twitter "
+            "traces, short of 50%, and on ELB the best floor chosen in hindsight for each "
+            "(reactive replicas, point forecast to half a replica) pair still costs +21% for a "
+            "50% cut. An offline sweep of a constant offset calibrated on the whole trace (not "
+            "re-run by this script; the quantile is the policy's setting, not changed): "
+            "0.8 gives 58% / +12% (AMZN), 59% / +18% (GOOG), 53% / +29% (ELB), so on ELB no "
+            "quantile meets both halves of the goal. On ec2_network_in the extra is the "
+            "floor's scale-down step (2 a step, the API default) after forecast spikes up to "
+            "the 40-replica cap, and forecast rises that did not come. Nothing in the rules "
+            "is tuned per trace."
             if over
             else "."
         ),

@@ -6,9 +6,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from augur.forecast.cleaning import prepare
+from augur.forecast.backtest import engine_view, paths_as_engine
+from augur.forecast.cleaning import UNJUDGED_TAIL, prepare
 from augur.forecast.config import ForecastConfig
 from augur.forecast.engine import forecast
+from augur.forecast.models import fit_seasonal_naive
 from augur.forecast.seasonality import detect_seasons
 from augur.forecast.series import Series, parse_csv, regularize
 
@@ -95,3 +97,36 @@ def test_scrape_failures_do_not_break_the_forecast(seasonal: SeriesMaker) -> Non
     result = forecast(Series(0.0, 300.0, values), CONFIG)
     assert result.healthy
     assert all(np.isfinite([p.upper for p in result.points]))
+
+
+def test_latest_points_are_kept_as_observed() -> None:
+    # a smooth daily cycle: the edge baseline (the last full window's median) lags the ramp
+    positions = np.arange(3 * DAY + 80)
+    raw = (
+        100
+        + 80 * np.sin(2 * np.pi * positions / DAY)
+        + np.random.default_rng(5).normal(0, 0.2, len(positions))
+    )
+    raw[-1] += 40  # the load jumps at the latest sample: a spike or the start of a rise
+    prepared = prepare(raw, (DAY,))
+    np.testing.assert_array_equal(prepared.values[-UNJUDGED_TAIL:], raw[-UNJUDGED_TAIL:])
+    # the same jump once points after it are known back at the level is clipped
+    later = np.concatenate([raw, raw[-1:] - 40 + np.zeros(UNJUDGED_TAIL + 1)])
+    assert prepare(later, (DAY,)).values[len(raw) - 1] < raw[-1] - 20
+
+
+def test_backtest_sees_spikes_as_the_engine_does() -> None:
+    positions = np.arange(4 * DAY)
+    raw = 30 + np.random.default_rng(4).normal(0, 1, len(positions))
+    spike = 3 * DAY
+    raw[spike] += 500
+    cleaned = engine_view(raw, (12,))
+    assert cleaned[spike] < 100  # known points after it: clipped, as the engine re-cleans
+    hourly = fit_seasonal_naive(raw[: 2 * DAY], (12,))
+    later = np.array([spike + 12], dtype=np.int64)  # one season on, it must not replay
+    assert paths_as_engine(hourly, raw, cleaned, later, 1)[0, 0] < 100
+    last_value = fit_seasonal_naive(raw[: 2 * DAY], ())
+    at_once = np.array([spike + 1, spike + UNJUDGED_TAIL + 1], dtype=np.int64)
+    right_after = paths_as_engine(last_value, raw, cleaned, at_once, 1)[:, 0]
+    assert right_after[0] == raw[spike]  # the latest point is not judged yet
+    assert right_after[1] < 100

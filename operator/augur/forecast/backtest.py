@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from augur.forecast.cleaning import fill_gaps, prepare
+from augur.forecast.cleaning import UNJUDGED_TAIL, fill_gaps, prepare
 from augur.forecast.metrics import coverage, mase, naive_scale, smape
-from augur.forecast.models import IntArray
+from augur.forecast.models import FittedModel, IntArray
 from augur.forecast.seasonality import detect_seasons
 from augur.forecast.selection import calibrate_methods, skilful
 from augur.forecast.series import FloatArray, Series
@@ -99,6 +99,7 @@ def rolling_forecasts(
         prepared = prepare(raw, seasons)
         block = np.arange(refit, min(size, refit + settings.refit_every), dtype=np.int64)
         ahead = series.values[begin : block[-1] + 1]
+        cleaned = engine_view(ahead, seasons)
         rows = block - settings.start
         for method in methods:
             started = time.process_time()
@@ -106,12 +107,44 @@ def rolling_forecasts(
             result = fitted[method]
             runs[method].fit_seconds.append(time.process_time() - started)
             runs[method].chosen.append(result.chosen)
-            point = result.model.paths(ahead, block - begin, horizon)
+            point = paths_as_engine(result.model, ahead, cleaned, block - begin, horizon)
             lower, upper = result.intervals.apply(point)
             runs[method].point[rows], runs[method].lower[rows] = point, lower
             runs[method].upper[rows] = upper
             runs[method].healthy[rows] = float(skilful(result.accuracy))
     return runs
+
+
+def engine_view(raw: FloatArray, seasons: tuple[int, ...]) -> FloatArray:
+    """`raw` cleaned as the engine cleans its history (outliers clipped), NaN where missing.
+
+    The engine re-cleans its whole history at every evaluation, so a spike is clipped once
+    the points after it are known; running the models over raw values instead replayed
+    one-off spikes a season later. Gaps stay NaN (the models carry their state over them):
+    filling them here would look ahead.
+    """
+    prepared = prepare(raw, seasons)
+    return np.where(prepared.observed, prepared.values, np.nan)
+
+
+def paths_as_engine(
+    model: FittedModel, raw: FloatArray, cleaned: FloatArray, origins: IntArray, horizon: int
+) -> FloatArray:
+    """Forecasts at `origins` from the history the engine would see at each of them.
+
+    That is `cleaned` up to `UNJUDGED_TAIL` steps before the origin and `raw` after: the
+    engine does not clip its latest points, and whether they are outliers depends on points
+    not yet known. Only origins with a clipped point in that tail need their own run.
+    """
+    point = model.paths(cleaned, origins, horizon)
+    clipped = np.isfinite(raw) & (cleaned != raw)
+    for row, origin in enumerate(origins.tolist()):
+        tail = slice(max(0, origin - UNJUDGED_TAIL), origin)
+        if clipped[tail].any():
+            view = cleaned.copy()
+            view[tail] = raw[tail]
+            point[row] = model.paths(view, np.array([origin], dtype=np.int64), horizon)[0]
+    return point
 
 
 def actual_paths(series: Series, origins: IntArray, horizon: int) -> FloatArray:
