@@ -10,6 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from augur.render import yamlwriter
 from augur.render.output import dump_yaml, dump_yaml_documents
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -48,6 +49,18 @@ def test_scalars_yaml_would_misread_are_quoted() -> None:
 def test_golden_documents_write_as_pyyaml_writes_them(path: Path) -> None:
     documents = [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
     assert dump_yaml_documents(documents) == reference(documents)
+
+
+def test_without_libyaml_pyyaml_s_emitter_writes_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    documents = [
+        d
+        for path in sorted(GOLDEN.rglob("*.yaml"))[:20]
+        for d in yaml.safe_load_all(path.read_text())
+        if d is not None
+    ]
+    with_libyaml = dump_yaml_documents(documents)
+    monkeypatch.setattr(yamlwriter, "_LIBYAML", None)
+    assert dump_yaml_documents(documents) == with_libyaml == reference(documents)
 
 
 scalars = st.one_of(

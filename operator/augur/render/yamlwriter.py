@@ -1,21 +1,33 @@
 """The YAML writer behind `augur.render.output.dump_yaml`: fast enough for large configurations.
 
 A thousand policies make configurations of several MB; PyYAML's representer and emitter need
-seconds for them. This writer builds the node tree directly from the plain data every rendered
-file is made of (dicts, lists, strings, booleans, numbers, null), caches the implicit-tag
-checks of repeated scalars and emits with libyaml (PyYAML's own emitter where libyaml is
-missing). The text is what PyYAML's safe dumper writes for the same data (a test holds them
-equal), except that characters beyond the Basic Multilingual Plane are written as they are."""
+seconds for them. This writer walks the plain data every rendered file is made of (dicts,
+lists, strings, booleans, numbers, null) and hands libyaml's emitter the events PyYAML's
+serializer would make of it, without building PyYAML's node tree in between (PyYAML's own
+emitter where libyaml is missing). The text is what PyYAML's safe dumper writes for the same
+data (a test holds them equal), except that characters beyond the Basic Multilingual Plane are
+written as they are."""
 
 from __future__ import annotations
 
+import copy
 import functools
-import gc
 import io
+from collections.abc import Callable
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.events import (
+    DocumentEndEvent,
+    DocumentStartEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
+from yaml.nodes import ScalarNode
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
@@ -39,6 +51,11 @@ def _float_text(value: float) -> str:
 
 
 _RESOLVER = yaml.resolver.Resolver()
+# First characters with which a plain scalar may read as something other than a string: the
+# resolver's table is keyed by first character, and a string starting with any other character
+# needs no look-up (unless the table has resolvers for every first character, keyed None).
+_FIRST_CHARACTERS = frozenset(_RESOLVER.yaml_implicit_resolvers)
+_BY_FIRST_CHARACTER = None not in _FIRST_CHARACTERS
 
 
 @functools.lru_cache(maxsize=65536)
@@ -47,53 +64,102 @@ def _resolve_scalar(value: str, implicit: tuple[bool, bool]) -> str:
     return resolved
 
 
-_Base: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+def _implicit(tag: str, text: str) -> tuple[bool, bool]:
+    """The scalar event's implicit flags, as PyYAML's serializer works them out."""
+    return (
+        _resolve_scalar(text, (True, False)) == tag,
+        _resolve_scalar(text, (False, True)) == tag,
+    )
 
 
-class _CachedResolverDumper(_Base):  # type: ignore[valid-type,misc]
-    """libyaml's emitter; scalar tag resolution cached (it depends on the value alone)."""
+class _Events:
+    """Emits the events of plain data. libyaml copies each event as it takes it, so the
+    constant ones are made once and a string's event is refilled, not made anew."""
 
-    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
-        if kind is ScalarNode:
-            return _resolve_scalar(value, implicit)
-        return str(super().resolve(kind, value, implicit))
+    def __init__(self, emit: Callable[[Event], None]) -> None:
+        self.emit = emit
+        self.mapping_start = MappingStartEvent(None, _MAP, True, flow_style=False)
+        self.mapping_end = MappingEndEvent()
+        self.sequence_start = SequenceStartEvent(None, _SEQ, True, flow_style=False)
+        self.sequence_end = SequenceEndEvent()
+        # strings by (plain reads back as a string, has a line break)
+        self.strings = {
+            (plain, multiline): ScalarEvent(
+                None, _STR, (plain, True), "", style="|" if multiline else None
+            )
+            for plain in (True, False)
+            for multiline in (True, False)
+        }
+
+    def document(self, value: Any) -> None:
+        self.emit(DocumentStartEvent(explicit=False))
+        self.value(value)
+        self.emit(DocumentEndEvent(explicit=False))
+
+    def value(self, value: Any) -> None:
+        kind = type(value)
+        if kind is str:
+            plain = (
+                _BY_FIRST_CHARACTER and value != "" and value[0] not in _FIRST_CHARACTERS
+            ) or _resolve_scalar(value, (True, False)) == _STR
+            event = self.strings[plain, "\n" in value]
+            event.value = value
+            self.emit(event)
+        elif kind is dict:
+            emit, write = self.emit, self.value
+            emit(self.mapping_start)
+            for key, item in value.items():
+                write(key)
+                write(item)
+            emit(self.mapping_end)
+        elif kind is list:
+            emit, write = self.emit, self.value
+            emit(self.sequence_start)
+            for item in value:
+                write(item)
+            emit(self.sequence_end)
+        else:
+            self.other(value)
+
+    def other(self, value: Any) -> None:
+        kind = type(value)
+        if kind is bool:
+            tag, text = _BOOL, "true" if value else "false"
+        elif kind is int:
+            tag, text = _INT, str(value)
+        elif kind is float:
+            tag, text = _FLOAT, _float_text(value)
+        elif value is None:
+            tag, text = _NULL, "null"
+        else:
+            raise TypeError(f"cannot write {kind.__name__} as YAML here")
+        self.emit(ScalarEvent(None, tag, _implicit(tag, text), text))
 
 
-def _node(value: Any) -> Node:
-    kind = type(value)
-    if kind is str:
-        return ScalarNode(_STR, value, style="|" if "\n" in value else None)
-    if kind is dict:
-        pairs = [(_node(k), _node(v)) for k, v in value.items()]
-        return MappingNode(_MAP, pairs, flow_style=False)
-    if kind is list:
-        return SequenceNode(_SEQ, [_node(item) for item in value], flow_style=False)
-    if kind is bool:
-        return ScalarNode(_BOOL, "true" if value else "false")
-    if kind is int:
-        return ScalarNode(_INT, str(value))
-    if kind is float:
-        return ScalarNode(_FLOAT, _float_text(value))
-    if value is None:
-        return ScalarNode(_NULL, "null")
-    raise TypeError(f"cannot write {kind.__name__} as YAML here")
+_LIBYAML: type[yaml.SafeDumper] | None = getattr(yaml, "CSafeDumper", None)
 
 
 def write_yaml(documents: list[Any]) -> str:
     """YAML text of one or more documents of plain data, keys in the order built."""
     stream = io.StringIO()
-    dumper = _CachedResolverDumper(stream, sort_keys=False, allow_unicode=True, width=100)
-    # Hundreds of thousands of short-lived, acyclic nodes would otherwise trigger collections
-    # that walk every live object of the process, several times over: most of the cost.
-    collecting = gc.isenabled()
-    gc.disable()
+    options: dict[str, Any] = {"sort_keys": False, "allow_unicode": True, "width": 100}
+    if _LIBYAML is not None:
+        dumper = _LIBYAML(stream, **options)
+        emit: Callable[[Event], None] = dumper.emit
+    else:
+        # PyYAML's emitter keeps events to look ahead: each gets its own copy.
+        dumper = yaml.SafeDumper(stream, **options)
+        emit = functools.partial(_emit_copy, dumper)
+    events = _Events(emit)
     try:
         dumper.open()
         for document in documents:
-            dumper.serialize(_node(document))
+            events.document(document)
         dumper.close()
     finally:
         dumper.dispose()
-        if collecting:
-            gc.enable()
     return stream.getvalue()
+
+
+def _emit_copy(dumper: yaml.SafeDumper, event: Event) -> None:
+    dumper.emit(copy.copy(event))
