@@ -7,6 +7,7 @@ comments, strings, spacing and everything the user wrote stay as they were.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from augur.api.promql import _TOKEN_RE, PromQLError, Token
@@ -26,69 +27,23 @@ _NUMBER_WORDS = frozenset({"inf", "nan"})
 _NOT_METRIC_NAMES = (
     _BINARY_KEYWORDS | _MODIFIER_KEYWORDS | _GROUPING_KEYWORDS | _AGGREGATIONS | _NUMBER_WORDS
 )
-_CLOSING = {"(": ")", "[": "]", "{": "}"}
 
 
 class InjectionError(ValueError):
-    """The expression's tokens do not nest (it is not valid PromQL)."""
+    """The expression's brackets do not nest (it is not valid PromQL)."""
 
 
-def _matching(tokens: list[Token], index: int) -> int:
-    """Index of the bracket closing the one at `index`."""
-    opening = tokens[index].text
-    closing = _CLOSING[opening]
-    depth = 0
-    for position in range(index, len(tokens)):
-        text = tokens[position].text
-        if tokens[position].kind != "op":
-            continue
-        if text == opening:
-            depth += 1
-        elif text == closing:
-            depth -= 1
-            if depth == 0:
-                return position
-    raise InjectionError(f"unbalanced {opening!r} at offset {tokens[index].start}")
+# One match per token, the whitespace before it included: (whole match, then the groups of
+# `augur.api.promql`'s token classes: ws, comment, string, duration, number, ident, op). The
+# matches of a valid expression cover it without a gap.
+_SCAN = re.compile(r"(\s*(?:" + _TOKEN_RE.pattern + "))", re.VERBOSE)
 
-
-def _has_matcher(tokens: list[Token], start: int, end: int, label: str, quoted: str) -> bool:
-    """True when the braces tokens[start]..tokens[end] already hold exactly `label="value"`."""
-    for position in range(start + 1, end - 2):
-        if (
-            tokens[position].text == label
-            and tokens[position + 1].text == "="
-            and tokens[position + 2].text == quoted
-        ):
-            return True
-    return False
-
-
-@dataclass
-class _Splice:
-    offset: int
-    text: str
-
-
-def _selector_braces(
-    tokens: list[Token], brace: int, label: str, value: str, edits: list[_Splice]
-) -> int:
-    """Add the matcher inside the braces at `brace`; return the index after them."""
-    end = _matching(tokens, brace)
-    if not _has_matcher(tokens, brace, end, label, quote(value)):
-        matcher = f"{label}={quote(value)}"
-        previous = tokens[end - 1].text
-        prefix = "" if previous in ("{", ",") else ", "
-        edits.append(_Splice(tokens[end].start, prefix + matcher))
-    return end + 1
-
-
-def _is_metric_name(tokens: list[Token], index: int) -> bool:
-    token = tokens[index]
-    word = token.text.lower()
-    following = tokens[index + 1].text if index + 1 < len(tokens) else ""
-    if following == "(":
-        return False  # a function, an aggregation or a grouping keyword
-    return word not in _NOT_METRIC_NAMES
+# What the scan is in the middle of.
+_NORMAL = 0
+_SKIP = 1  # a range, subquery or grouping list, to its closing bracket
+_BRACES = 2  # the matchers of a selector, to the closing brace
+_NAME = 3  # after an identifier that is a metric name unless `(` follows
+_GROUPING = 4  # after by/without/on/ignoring/group_left/group_right
 
 
 def tokens_of(expr: str) -> list[Token]:
@@ -112,41 +67,83 @@ def inject_matcher(expr: str, label: str, value: str) -> str:
 
     A selector already holding exactly that matcher is left alone; one holding another
     value for the label keeps it too, so it then selects nothing (both must hold).
+
+    One pass over the tokens: ranges, subqueries and grouping lists (`by (...)`) are skipped
+    to their closing bracket; a metric name gets braces with the matcher unless braces or `(`
+    (a function) follow; braces get the matcher before their `}` unless they hold it already.
     """
-    tokens = tokens_of(expr)
-    edits: list[_Splice] = []
-    index = 0
-    while index < len(tokens):
-        token = tokens[index]
-        if token.kind == "op" and token.text == "[":
-            index = _matching(tokens, index) + 1  # range or subquery: durations only
-        elif token.kind == "op" and token.text == "{":
-            index = _selector_braces(tokens, index, label, value, edits)
-        elif token.kind == "ident" and token.text.lower() in _GROUPING_KEYWORDS:
-            following = index + 1
-            if following < len(tokens) and tokens[following].text == "(":
-                index = _matching(tokens, following) + 1  # label names, not selectors
-            else:
-                index += 1
-        elif token.kind == "ident" and _is_metric_name(tokens, index):
-            following = index + 1
-            if following < len(tokens) and tokens[following].text == "{":
-                index = _selector_braces(tokens, following, label, value, edits)
-            else:
-                edits.append(_Splice(token.end, f"{{{label}={quote(value)}}}"))
-                index += 1
-        else:
-            index += 1
+    quoted = quote(value)
+    matcher = f"{label}={quoted}"
+    edits: list[tuple[int, str]] = []  # (offset, text to insert there), in offset order
+    state, position, name_end, depth, opened_at = _NORMAL, 0, 0, 0, 0
+    opening = closing = previous = before = ""
+    found = False
+    for whole, _, _, string, duration, number, ident, op in _SCAN.findall(expr):
+        position += len(whole)
+        text = op or ident or string or duration or number
+        if not text:
+            continue  # whitespace or a comment
+        if state == _SKIP:
+            if op == opening:
+                depth += 1
+            elif op == closing:
+                depth -= 1
+                state = _SKIP if depth else _NORMAL
+            continue
+        if state == _BRACES:
+            depth += (op == "{") - (op == "}")
+            if depth == 0:
+                if not found:
+                    edits.append((position - 1, _separator(previous) + matcher))
+                state = _NORMAL
+                continue
+            found = found or (text == quoted and previous == "=" and before == label)
+            before, previous = previous, text
+            continue
+        if state == _NAME:
+            state = _NORMAL
+            if op == "(":
+                continue  # a function
+            if op != "{":
+                edits.append((name_end, "{" + matcher + "}"))
+        elif state == _GROUPING:
+            state = _NORMAL
+            if op == "(":
+                state, opening, closing, depth, opened_at = _SKIP, "(", ")", 1, position - 1
+                continue  # label names, not selectors
+        if op == "[":
+            state, opening, closing, depth, opened_at = _SKIP, "[", "]", 1, position - 1
+        elif op == "{":
+            state, opening, depth, opened_at = _BRACES, "{", 1, position - 1
+            previous, before, found = "{", "", False
+        elif ident:
+            word = ident.lower()
+            if word in _GROUPING_KEYWORDS:
+                state = _GROUPING
+            elif word not in _NOT_METRIC_NAMES:
+                state, name_end = _NAME, position
+    if position != len(expr):
+        tokens_of(expr)  # raises PromQLError at the first character that starts no token
+        raise PromQLError("unexpected character", position, expr)  # (not reached)
+    if state in (_SKIP, _BRACES):
+        raise InjectionError(f"unbalanced {opening!r} at offset {opened_at}")
+    if state == _NAME:
+        edits.append((name_end, "{" + matcher + "}"))
     return _apply(expr, edits)
 
 
-def _apply(expr: str, edits: list[_Splice]) -> str:
+def _separator(previous: str) -> str:
+    """What goes between the last token inside braces and an added matcher."""
+    return "" if previous in ("{", ",") else ", "
+
+
+def _apply(expr: str, edits: list[tuple[int, str]]) -> str:
     parts: list[str] = []
     last = 0
-    for edit in edits:
-        parts.append(expr[last : edit.offset])
-        parts.append(edit.text)
-        last = edit.offset
+    for offset, text in edits:
+        parts.append(expr[last:offset])
+        parts.append(text)
+        last = offset
     parts.append(expr[last:])
     return "".join(parts)
 

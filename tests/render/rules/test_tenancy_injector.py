@@ -3,6 +3,7 @@ matcher, nothing else changes, and promtool accepts every result."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rulehelpers import promtool_check
 
-from augur.render.tenancy import inject_matcher
+from augur.api.promql import PromQLError
+from augur.render.tenancy import InjectionError, inject_matcher
 
 CORPUS = Path(__file__).parent / "data" / "promql_corpus.txt"
 
@@ -153,3 +155,50 @@ def test_generated_expressions_are_injected_and_pass_promtool(
     path.write_text(yaml.safe_dump({"groups": [{"name": "corpus", "rules": rules}]}))
     result = promtool_check(promtool, [path])
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- the scan's edges ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expr", "injected"),
+    [
+        ("x", 'x{namespace="t"}'),
+        ("x{}", 'x{namespace="t"}'),
+        ('{a="b"}', '{a="b", namespace="t"}'),
+        ('x{a="b",}', 'x{a="b",namespace="t"}'),
+        ('x{namespace= # c\n "t"}', 'x{namespace= # c\n "t"}'),  # already there
+        ('x{namespace=~"t"}', 'x{namespace=~"t", namespace="t"}'),
+        ("on(job) y", 'on(job) y{namespace="t"}'),
+        ("BY (x) Sum", "BY (x) Sum"),
+        (
+            "sum without (instance) (x) by (job)",
+            'sum without (instance) (x{namespace="t"}) by (job)',
+        ),
+        ("x[5m:1m] offset 1h", 'x{namespace="t"}[5m:1m] offset 1h'),
+        ("x # trailing comment", 'x{namespace="t"} # trailing comment'),
+        ("  x  ", '  x{namespace="t"}  '),
+    ],
+)
+def test_edges_of_the_scan(expr: str, injected: str) -> None:
+    assert inject_matcher(expr, "namespace", "t") == injected
+
+
+@pytest.mark.parametrize(
+    ("expr", "message"),
+    [
+        ('x{a="1"', "unbalanced '{' at offset 1"),
+        ("rate(x[5m)", "unbalanced '[' at offset 6"),
+        ("sum by (x", "unbalanced '(' at offset 7"),
+    ],
+)
+def test_brackets_that_do_not_close_are_refused(expr: str, message: str) -> None:
+    with pytest.raises(InjectionError, match=re.escape(message)):
+        inject_matcher(expr, "namespace", "t")
+
+
+@pytest.mark.parametrize(("expr", "column"), [("x $ y", 3), ('x{a="b"} "unterminated', 10)])
+def test_a_character_that_starts_no_token_is_refused_where_it_is(expr: str, column: int) -> None:
+    with pytest.raises(PromQLError) as raised:
+        inject_matcher(expr, "namespace", "t")
+    assert raised.value.column == column
