@@ -1,10 +1,12 @@
-"""Rendering benchmarks: one function per measured thing, `main` runs them all.
+"""Rendering benchmarks: one function per measured thing, `main` runs them all (median of 5
+runs each; processor seconds are the figure to read on a shared machine).
 
 Run: .venv/bin/python bench/render.py
 """
 
 from __future__ import annotations
 
+import datetime
 import gc
 import os
 import platform
@@ -132,7 +134,7 @@ def bench_rules(runs: int = 5) -> list[tuple[str, float, float]]:
     rows = []
     wall, cpu, rendered = _measure(lambda: render_rule_files(inputs), runs)
     rows.append(("rules as data (render_rule_files)", wall, cpu))
-    wall, cpu, output = _measure(lambda: render_rules_component(inputs), max(1, runs // 2))
+    wall, cpu, output = _measure(lambda: render_rules_component(inputs), runs)
     rows.append(("rule files as text (render_rules_component)", wall, cpu))
     tracemalloc.start()
     render_rules_component(inputs)
@@ -150,9 +152,14 @@ def main() -> None:
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
-    print(f"load average: {os.getloadavg()[0]:.2f}")
+    print(f"date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}")
+    load_before = os.getloadavg()[0]
+    rows = bench_rules()
+    print(
+        f"load average (1 min) at the start and end: {load_before:.2f} → {os.getloadavg()[0]:.2f}"
+    )
     print("| step | wall s | processor s |\n|---|---|---|")
-    for name, wall, cpu in bench_rules():
+    for name, wall, cpu in rows:
         print(f"| {name} | {wall:.3f} | {cpu:.3f} |")
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process peak RSS: {maxrss:.0f} MiB")
