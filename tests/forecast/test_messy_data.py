@@ -12,6 +12,7 @@ from augur.forecast.config import ForecastConfig
 from augur.forecast.engine import forecast
 from augur.forecast.models import fit_seasonal_naive
 from augur.forecast.seasonality import detect_seasons
+from augur.forecast.selection import calibrate_methods
 from augur.forecast.series import Series, parse_csv, regularize
 
 DAY = 288
@@ -130,3 +131,30 @@ def test_backtest_sees_spikes_as_the_engine_does() -> None:
     right_after = paths_as_engine(last_value, raw, cleaned, at_once, 1)[:, 0]
     assert right_after[0] == raw[spike]  # the latest point is not judged yet
     assert right_after[1] < 100
+
+
+def test_prepared_keeps_the_samples_as_they_came() -> None:
+    raw = 50 + np.random.default_rng(8).normal(0, 1, 400)
+    raw[100], raw[200], raw[300] = 900.0, -5.0, np.nan  # a spike, a counter reset, a gap
+    prepared = prepare(raw)
+    assert prepared.values[100] < 100  # clipped for the models
+    assert prepared.unclipped[100] == 900.0  # but it was load all the same
+    assert np.isnan(prepared.unclipped[200]) and np.isnan(prepared.unclipped[300])
+    known = np.isfinite(prepared.unclipped)
+    np.testing.assert_array_equal(prepared.unclipped[known], raw[known])
+
+
+def test_selection_scores_held_out_forecasts_as_the_engine_makes_them() -> None:
+    # a random walk (the last value is the best guess) with isolated spikes: the engine keeps
+    # its latest points unclipped, so repeating the last value repeats each spike for a while,
+    # and the spikes are load the replicas had to serve; hindsight cleaning hid both
+    rng = np.random.default_rng(3)
+    walk = 200 + np.cumsum(rng.normal(0, 1, 1200))
+    raw = walk + np.where(rng.random(len(walk)) < 0.02, 500.0, 0.0)
+    methods = ("seasonal_naive", "holt_winters")
+    spiky = calibrate_methods(prepare(raw), (), 6, 0.9, methods)
+    calm = calibrate_methods(prepare(walk), (), 6, 0.9, methods)
+    last_value, smoothed = spiky["seasonal_naive"].accuracy, spiky["holt_winters"].accuracy
+    assert last_value.mase > 5 * calm["seasonal_naive"].accuracy.mase  # the spikes count
+    assert last_value.mase > 1.5 * smoothed.mase  # and repeating them costs
+    assert smoothed.relative_mae < 0.8  # a bounded update beats persistence on such load

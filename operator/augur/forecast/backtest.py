@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from augur.forecast.cleaning import UNJUDGED_TAIL, fill_gaps, prepare
+from augur.forecast.cleaning import fill_gaps, prepare
 from augur.forecast.metrics import coverage, mase, naive_scale, smape
-from augur.forecast.models import FittedModel, IntArray
+from augur.forecast.models import IntArray
 from augur.forecast.seasonality import detect_seasons
-from augur.forecast.selection import calibrate_methods, skilful
+from augur.forecast.selection import calibrate_methods, paths_as_engine, skilful
 from augur.forecast.series import FloatArray, Series
 
 MIN_TRAINING_POINTS = 24
@@ -125,26 +125,6 @@ def engine_view(raw: FloatArray, seasons: tuple[int, ...]) -> FloatArray:
     """
     prepared = prepare(raw, seasons)
     return np.where(prepared.observed, prepared.values, np.nan)
-
-
-def paths_as_engine(
-    model: FittedModel, raw: FloatArray, cleaned: FloatArray, origins: IntArray, horizon: int
-) -> FloatArray:
-    """Forecasts at `origins` from the history the engine would see at each of them.
-
-    That is `cleaned` up to `UNJUDGED_TAIL` steps before the origin and `raw` after: the
-    engine does not clip its latest points, and whether they are outliers depends on points
-    not yet known. Only origins with a clipped point in that tail need their own run.
-    """
-    point = model.paths(cleaned, origins, horizon)
-    clipped = np.isfinite(raw) & (cleaned != raw)
-    for row, origin in enumerate(origins.tolist()):
-        tail = slice(max(0, origin - UNJUDGED_TAIL), origin)
-        if clipped[tail].any():
-            view = cleaned.copy()
-            view[tail] = raw[tail]
-            point[row] = model.paths(view, np.array([origin], dtype=np.int64), horizon)[0]
-    return point
 
 
 def actual_paths(series: Series, origins: IntArray, horizon: int) -> FloatArray:

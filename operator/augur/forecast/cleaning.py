@@ -27,6 +27,9 @@ class Prepared:
     outliers: int
     resets: int
     flat: bool
+    unclipped: FloatArray
+    """The observed samples as they came (reset artefacts removed), NaN elsewhere: the load a
+    reactive HPA saw, which is what forecasts are scored against."""
 
     @property
     def gap_share(self) -> float:
@@ -53,15 +56,16 @@ def prepare(raw: FloatArray, seasons: tuple[int, ...] = ()) -> Prepared:
             resets = int(negative.sum())
             values[negative] = np.nan
             observed &= ~negative
+    unclipped = np.where(observed, values, np.nan)
     if not observed.any():
-        return Prepared(np.zeros(len(values)), observed, 0, resets, flat=True)
+        return Prepared(np.zeros(len(values)), observed, 0, resets, True, unclipped)
     values = _fill_linear(values, observed)
     if seasons:
         values = _fill_seasonal(values, observed, seasons[0])
     values, outliers = _clip_outliers(values, observed, seasons)
     known = values[observed]
     flat = bool(np.ptp(known) <= 1e-9 * max(1.0, float(np.abs(known).max())))
-    return Prepared(values, observed, outliers, resets, flat)
+    return Prepared(values, observed, outliers, resets, flat, unclipped)
 
 
 def _fill_linear(values: FloatArray, observed: BoolArray) -> FloatArray:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from augur.forecast.cleaning import Prepared
+from augur.forecast.cleaning import UNJUDGED_TAIL, Prepared
 from augur.forecast.intervals import Intervals, calibrate
 from augur.forecast.metrics import coverage, mase, naive_scale, smape
 from augur.forecast.models import FittedModel, IntArray, fit_model
@@ -80,7 +80,8 @@ def calibration_window(size: int, horizon: int) -> int:
 
 @dataclass
 class _Holdout:
-    values: FloatArray  # observed values, NaN where missing
+    values: FloatArray  # the history as cleaned, NaN where missing
+    unclipped: FloatArray  # the observed samples as they came, NaN where missing
     origins: IntArray
     actual: FloatArray
     scale: float
@@ -88,17 +89,45 @@ class _Holdout:
 
 
 def _holdout(prepared: Prepared, seasons: tuple[int, ...], horizon: int) -> _Holdout:
+    """The held-out origins, scored as the backtest scores the engine's forecasts.
+
+    The forecasts are made from the history as the engine would have cleaned it at each
+    origin (`paths_as_engine`) and scored against the load as it came, not as cleaning with
+    hindsight left it: a clipped spike is still load the replicas had to serve, and a model
+    that repeats an unclipped latest spike (persistence does) must pay for it here too.
+    """
     size = len(prepared.values)
     window = calibration_window(size, horizon)
     observed = np.where(prepared.observed, prepared.values, np.nan)
     origins = np.arange(size - window, size - horizon + 1, dtype=np.int64)
-    actual = observed[origins[:, None] + np.arange(horizon)[None, :]]
+    actual = prepared.unclipped[origins[:, None] + np.arange(horizon)[None, :]]
     train = prepared.values[: size - window]
     scale = naive_scale(train, seasons[0] if seasons else 1)
-    # what the HPA saw last: the observed value, or the filled one where it is missing
-    last = np.where(np.isfinite(observed), observed, prepared.values)[origins - 1]
+    # what the HPA saw last: the sample as it came, or the filled value where it is missing
+    seen = prepared.unclipped
+    last = np.where(np.isfinite(seen), seen, prepared.values)[origins - 1]
     persistence = np.repeat(last[:, None], horizon, axis=1)
-    return _Holdout(observed, origins, actual, scale, persistence)
+    return _Holdout(observed, prepared.unclipped, origins, actual, scale, persistence)
+
+
+def paths_as_engine(
+    model: FittedModel, raw: FloatArray, cleaned: FloatArray, origins: IntArray, horizon: int
+) -> FloatArray:
+    """Forecasts at `origins` from the history the engine would see at each of them.
+
+    That is `cleaned` up to `UNJUDGED_TAIL` steps before the origin and `raw` after: the
+    engine does not clip its latest points, and whether they are outliers depends on points
+    not yet known. Only origins with a clipped point in that tail need their own run.
+    """
+    point = model.paths(cleaned, origins, horizon)
+    clipped = np.isfinite(raw) & (cleaned != raw)
+    for row, origin in enumerate(origins.tolist()):
+        tail = slice(max(0, origin - UNJUDGED_TAIL), origin)
+        if clipped[tail].any():
+            view = cleaned.copy()
+            view[tail] = raw[tail]
+            point[row] = model.paths(view, np.array([origin], dtype=np.int64), horizon)[0]
+    return point
 
 
 def _mae(actual: FloatArray, predicted: FloatArray) -> float:
@@ -132,6 +161,9 @@ def calibrate_methods(
 ) -> dict[str, Calibrated]:
     """Fit, score on the held-out tail and calibrate each method (sharing the backtests).
 
+    The held-out forecasts are those the engine would have made at each origin, scored
+    against the observed load (see `_holdout`); selection, health and intervals all use them.
+
     `auto` picks the single method, or the mean of the two best, with the lowest held-out
     mean absolute error; the winner is then refitted on the whole history.
     """
@@ -141,7 +173,9 @@ def calibrate_methods(
     held: dict[str, FloatArray] = {}
     for name in needed:
         model = fit_model(name, train, seasons)
-        held[name] = model.paths(holdout.values, holdout.origins, horizon)
+        held[name] = paths_as_engine(
+            model, holdout.unclipped, holdout.values, holdout.origins, horizon
+        )
     results = {}
     for method in methods:
         parts = _choose(method, held, holdout.actual)
