@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import json
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from augur.api.inventory import Inventory
-from augur.api.resources import AnyResource, InvalidObject, MonitoringStack, Problem, parse_resource
+from augur.api.resources import (
+    AlertPolicy,
+    AnyResource,
+    InvalidObject,
+    MonitoringStack,
+    Problem,
+    parse_resource,
+)
 from augur.render.selection import stack_selects
 
 IndexView = Mapping[Any, Iterable[Any]]
@@ -26,9 +35,19 @@ class Entry:
     labels: tuple[tuple[str, str], ...]
     deleting: bool
     resource: AnyResource | None
+    """The model when valid. An AlertPolicy's is its outline (see `outline`): the whole
+    model is parsed again from `packed` when its rules are rendered."""
     problems: tuple[Problem, ...] = ()
     alert_names: tuple[str, ...] = ()
     """Names of `spec.alerts` in order, read from the body (so also when it is invalid)."""
+    packed: bytes = b""
+    """A valid AlertPolicy's document as parsed (compressed JSON)."""
+
+    def full_policy(self) -> AlertPolicy:
+        """The whole AlertPolicy model (alerts and tests included), parsed again."""
+        resource = parse_resource(json.loads(zlib.decompress(self.packed)))
+        assert isinstance(resource, AlertPolicy), "packed only for AlertPolicies"
+        return resource
 
     @property
     def key(self) -> str:
@@ -61,13 +80,18 @@ class ParseCache:
             cached = Entry(**{**cached.__dict__, "deleting": deleting})
             self.entries[uid] = cached
             return cached
-        doc = {k: body[k] for k in ("apiVersion", "kind", "metadata", "spec") if k in body}
+        doc = _plain({k: body[k] for k in ("apiVersion", "kind", "spec") if k in body})
+        doc["metadata"] = {k: _plain(meta[k]) for k in _KEPT_METADATA if k in meta}
         resource: AnyResource | None = None
         problems: tuple[Problem, ...] = ()
+        packed = b""
         try:
-            resource = parse_resource(_plain(doc))
+            resource = parse_resource(doc)
         except InvalidObject as error:
             problems = tuple(error.problems)
+        if isinstance(resource, AlertPolicy):
+            packed = zlib.compress(json.dumps(doc, separators=(",", ":")).encode())
+            resource = outline(resource)
         entry = Entry(
             kind=str(body.get("kind", "")),
             namespace=str(meta.get("namespace") or ""),
@@ -79,6 +103,7 @@ class ParseCache:
             resource=resource,
             problems=problems,
             alert_names=_alert_names(body),
+            packed=packed,
         )
         self.entries[uid] = entry
         return entry
@@ -86,6 +111,21 @@ class ParseCache:
     def forget(self, uid: str) -> None:
         """Drop a deleted object."""
         self.entries.pop(uid, None)
+
+
+_KEPT_METADATA = ("name", "namespace", "labels", "generation", "uid")
+"""What the models read of metadata: annotations (kubectl's last-applied copy of the whole
+object among them), managedFields and the rest are never parsed or kept."""
+
+
+def outline(policy: AlertPolicy) -> AlertPolicy:
+    """The policy without its static alerts and rule tests, a fraction of the memory: what
+    every renderer but the rules one reads (routing, receivers, inhibitions, time intervals
+    and defaults for Alertmanager and selection, the anomaly alerts for Grafana's anomalies
+    dashboard). Its rules render from `Entry.full_policy()`."""
+    alerts = [alert for alert in policy.spec.alerts if alert.anomaly is not None]
+    spec = policy.spec.model_copy(update={"alerts": alerts, "tests": []})
+    return policy.model_copy(update={"spec": spec})
 
 
 def _plain(value: Any) -> Any:
@@ -149,7 +189,8 @@ class Catalog:
         return sorted(_values(self._kpis), key=lambda e: (e.namespace, e.name))
 
     def inventory(self) -> Inventory:
-        """The valid objects that are not being deleted, as the renderers take them."""
+        """The valid objects that are not being deleted, as the renderers take them (the
+        AlertPolicies as outlines: render their rules from `policy_models()`)."""
         inventory = Inventory(namespace_labels=self.namespace_labels())
         for entries in (self.stacks(), self.alert_policies(), self.business_kpis()):
             for entry in entries:
@@ -157,6 +198,20 @@ class Catalog:
                     inventory.add(entry.resource)
         inventory.sort()
         return inventory
+
+    def policy_models(self) -> Callable[[AlertPolicy], AlertPolicy]:
+        """Gives the whole model of an AlertPolicy outline from `inventory()` (parsed again)."""
+        entries: dict[int, Entry] = {
+            id(e.resource): e for e in _values(self._policies) if e.resource is not None
+        }
+
+        def full(policy: AlertPolicy) -> AlertPolicy:
+            entry = entries.get(id(policy))
+            if entry is None or entry.resource is not policy or not entry.packed:
+                return policy  # not an outline of this catalog: already whole
+            return entry.full_policy()
+
+        return full
 
     def stacks_selecting(self, entry: Entry) -> list[str]:
         """Keys of the valid stacks that select `entry` (an AlertPolicy or BusinessKPI)."""

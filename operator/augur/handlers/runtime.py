@@ -123,11 +123,12 @@ class Runtime:
 
     async def write_status(
         self, kind: str, namespace: str, name: str, status: dict[str, Any]
-    ) -> None:
-        """Patch an object's status unless it would change nothing; errors are logged."""
+    ) -> bool:
+        """Patch an object's status unless it would change nothing; errors are logged.
+        False when the status could not be written."""
         slot = (kind, f"{namespace}/{name}")
         if status_unchanged(self.live_status.get(slot), status):
-            return
+            return True
         key = ObjectKey("augur.dev/v1alpha1", kind, namespace, name)
         try:
             await asyncio.to_thread(self.kube.patch_status, key, status)
@@ -135,8 +136,9 @@ class Runtime:
             if not error.not_found:
                 logger.warning("status of %s/%s not written: %s", kind, slot[1], error)
                 self.metrics.reconcile_errors.labels(kind, error.reason or "Unknown").inc()
-            return
+            return False
         self.live_status[slot] = status
+        return True
 
     async def event(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -19,9 +20,7 @@ from augur.handlers.statuses import (
     StackOutcome,
     component_name,
     component_status,
-    policy_rule_file,
     policy_status,
-    rules_in_file,
     service_endpoints,
     stack_status,
 )
@@ -30,7 +29,7 @@ from augur.kube.ownership import ObjectKey, StackRef, object_key
 from augur.kube.sync import StackObjects, SyncResult
 from augur.render.output import ComponentOutput
 from augur.render.selection import StackInputs, inputs_for, namespace_selected
-from augur.render.stack import render_stack
+from augur.render.stack import StackMemo, rerender_stack
 
 logger = logging.getLogger("augur.operator")
 
@@ -45,10 +44,15 @@ class StackWorker:
         self.objects: StackObjects | None = None
         self.inputs: StackInputs | None = None
         self.output: ComponentOutput | None = None
+        self.memo: StackMemo | None = None
+        """What the last render keeps for the next (rule files, Alertmanager configuration)."""
         self.sources: dict[str, dict[str, str] | None] = {}
         self.sources_read = 0.0
         self.kpis_read = 0.0
         self.policies: set[str] = set()
+        self.statuses: dict[str, tuple[Any, ...]] = {}
+        """Per selected AlertPolicy, the facts its status was last made current from (its
+        entry and every stack's view), so an unchanged policy's status is not built again."""
 
     def poke(self) -> None:
         """Something the stack depends on changed."""
@@ -119,8 +123,9 @@ class StackWorker:
         outcome = StackOutcome(generation=entry.generation)
         if render or self.output is None:
             self.inputs = inputs_for(stack, self.catalog.inventory())
+            renderer = functools.partial(rerender_stack, whole=self.catalog.policy_models())
             try:
-                self.output = await asyncio.to_thread(render_stack, self.inputs)
+                self.output, self.memo = await asyncio.to_thread(renderer, self.inputs, self.memo)
             except Exception as error:  # a renderer bug must not stop the others
                 logger.exception("render of %s failed", self.key)
                 outcome.render_error = f"render failed: {type(error).__name__}: {error}"
@@ -262,13 +267,12 @@ class StackWorker:
 
     async def _policy_statuses(self, credentials: Credentials) -> None:
         """Tell each selected AlertPolicy whether this stack loads it."""
-        assert self.inputs is not None and self.output is not None
+        assert self.inputs is not None and self.output is not None and self.memo is not None
         runtime = self.runtime
         views: dict[str, PolicyView] = {}
         for policy in self.inputs.alert_policies:
-            rule_file = self.output.files.get(policy_rule_file(policy.namespace, policy.name))
             views[policy.key] = PolicyView(
-                rules=rules_in_file(rule_file or ""),
+                rules=self.memo.rule_count("AlertPolicy", policy.key),
                 problems=tuple(self.output.rejected.get(f"AlertPolicy/{policy.key}", [])),
                 missing_secrets=tuple(credentials.missing.get(policy.key, [])),
             )
@@ -283,11 +287,21 @@ class StackWorker:
             runtime.policy_views.setdefault(key, {})[self.key] = view
         self.policies = set(views)
         by_key = {e.key: e for e in self.catalog.alert_policies()}
+        current: dict[str, tuple[Any, ...]] = {}
         for key in sorted(touched):
             entry = by_key.get(key)
             if entry is None or entry.deleting:
                 continue
-            await write_policy_status(runtime, entry)
+            facts = (entry, tuple(sorted(runtime.policy_views.get(key, {}).items())))
+            live = runtime.live_status.get(("AlertPolicy", key)) or {}
+            if self.statuses.get(key) == facts and live.get("observedGeneration") == (
+                entry.generation
+            ):
+                current[key] = facts  # written from these very facts: nothing would change
+                continue
+            if await write_policy_status(runtime, entry):
+                current[key] = facts
+        self.statuses = current
 
     async def _kpis(self, stack: MonitoringStack, endpoints: dict[str, str]) -> None:
         assert self.inputs is not None
@@ -302,8 +316,9 @@ class StackWorker:
         await evaluate_kpis(self.runtime, stack, self.inputs.business_kpis, url)
 
 
-async def write_policy_status(runtime: Runtime, entry: Entry) -> None:
-    """Write an AlertPolicy's status from its parse result and every stack's view of it."""
+async def write_policy_status(runtime: Runtime, entry: Entry) -> bool:
+    """Write an AlertPolicy's status from its parse result and every stack's view of it;
+    False when the write failed."""
     slot = ("AlertPolicy", entry.key)
     views = runtime.policy_views.get(entry.key, {})
     status = policy_status(
@@ -315,7 +330,7 @@ async def write_policy_status(runtime: Runtime, entry: Entry) -> None:
         entry.alert_names,
     )
     before = runtime.live_status.get(slot) or {}
-    await runtime.write_status("AlertPolicy", entry.namespace, entry.name, status)
+    written = await runtime.write_status("AlertPolicy", entry.namespace, entry.name, status)
     accepted = next((c for c in status["conditions"] if c["type"] == "Accepted"), None)
     was = next((c for c in before.get("conditions") or [] if c.get("type") == "Accepted"), None)
     if (
@@ -332,3 +347,4 @@ async def write_policy_status(runtime: Runtime, entry: Entry) -> None:
             str(accepted["message"]),
             entry.uid,
         )
+    return written
