@@ -8,6 +8,10 @@ created, then `--policies` AlertPolicies of 10 alerts each are written at once (
 and the stack's rule ConfigMaps are read until they hold every rule. Then 50 single-policy
 edits, each timed until its new expression is in its ConfigMap in the API server. Then
 `--more` policies are added and the operator's memory is read again.
+
+With --trace-memory DIR the operator runs under tracemalloc (slower: for the memory
+breakdown, not for timings): at each memory reading it writes a snapshot into DIR, and the
+allocations still held are printed by source line, per policy added since the stack alone.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -44,6 +50,62 @@ def rss_mib(pid: int) -> tuple[float, float]:
         if line.startswith(("VmRSS:", "VmHWM:")):
             found[line.split(":")[0]] = int(line.split()[1]) / 1024
     return found.get("VmRSS", 0.0), found.get("VmHWM", 0.0)
+
+
+def traced_operator(snapshots: Path, argv: list[str]) -> None:
+    """Run `augur ARGV...` under tracemalloc; each SIGUSR1 writes snapshot-N.pickle."""
+    from augur.cli import main as augur_main
+
+    tracemalloc.start(6)
+    taken = [0]
+
+    def snapshot(_signum: int, _frame: Any) -> None:
+        taken[0] += 1
+        target = snapshots / f"snapshot-{taken[0]}.pickle"
+        tracemalloc.take_snapshot().dump(str(target) + ".tmp")
+        os.replace(str(target) + ".tmp", target)
+
+    signal.signal(signal.SIGUSR1, snapshot)
+    sys.argv = ["augur", *argv]
+    augur_main()
+
+
+class Tracer:
+    """Asks a traced operator for snapshots and prints what is held, by source line."""
+
+    def __init__(self, pid: int, snapshots: Path) -> None:
+        self.pid = pid
+        self.snapshots = snapshots
+        self.taken = 0
+        self.base: tracemalloc.Snapshot | None = None
+
+    def take(self) -> tracemalloc.Snapshot:
+        self.taken += 1
+        target = self.snapshots / f"snapshot-{self.taken}.pickle"
+        os.kill(self.pid, signal.SIGUSR1)
+        while not target.exists():
+            time.sleep(0.5)
+        return tracemalloc.Snapshot.load(str(target)).filter_traces(
+            [tracemalloc.Filter(False, tracemalloc.__file__)]
+        )
+
+    def report(self, label: str, policies: int) -> None:
+        snap = self.take()
+        if self.base is None or not policies:
+            self.base = snap
+            total = sum(s.size for s in snap.statistics("filename"))
+            print(f"traced {label}: {total / 2**20:.1f} MiB held by Python allocations")
+            return
+        stats = snap.compare_to(self.base, "lineno")
+        grown = sum(s.size_diff for s in stats)
+        print(
+            f"traced {label}: {grown / 2**20:.1f} MiB more than the stack alone, "
+            f"{grown / policies / 1024:.1f} KiB per policy; largest by line:"
+        )
+        for stat in stats[:15]:
+            frame = stat.traceback[0]
+            where = f"{Path(frame.filename).name}:{frame.lineno}"
+            print(f"  {stat.size_diff / policies:8.0f} B/policy  {stat.count_diff:+8d}  {where}")
 
 
 def policy(namespace: str, index: int, token: str = "0") -> dict[str, Any]:
@@ -159,9 +221,22 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def run(kubeconfig: Path, policies: int, more: int, log: Path) -> None:
+def cpu_seconds(pid: int) -> float:
+    """Processor time (user + system) the process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run(kubeconfig: Path, policies: int, more: int, log: Path, trace: Path | None) -> None:
+    kubectl = ["kubectl", f"--kubeconfig={kubeconfig}"]
     subprocess.run(
-        ["kubectl", f"--kubeconfig={kubeconfig}", "apply", "--server-side", "-f", "crds"],
+        [*kubectl, "apply", "--server-side", "-f", "crds"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [*kubectl, "wait", "--for=condition=Established", "--timeout=60s", "-f", "crds"],
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -171,12 +246,18 @@ def run(kubeconfig: Path, policies: int, more: int, log: Path) -> None:
     kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
     bench = Bench(kube, namespace)
     with log.open("ab") as handle:
+        command = [
+            *("run", "--kubeconfig", str(kubeconfig), "--namespace-mode", "all"),
+            *("--listen", "127.0.0.1:0", "--identity", f"bench-{uuid.uuid4().hex[:6]}"),
+            "--standalone",
+        ]
+        if trace is not None:
+            trace.mkdir(parents=True, exist_ok=True)
+            command = [sys.executable, __file__, "--traced-operator", str(trace), *command]
+        else:
+            command = [AUGUR, *command]
         operator = subprocess.Popen(
-            [
-                *(AUGUR, "run", "--kubeconfig", str(kubeconfig), "--namespace-mode", "all"),
-                *("--listen", "127.0.0.1:0", "--identity", f"bench-{uuid.uuid4().hex[:6]}"),
-                "--standalone",
-            ],
+            command,
             stdout=handle,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
@@ -185,23 +266,36 @@ def run(kubeconfig: Path, policies: int, more: int, log: Path) -> None:
         kube.apply(stack(namespace))
         while not bench.rule_maps():
             time.sleep(0.5)
+        time.sleep(5)
         idle = rss_mib(operator.pid)[0]
+        tracer = Tracer(operator.pid, trace) if trace is not None else None
+        if tracer:
+            tracer.report("stack only", 0)
         docs = [policy(namespace, i) for i in range(policies)]
+        cpu = cpu_seconds(operator.pid)
         written = bench.write(docs)
         converged = bench.converge(policies, timeout=600) + written
+        burst_cpu = cpu_seconds(operator.pid) - cpu
         time.sleep(10)  # let status writes finish before editing and reading memory
         rss_1k = rss_mib(operator.pid)
+        if tracer:
+            tracer.report(f"{policies} policies", policies)
+        cpu = cpu_seconds(operator.pid)
         latencies = [bench.edit_latency(i * 7 % policies, f"e{i}") for i in range(EDITS)]
+        edit_cpu = cpu_seconds(operator.pid) - cpu
+        print(f"load average before the edits: {os.getloadavg()[0]:.2f}")
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores; {time.strftime('%F')}")
         print(f"operator RSS idle (stack only): {idle:.0f} MiB")
         print(
             f"{policies} policies x {ALERTS} alerts written in {written:.1f}s; "
-            f"all rules in the ConfigMaps {converged:.1f}s after the first write"
+            f"all rules in the ConfigMaps {converged:.1f}s after the first write; "
+            f"operator processor time {burst_cpu:.1f}s"
         )
         print(
             f"single edit -> ConfigMap over {EDITS} edits: p50 {percentile(latencies, 0.5):.2f}s, "
             f"p99 {percentile(latencies, 0.99):.2f}s, max {max(latencies):.2f}s, "
-            f"mean {statistics.mean(latencies):.2f}s"
+            f"mean {statistics.mean(latencies):.2f}s; operator processor time "
+            f"{edit_cpu / EDITS * 1000:.0f} ms per edit"
         )
         print(f"operator RSS with {policies}: {rss_1k[0]:.0f} MiB (peak {rss_1k[1]:.0f})")
         if more:
@@ -220,6 +314,8 @@ def run(kubeconfig: Path, policies: int, more: int, log: Path) -> None:
             settled = time.monotonic() - settle + written
             time.sleep(20)
             rss_5k = rss_mib(operator.pid)
+            if tracer:
+                tracer.report(f"{total} policies", total)
             loaded = bench.rules_loaded(total)
             print(
                 f"{total} policies: stack selected all {settled:.0f}s after the first write; "
@@ -232,11 +328,21 @@ def run(kubeconfig: Path, policies: int, more: int, log: Path) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--traced-operator"]:
+        traced_operator(Path(sys.argv[2]), sys.argv[3:])
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--kubeconfig", type=Path, default=None)
     parser.add_argument("--policies", type=int, default=1000)
     parser.add_argument("--more", type=int, default=4000)
     parser.add_argument("--log", type=Path, default=None, help="Keep the operator's log here.")
+    parser.add_argument(
+        "--trace-memory",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="Run the operator under tracemalloc, snapshots in DIR (slow: memory only).",
+    )
     args = parser.parse_args()
     with ExitStack() as stack_, tempfile.TemporaryDirectory(prefix="augur-bench-scale-") as tmp:
         kubeconfig = args.kubeconfig
@@ -249,7 +355,7 @@ def main() -> None:
             kubeconfig = plane.kubeconfig
         log = args.log or Path(tmp) / "operator.log"
         try:
-            run(kubeconfig, args.policies, args.more, log)
+            run(kubeconfig, args.policies, args.more, log, args.trace_memory)
         finally:
             print(f"operator log: last lines\n{log.read_text()[-1500:]}", file=sys.stderr)
 
