@@ -201,12 +201,12 @@ class Catalog:
 
     def policy_models(self) -> Callable[[AlertPolicy], AlertPolicy]:
         """Gives the whole model of an AlertPolicy outline from `inventory()` (parsed again)."""
-        entries: dict[int, Entry] = {
-            id(e.resource): e for e in _values(self._policies) if e.resource is not None
+        entries: dict[str, Entry] = {
+            e.key: e for e in _values(self._policies) if e.resource is not None
         }
 
         def full(policy: AlertPolicy) -> AlertPolicy:
-            entry = entries.get(id(policy))
+            entry = entries.get(policy.key)
             if entry is None or entry.resource is not policy or not entry.packed:
                 return policy  # not an outline of this catalog: already whole
             return entry.full_policy()
