@@ -15,7 +15,9 @@ from augur.handlers.kpi_status import combined_kpi_values
 from augur.handlers.statuses import (
     PolicyView,
     StackOutcome,
+    policy_rule_file,
     policy_status,
+    rules_in_file,
     stack_status,
 )
 from augur.kube.conditions import Cond
@@ -128,10 +130,14 @@ def test_policy_rules_are_the_rules_rendered_for_it() -> None:
     # The status counts what the render kept for the policy (StackMemo.rule_count).
     output, memo = rerender_stack(inputs_for(stacks_of(inventory)[0], inventory))
     rendered = memo.rule_files[f"AlertPolicy/{entry.key}"]
+    assert rendered.path == policy_rule_file(entry.namespace, entry.name)  # as bench/ reads it
     loaded = yaml.safe_load(output.files[rendered.path])
     expected = sum(len(group["rules"]) for group in loaded["groups"])
     assert expected > len(body["spec"]["alerts"])  # anomaly recordings count too
     assert memo.rule_count("AlertPolicy", entry.key) == expected
+    # The e2e tests count the rules in the live ConfigMaps the same way.
+    assert rules_in_file(output.files[rendered.path]) == expected
+    assert rules_in_file("") == 0
 
 
 def test_kpi_selected_by_several_stacks_reports_each() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from augur.api.resources import Problem
 from augur.kube.conditions import Cond, merge_conditions
+from augur.render.rules import RULES_DIR
 
 WORKLOAD_KINDS = ("StatefulSet", "Deployment")
 
@@ -147,6 +148,20 @@ def stack_status(outcome: StackOutcome, existing: dict[str, Any], now: str) -> d
         },
         "endpoints": outcome.endpoints,
     }
+
+
+def policy_rule_file(namespace: str, name: str) -> str:
+    """Output path of an AlertPolicy's rule file (as render/rules.py names it)."""
+    return f"{RULES_DIR}/{namespace}__{name}.yaml"
+
+
+def rules_in_file(text: str) -> int:
+    """Rules in a rendered rule file: the items of each group's `rules` list.
+
+    The renderer writes block-style YAML (`groups:` then `- name:`/`  rules:`), so every rule
+    starts a line with exactly two spaces and a dash; text inside a rule (literal blocks, long
+    scalars) is indented deeper. Counting lines avoids parsing thousands of files again."""
+    return sum(1 for line in text.splitlines() if line.startswith("  - "))
 
 
 @dataclass(frozen=True)
