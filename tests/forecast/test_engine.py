@@ -74,3 +74,16 @@ def test_peak_within_uses_the_first_steps(seasonal: SeriesMaker) -> None:
     result = forecast(series, ForecastConfig(method="holtWinters"))
     assert result.peak_within(1) == result.points[0].upper
     assert result.peak_within(6) == result.peak
+
+
+def test_a_selected_combination_is_refitted_as_such(seasonal: SeriesMaker) -> None:
+    series = Series(0.0, 300.0, seasonal(days=3, noise=1))
+    result = forecast(series, ForecastConfig(), selected_method="holt_winters+multi_seasonal")
+    assert result.healthy, result.message
+    assert result.model is not None and result.model.method == "holt_winters+multi_seasonal"
+
+
+def test_an_unknown_part_of_a_combination_is_rejected(seasonal: SeriesMaker) -> None:
+    series = Series(0.0, 300.0, seasonal(days=3, noise=1))
+    with pytest.raises(ValueError, match="prophet"):
+        forecast(series, ForecastConfig(), selected_method="holt_winters+prophet")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -29,6 +31,18 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -
         return parse_duration(value)
     except ValueError as error:
         raise click.BadParameter(str(error)) from error
+
+
+def _progress_on_terminal() -> Callable[[int, int], None] | None:
+    """A refit counter on stderr when it is a terminal (a long trace takes minutes)."""
+    stream = sys.stderr
+    if not stream.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        click.echo(f"\rbacktest: refit {done}/{total}", file=stream, nl=done == total)
+
+    return show
 
 
 def _load(csv: Path, step: float | None) -> Series:
@@ -95,7 +109,16 @@ def _format_table(report: TraceReport) -> str:
     default="1d",
     show_default=True,
     callback=_duration,
-    help="How often the model is refitted (and auto re-selects) during the replay.",
+    help="How often the model is refitted during the replay (the operator refits at every "
+    "evaluation).",
+)
+@click.option(
+    "--reselect",
+    default="1d",
+    show_default=True,
+    callback=_duration,
+    help="How often auto selects its model again (at least --refit); between selections each "
+    "refit fits and calibrates the model chosen last.",
 )
 @click.option(
     "--startup",
@@ -131,6 +154,7 @@ def backtest_command(
     min_replicas: int,
     max_replicas: int,
     refit: float,
+    reselect: float,
     startup: float,
     scale_down_window: float,
     output: str,
@@ -150,12 +174,14 @@ def backtest_command(
     steps = config.horizon_steps
     if len(series) < 2 * steps + 24:
         raise click.ClickException(f"{csv}: {len(series)} steps are too short to backtest")
+    refit_steps = max(1, round(refit / series.step))
     settings = BacktestSettings(
         horizon=steps,
         quantile=quantile,
         history=config.history_steps,
-        refit_every=max(1, round(refit / series.step)),
+        refit_every=refit_steps,
         start=default_start(len(series), config.history_steps, steps),
+        reselect_every=max(refit_steps, round(reselect / series.step)),
     )
     if min_replicas > max_replicas:
         raise click.ClickException("--min-replicas exceeds --max-replicas")
@@ -175,13 +201,17 @@ def backtest_command(
         rules,
         HpaBehaviour(startup=startup, stabilization_window=scale_down_window),
         driver,
+        _progress_on_terminal(),
     )
     if output == "json":
         click.echo(json.dumps(report_json(report), allow_nan=False))
     else:
         click.echo(_format_table(report))
         start = format_duration(settings.start * series.step)
-        click.echo(f"\nscored from {start} into the trace; refit every {format_duration(refit)}")
+        click.echo(
+            f"\nscored from {start} into the trace; refit every {format_duration(refit)},"
+            f" auto re-selected every {format_duration(reselect)}"
+        )
     if plot_path is not None:
         from augur.forecast.plot import plot_report
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,6 +35,10 @@ class BacktestSettings:
     refit_every: int
     start: int
     seasons: tuple[int, ...] | None = None
+    reselect_every: int | None = None
+    """How often `auto` selects its model again (a multiple of `refit_every`); between
+    selections a refit fits and calibrates the model chosen last, as the engine does with
+    `selected_method`. None: at every refit."""
 
 
 @dataclass
@@ -69,8 +74,15 @@ def default_start(size: int, history: int, horizon: int) -> int:
     return min(size - horizon, max(min_training_points(horizon), min(size // 3, history)))
 
 
+Progress = Callable[[int, int], None]
+"""Called after each refit with (refits done, refits in all)."""
+
+
 def rolling_forecasts(
-    series: Series, settings: BacktestSettings, methods: tuple[str, ...]
+    series: Series,
+    settings: BacktestSettings,
+    methods: tuple[str, ...],
+    progress: Progress | None = None,
 ) -> dict[str, MethodRun]:
     """Forecasts of every method at every origin; each refit sees only the data before it."""
     size, horizon = len(series), settings.horizon
@@ -87,7 +99,12 @@ def rolling_forecasts(
         )
         for m in methods
     }
-    for refit in range(settings.start, size, settings.refit_every):
+    reselect = settings.reselect_every or settings.refit_every
+    selected: dict[str, str] = {}
+    refits = range(settings.start, size, settings.refit_every)
+    for done, refit in enumerate(refits, start=1):
+        if progress is not None:
+            progress(done - 1, len(refits))
         begin = max(0, refit - settings.history)
         raw = series.values[begin:refit]
         if np.isfinite(raw).sum() < min_training_points(horizon):
@@ -101,10 +118,16 @@ def rolling_forecasts(
         ahead = series.values[begin : block[-1] + 1]
         cleaned = engine_view(ahead, seasons)
         rows = block - settings.start
+        selecting = (refit - settings.start) % reselect < settings.refit_every
         for method in methods:
             started = time.process_time()
-            fitted = calibrate_methods(prepared, seasons, horizon, settings.quantile, (method,))
-            result = fitted[method]
+            asked = method
+            if method == "auto" and not selecting and method in selected:
+                asked = selected[method]
+            fitted = calibrate_methods(prepared, seasons, horizon, settings.quantile, (asked,))
+            result = fitted[asked]
+            if asked == method:
+                selected[method] = result.chosen
             runs[method].fit_seconds.append(time.process_time() - started)
             runs[method].chosen.append(result.chosen)
             point = paths_as_engine(result.model, ahead, cleaned, block - begin, horizon)
@@ -112,6 +135,8 @@ def rolling_forecasts(
             runs[method].point[rows], runs[method].lower[rows] = point, lower
             runs[method].upper[rows] = upper
             runs[method].healthy[rows] = float(skilful(result.accuracy))
+    if progress is not None:
+        progress(len(refits), len(refits))
     return runs
 
 

@@ -11,6 +11,7 @@ from augur.forecast.backtest import (
     BacktestSettings,
     MethodRun,
     MethodScore,
+    Progress,
     rolling_forecasts,
     score,
     trace_scale,
@@ -69,10 +70,11 @@ def backtest_trace(
     rules: ScalingRules,
     behaviour: HpaBehaviour,
     driver: str,
+    progress: Progress | None = None,
 ) -> TraceReport:
     """Score `methods` by rolling origin and replay the load with the `driver` method's floor."""
     ordered = tuple(dict.fromkeys(("seasonal_naive", *methods, driver)))
-    runs = rolling_forecasts(series, settings, ordered)
+    runs = rolling_forecasts(series, settings, ordered, progress)
     scale = trace_scale(series, settings.start)
     scores = [score(series, runs[method], scale) for method in ordered]
     load = series.values[settings.start :]

@@ -145,11 +145,17 @@ def _relative_mae(actual: FloatArray, predicted: FloatArray, persistence: FloatA
 
 
 def _components(method: str) -> tuple[str, ...]:
+    """The single models a method fits: `auto` all, `ensemble` its parts, `a+b` (what auto
+    chose earlier, reused until the next selection) a and b."""
     if method == "auto":
         return SINGLE_METHODS
     if method == "ensemble":
         return ENSEMBLE_PARTS
-    return (method,)
+    parts = tuple(method.split("+"))
+    unknown = [part for part in parts if part not in SINGLE_METHODS]
+    if len(parts) > 1 and unknown:
+        raise ValueError(f"unknown models {unknown} in combination {method!r}")
+    return parts
 
 
 def calibrate_methods(
