@@ -106,7 +106,7 @@ def _format_table(report: TraceReport) -> str:
 @click.option("--max-replicas", default=40, show_default=True, type=click.IntRange(1))
 @click.option(
     "--refit",
-    default="1d",
+    default="1h",
     show_default=True,
     callback=_duration,
     help="How often the model is refitted during the replay (the operator refits at every "
