@@ -641,6 +641,28 @@ def _network_bound(
     return ""
 
 
+def _pooled(reports: list[TraceReport]) -> str:
+    """The scaling goals over all traces together (the goal is judged per trace above)."""
+    reactive = sum(r.reactive.replica_hours for r in reports)
+    augur = sum(r.augur.replica_hours for r in reports)
+    under = [
+        (
+            r.reactive.under_provisioned_pct * len(r.reactive.replicas),
+            r.augur.under_provisioned_pct * len(r.augur.replicas),
+        )
+        for r in reports
+    ]
+    before, after = sum(b for b, _ in under), sum(a for _, a in under)
+    cut = 1 - after / before if before else 0.0
+    largest = max(reports, key=lambda r: r.reactive.replica_hours)
+    return (
+        f" Judged per trace, as here; over all {len(reports)} traces together (every step and "
+        f"replica-hour of every trace pooled) the cut is {cut:.0%} for {augur / reactive - 1:+.1%}"
+        f" replica-hours ({reactive:,.0f} → {augur:,.0f}; {largest.trace.removesuffix('.csv')}"
+        f" alone is {largest.reactive.replica_hours / reactive:.0%} of the reactive ones)."
+    )
+
+
 def _names(rows: list[tuple[str, float]]) -> str:
     names = [name for name, _ in rows]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
@@ -708,7 +730,8 @@ def _goals(
             + f' Where the rest goes on ec2_network_in: "{NOTES}".'
             if over
             else "."
-        ),
+        )
+        + _pooled(reports),
         f"- fit + forecast of 4,032 points under 100 ms: slowest single model {slowest:.0f} ms "
         "with calibration — met; auto's selection (every model backtested) is the separate "
         "cost in the table below; with auto re-selected daily, the other refits of auto "
