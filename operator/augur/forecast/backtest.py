@@ -148,8 +148,7 @@ def engine_view(raw: FloatArray, seasons: tuple[int, ...]) -> FloatArray:
     one-off spikes a season later. Gaps stay NaN (the models carry their state over them):
     filling them here would look ahead.
     """
-    prepared = prepare(raw, seasons)
-    return np.where(prepared.observed, prepared.values, np.nan)
+    return prepare(raw, seasons).cleaned_observed
 
 
 def actual_paths(series: Series, origins: IntArray, horizon: int) -> FloatArray:

@@ -32,6 +32,13 @@ class Prepared:
     reactive HPA saw, which is what forecasts are scored against."""
 
     @property
+    def cleaned_observed(self) -> FloatArray:
+        """The cleaned values where a sample was observed, NaN in the gaps: what the models
+        run over (they carry their state across a gap; a filled value would look ahead)."""
+        result: FloatArray = np.where(self.observed, self.values, np.nan)
+        return result
+
+    @property
     def gap_share(self) -> float:
         """Share of grid points that had no sample."""
         return float(1 - self.observed.mean()) if len(self.observed) else 1.0

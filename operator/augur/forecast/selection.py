@@ -98,7 +98,6 @@ def _holdout(prepared: Prepared, seasons: tuple[int, ...], horizon: int) -> _Hol
     """
     size = len(prepared.values)
     window = calibration_window(size, horizon)
-    observed = np.where(prepared.observed, prepared.values, np.nan)
     origins = np.arange(size - window, size - horizon + 1, dtype=np.int64)
     actual = prepared.unclipped[origins[:, None] + np.arange(horizon)[None, :]]
     train = prepared.values[: size - window]
@@ -107,7 +106,9 @@ def _holdout(prepared: Prepared, seasons: tuple[int, ...], horizon: int) -> _Hol
     seen = prepared.unclipped
     last = np.where(np.isfinite(seen), seen, prepared.values)[origins - 1]
     persistence = np.repeat(last[:, None], horizon, axis=1)
-    return _Holdout(observed, prepared.unclipped, origins, actual, scale, persistence)
+    return _Holdout(
+        prepared.cleaned_observed, prepared.unclipped, origins, actual, scale, persistence
+    )
 
 
 def paths_as_engine(
