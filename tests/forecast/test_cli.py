@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import struct
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -94,3 +96,24 @@ def test_bad_csv_is_a_readable_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(forecast_group, ["backtest", "--csv", str(path)])
     assert result.exit_code != 0
     assert "header" in result.output
+
+
+def test_backtest_plot_writes_a_png(trace: Path, tmp_path: Path) -> None:
+    image = tmp_path / "replay.png"
+    _run("backtest", "--csv", str(trace), "--method", "linear", "--plot", str(image))
+    data = image.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk comes first
+    assert width > 1000 and height > 500
+
+
+def test_backtest_plot_without_matplotlib_says_how_to_get_it(
+    trace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
+    result = CliRunner().invoke(
+        forecast_group, ["backtest", "--csv", str(trace), "--plot", str(tmp_path / "x.png")]
+    )
+    assert result.exit_code == 1
+    assert "augur-operator[plot]" in result.output
+    assert not (tmp_path / "x.png").exists()
