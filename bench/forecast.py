@@ -56,6 +56,17 @@ VARIANTS = (
 (label, steps the floor carries (None: the whole horizon), headroom, floor window s)."""
 
 
+def cut_of(reactive: ReplayResult, augur: ReplayResult) -> float:
+    """Share of the reactive HPA's under-provisioned steps that augur's floor removes."""
+    under = reactive.under_provisioned_pct
+    return 1 - augur.under_provisioned_pct / under if under else 0.0
+
+
+def extra_of(reactive: ReplayResult, augur: ReplayResult) -> float:
+    """augur's replica-hours over the reactive HPA's, minus one."""
+    return augur.replica_hours / reactive.replica_hours - 1
+
+
 def _rules(series_values: np.ndarray, headroom: float, window: float) -> ScalingRules:
     return ScalingRules(
         per_replica_capacity=default_capacity(series_values),
@@ -74,14 +85,7 @@ def variants(report: TraceReport, values: np.ndarray, step: float) -> list[tuple
         peaks = replay_peaks(report.run, len(values), report.start, lead)
         rules = _rules(values, headroom, window)
         augur, reactive = replay(load, step, rules, HPA, peaks), report.reactive
-        results.append(
-            (
-                augur.replica_hours / reactive.replica_hours - 1,
-                1 - augur.under_provisioned_pct / reactive.under_provisioned_pct
-                if reactive.under_provisioned_pct
-                else 0.0,
-            )
-        )
+        results.append((extra_of(reactive, augur), cut_of(reactive, augur)))
     return results
 
 
@@ -125,21 +129,20 @@ def breakdown(report: TraceReport, values: np.ndarray, step: float) -> dict[str,
     mid = np.where(with_floor, np.maximum(react, replicas(point)), react)
     following = np.concatenate([desire[1:], desire[-1:]])
     base = react.sum()
-    total = report.augur.replica_hours / report.reactive.replica_hours - 1
+    total = extra_of(report.reactive, report.augur)
     rise = mid - react
     rise_met = np.minimum(rise, np.maximum(following - react, 0))
     gated = np.where(replicas(point) > desire, upper, np.nan)
     gated_run = replay(load, step, rules, HPA, gated)
     missing = np.sort((following - react)[:-1][(following - react)[:-1] > 0])
     oracle = missing[: int(np.ceil(len(missing) / 2))].sum() / base if len(missing) else 0.0
-    under = report.reactive.under_provisioned_pct
     return {
         "noise": (top - mid).sum() / base,
         "rise_met": rise_met.sum() / base,
         "rise_unmet": (rise - rise_met).sum() / base,
         "hold": total - (top - react).sum() / base,
-        "gated_cut": 1 - gated_run.under_provisioned_pct / under if under else 0.0,
-        "gated_extra": gated_run.replica_hours / report.reactive.replica_hours - 1,
+        "gated_cut": cut_of(report.reactive, gated_run),
+        "gated_extra": extra_of(report.reactive, gated_run),
         "oracle": float(oracle),
     }
 
@@ -226,8 +229,7 @@ def noise_bound(report: TraceReport, values: np.ndarray, step: float) -> dict[st
         return replay(load, step, rules, HPA, peaks)
 
     def cut(result: ReplayResult) -> float:
-        under = reactive.under_provisioned_pct
-        return 1 - result.under_provisioned_pct / under if under else 0.0
+        return cut_of(reactive, result)
 
     families = {
         "additive": lambda q: ahead + float(np.quantile(residual[known], q)),
@@ -250,7 +252,7 @@ def noise_bound(report: TraceReport, values: np.ndarray, step: float) -> dict[st
             middle = (low + high) / 2
             low, high = (low, middle) if cut(replayed(floor_at(middle))) >= 0.5 else (middle, high)
         result = replayed(floor_at(high))
-        out[family] = result.replica_hours / reactive.replica_hours - 1
+        out[family] = extra_of(reactive, result)
         out[f"{family}_q"] = high
     return out
 
@@ -291,12 +293,9 @@ def other_quantiles(
         asked = dataclasses.replace(settings, quantile=quantile)
         report = backtest_trace("", series, asked, ("auto",), rules, HPA, "auto")
         auto = next(s for s in report.scores if s.method == "auto")
-        a, b = report.reactive, report.augur
         out[f"q{quantile}_coverage"] = auto.coverage
-        out[f"q{quantile}_cut"] = (
-            1 - b.under_provisioned_pct / a.under_provisioned_pct if a.under_provisioned_pct else 0
-        )
-        out[f"q{quantile}_extra"] = b.replica_hours / a.replica_hours - 1
+        out[f"q{quantile}_cut"] = cut_of(report.reactive, report.augur)
+        out[f"q{quantile}_extra"] = extra_of(report.reactive, report.augur)
     return out
 
 
@@ -421,10 +420,7 @@ def render(
     ]
     for r, *_ in reports:
         a, b = r.reactive, r.augur
-        cut = (
-            1 - b.under_provisioned_pct / a.under_provisioned_pct if a.under_provisioned_pct else 0
-        )
-        extra = b.replica_hours / a.replica_hours - 1
+        cut, extra = cut_of(a, b), extra_of(a, b)
         lines.append(
             f"| {r.trace} | {a.under_provisioned_pct:.1f} → {b.under_provisioned_pct:.1f} | "
             f"{cut:.0%} | {a.replica_hours:.0f} → {b.replica_hours:.0f} | {extra:+.1%} | "
@@ -463,7 +459,7 @@ def render(
         "|---|---|---|---|---|---|---|---|",
     ]
     for r, _, b in reports:
-        extra = r.augur.replica_hours / r.reactive.replica_hours - 1
+        extra = extra_of(r.reactive, r.augur)
         lines.append(
             f"| {r.trace.removesuffix('.csv')} | {extra:+.0%} | {b['noise']:+.0%} | "
             f"{b['rise_met']:+.0%} | {b['rise_unmet']:+.0%} | {b['hold']:+.0%} | "
@@ -498,11 +494,9 @@ def _quantile_section(
     ]
     for r, _, b in reports:
         by = {s.method: s for s in r.scores}
-        reactive = r.reactive.under_provisioned_pct
         cells = [
-            f"{by['auto'].coverage:.2f} / "
-            f"{1 - r.augur.under_provisioned_pct / reactive if reactive else 0:.0%} / "
-            f"{r.augur.replica_hours / r.reactive.replica_hours - 1:+.0%}"
+            f"{by['auto'].coverage:.2f} / {cut_of(r.reactive, r.augur):.0%} / "
+            f"{extra_of(r.reactive, r.augur):+.0%}"
         ]
         cells += [
             f"{b[f'q{q}_coverage']:.2f} / {b[f'q{q}_cut']:.0%} / {b[f'q{q}_extra']:+.0%}"
@@ -564,7 +558,7 @@ def _noise_section(
         "|---|---|---|---|---|---|---|---|",
     ]
     for r, _, b in reports:
-        extra = r.augur.replica_hours / r.reactive.replica_hours - 1
+        extra = extra_of(r.reactive, r.augur)
         robust, price = b["robust_sigma_mu"], gaussian_floor(int(b["held"]))
         gaussian = price["cost"] * robust / (1 + price["reactive"] * robust)
         lines.append(
@@ -582,7 +576,7 @@ def _noise_verdict(
     """The replica-hours miss on the traces where insurance against noise is most of it."""
     noisy = []
     for r, _, b in results:
-        extra = r.augur.replica_hours / r.reactive.replica_hours - 1
+        extra = extra_of(r.reactive, r.augur)
         if extra > 0.15 and b["noise"] >= extra / 2:
             noisy.append((r.trace.removesuffix(".csv"), b))
     if not noisy:
@@ -689,8 +683,8 @@ def _goals(
         gains.append(1 - by["auto"].mase / by["seasonal_naive"].mase)
         coverage_off.append(abs(by["auto"].coverage - QUANTILE) * 100)
         if r.reactive.under_provisioned_pct:
-            cuts.append(1 - r.augur.under_provisioned_pct / r.reactive.under_provisioned_pct)
-        extras.append(r.augur.replica_hours / r.reactive.replica_hours - 1)
+            cuts.append(cut_of(r.reactive, r.augur))
+        extras.append(extra_of(r.reactive, r.augur))
     missed = [
         f"{r.trace.removesuffix('.csv')} ({gain:+.1%})"
         for r, gain in zip(reports, gains, strict=True)
