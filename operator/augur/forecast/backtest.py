@@ -36,9 +36,9 @@ class BacktestSettings:
     start: int
     seasons: tuple[int, ...] | None = None
     reselect_every: int | None = None
-    """How often `auto` selects its model again (a multiple of `refit_every`); between
-    selections a refit fits and calibrates the model chosen last, as the engine does with
-    `selected_method`. None: at every refit."""
+    """How often `auto` selects its model again (at least `refit_every`: at the first refit of
+    each such period); between selections a refit fits and calibrates the model chosen last,
+    as the engine does with `selected_method`. None: at every refit."""
 
 
 @dataclass
@@ -100,11 +100,11 @@ def rolling_forecasts(
         for m in methods
     }
     reselect = settings.reselect_every or settings.refit_every
-    selected: dict[str, str] = {}
+    auto_choice: str | None = None  # what auto selected last, reused until the next selection
     refits = range(settings.start, size, settings.refit_every)
-    for done, refit in enumerate(refits, start=1):
+    for done, refit in enumerate(refits):
         if progress is not None:
-            progress(done - 1, len(refits))
+            progress(done, len(refits))
         begin = max(0, refit - settings.history)
         raw = series.values[begin:refit]
         if np.isfinite(raw).sum() < min_training_points(horizon):
@@ -122,12 +122,12 @@ def rolling_forecasts(
         for method in methods:
             started = time.process_time()
             asked = method
-            if method == "auto" and not selecting and method in selected:
-                asked = selected[method]
+            if method == "auto" and not selecting and auto_choice is not None:
+                asked = auto_choice
             fitted = calibrate_methods(prepared, seasons, horizon, settings.quantile, (asked,))
             result = fitted[asked]
-            if asked == method:
-                selected[method] = result.chosen
+            if asked == "auto":
+                auto_choice = result.chosen
             runs[method].fit_seconds.append(time.process_time() - started)
             runs[method].chosen.append(result.chosen)
             point = paths_as_engine(result.model, ahead, cleaned, block - begin, horizon)
