@@ -25,7 +25,7 @@ import yaml
 from augur.api.common import API_VERSION
 from augur.api.resources import AlertPolicy, MonitoringStack
 from augur.render.alertmanager import compress_config, render_alertmanager_config
-from augur.render.output import dump_yaml
+from augur.render.yamlwriter import dump_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## Alertmanager configuration"

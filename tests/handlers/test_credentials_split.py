@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from augur.handlers.desired import Credentials, desired_objects
-from augur.kube.ownership import StackRef
-from augur.render.labels import RETAIN_ANNOTATION
+from augur.render.alertmanager.credentials import Credentials
+from augur.render.k8s.labels import RETAIN_ANNOTATION, StackRef
+from augur.render.stack import desired_objects
 
 
 def test_prometheus_and_alertmanager_credentials_go_to_their_own_secrets() -> None:

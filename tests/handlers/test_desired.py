@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from augur.handlers.desired import desired_objects, gather_credentials
-from augur.kube.ownership import StackRef
+from augur.render.alertmanager.credentials import gather_credentials
+from augur.render.k8s.labels import StackRef
+from augur.render.stack import desired_objects
 
 STACK = StackRef("augur.dev/v1alpha1", "MonitoringStack", "monitoring", "platform", "u")
 
@@ -17,6 +18,10 @@ def test_keys_are_copied_and_missing_ones_attributed_to_their_policy() -> None:
         },
         {"shop/slack": {"url": "c2VjcmV0"}, "shop/pagerduty": {}, "monitoring/hook": None},
         "monitoring/platform",
+        {
+            "shop_api_slack_slack_api_url": "shop/api",
+            "shop_api_pager_pagerduty_routing_key": "shop/api",
+        },
     )
     assert creds.data == {"shop_api_slack_slack_api_url": "c2VjcmV0"}
     assert creds.missing == {
@@ -28,7 +33,7 @@ def test_keys_are_copied_and_missing_ones_attributed_to_their_policy() -> None:
 
 def test_the_credentials_secret_is_added_with_data_and_stamped() -> None:
     creds = gather_credentials(
-        {"k": ("shop/s", "x")}, {"shop/s": {"x": "dg=="}}, "monitoring/platform"
+        {"k": ("shop/s", "x")}, {"shop/s": {"x": "dg=="}}, "monitoring/platform", {}
     )
     objects = desired_objects(
         [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "platform-rules"}}],

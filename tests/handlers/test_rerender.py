@@ -14,7 +14,7 @@ import yaml
 from augur.api.inventory import Inventory
 from augur.api.resources import AlertPolicy, MonitoringStack, is_augur_document, parse_resource
 from augur.handlers.catalog import Catalog, Entry, ParseCache
-from augur.render.output import ComponentOutput
+from augur.render.component_output import ComponentOutput
 from augur.render.selection import StackInputs, inputs_for, stacks_of
 from augur.render.stack import StackMemo, render_stack, rerender_stack
 

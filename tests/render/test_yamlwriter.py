@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from augur.render import yamlwriter
-from augur.render.output import dump_yaml, dump_yaml_documents
+from augur.render.yamlwriter import dump_yaml, dump_yaml_documents
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from augur.api.crd import HEADER, all_crds
-from augur.render.output import dump_yaml_documents
+from augur.render.yamlwriter import dump_yaml_documents
 
 
 def crd_files() -> dict[str, str]:

@@ -11,9 +11,8 @@ import click
 
 from augur.api.resources import AlertPolicy, MonitoringStack
 from augur.commands.inputs import LoadResult, load
-from augur.render.output import dump_yaml
-from augur.render.rules import render_rule_files, stack_scope
-from augur.render.ruletests import (
+from augur.render.rules.files import render_rule_files, stack_scope
+from augur.render.rules.ruletests import (
     PROBE_SUFFIX,
     PolicyTest,
     failed_checks,
@@ -23,6 +22,7 @@ from augur.render.ruletests import (
     translate,
 )
 from augur.render.selection import inputs_for, stack_selects, stacks_of
+from augur.render.yamlwriter import dump_yaml
 
 
 @dataclass

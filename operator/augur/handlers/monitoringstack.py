@@ -12,8 +12,8 @@ from augur.handlers.registry import STACKS, registry
 from augur.handlers.runtime import Runtime
 from augur.handlers.worker import StackWorker, write_policy_status
 from augur.kube.errors import KubeError
-from augur.kube.ownership import StackRef
 from augur.kube.sync import StackObjects
+from augur.render.k8s.labels import StackRef
 
 
 def record(kind: str, body: kopf.Body, memo: kopf.Memo) -> Entry:

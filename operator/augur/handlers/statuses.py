@@ -8,7 +8,7 @@ from typing import Any
 
 from augur.api.resources import Problem
 from augur.kube.conditions import Cond, merge_conditions
-from augur.render.rules import RULES_DIR
+from augur.render.rules.files import RULES_DIR
 
 WORKLOAD_KINDS = ("StatefulSet", "Deployment")
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from augur.api.resources import MonitoringStack
 from augur.handlers.catalog import Catalog, Entry
-from augur.handlers.desired import Credentials, desired_objects, gather_credentials
 from augur.handlers.kpi_status import evaluate_kpis
 from augur.handlers.runtime import Runtime, now_rfc3339
 from augur.handlers.statuses import (
@@ -25,11 +24,13 @@ from augur.handlers.statuses import (
     stack_status,
 )
 from augur.kube.errors import KubeError
-from augur.kube.ownership import ObjectKey, StackRef, object_key
+from augur.kube.ownership import ObjectKey, object_key
 from augur.kube.sync import StackObjects, SyncResult
-from augur.render.output import ComponentOutput
+from augur.render.alertmanager.credentials import Credentials, gather_credentials
+from augur.render.component_output import ComponentOutput
+from augur.render.k8s.labels import StackRef
 from augur.render.selection import StackInputs, inputs_for, namespace_selected
-from augur.render.stack import StackMemo, rerender_stack
+from augur.render.stack import StackMemo, desired_objects, rerender_stack
 
 logger = logging.getLogger("augur.operator")
 
@@ -169,7 +170,9 @@ class StackWorker:
         if force or stale or not needed <= set(self.sources):
             self.sources = await asyncio.to_thread(self._read_sources, needed)
             self.sources_read = time.monotonic()
-        return gather_credentials(self.output.secret_keys, self.sources, self.key)
+        return gather_credentials(
+            self.output.secret_keys, self.sources, self.key, self.output.secret_users
+        )
 
     def _read_sources(self, needed: set[str]) -> dict[str, dict[str, str] | None]:
         found: dict[str, dict[str, str] | None] = {}

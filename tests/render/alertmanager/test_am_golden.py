@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from augur.render.alertmanager import render_alertmanager_config
-from augur.render.output import GENERATED_HEADER, dump_yaml
 from augur.render.selection import StackInputs
+from augur.render.yamlwriter import GENERATED_HEADER, dump_yaml
 
 LoadInputs = Callable[[str], StackInputs]
 CheckConfig = Callable[[str], None]

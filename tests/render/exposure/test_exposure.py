@@ -13,15 +13,16 @@ import yaml
 
 from augur.api.inventory import Inventory
 from augur.api.resources import is_augur_document, parse_resource
-from augur.render.alertmanager import render_alertmanager_component
-from augur.render.alertmanager_objects import render_alertmanager_workload
-from augur.render.exposure import render_exposure_component
-from augur.render.grafana import render_grafana_component
-from augur.render.jaeger import render_jaeger_component
-from augur.render.output import ComponentOutput, dump_yaml_documents
-from augur.render.prometheus_objects import render_prometheus_component
-from augur.render.rules import render_rules_component
+from augur.render.alertmanager.config import render_stack_alertmanager_config
+from augur.render.alertmanager.objects import render_alertmanager_workload
+from augur.render.component_output import ComponentOutput
+from augur.render.grafana.objects import render_grafana_component
+from augur.render.jaeger.objects import render_jaeger_component
+from augur.render.network_policies import render_network_policies
+from augur.render.prometheus.objects import render_prometheus_component
+from augur.render.rules.files import render_rules_component
 from augur.render.selection import StackInputs, inputs_for, stacks_of
+from augur.render.yamlwriter import dump_yaml_documents
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "exposure"
 CASES = sorted(p.name.removesuffix(".in.yaml") for p in GOLDEN.glob("*.in.yaml"))
@@ -40,13 +41,13 @@ def _inputs(case: str) -> StackInputs:
 
 
 def _render(case: str) -> ComponentOutput:
-    return render_exposure_component(_inputs(case), operator_namespace=OPERATOR_NAMESPACE[case])
+    return render_network_policies(_inputs(case), operator_namespace=OPERATOR_NAMESPACE[case])
 
 
 def _all_components(inputs: StackInputs) -> list[Obj]:
     """Every program's objects, as the stack renders them."""
     rules = render_rules_component(inputs)
-    config = render_alertmanager_component(inputs)
+    config = render_stack_alertmanager_config(inputs)
     outputs = [
         render_prometheus_component(inputs, rules),
         render_alertmanager_workload(inputs, config),
@@ -163,8 +164,8 @@ def test_who_may_reach_what() -> None:
 def test_disabled_policies_and_unreachable_ingress_warning() -> None:
     inputs = _inputs("policies")
     inputs.stack.spec.network_policy.ingress_controller_namespace = None
-    output = render_exposure_component(inputs)
+    output = render_network_policies(inputs)
     assert len(output.warnings) == 4
     assert all("ingressControllerNamespace" in w for w in output.warnings)
     inputs.stack.spec.network_policy.enabled = False
-    assert render_exposure_component(inputs).manifests == []
+    assert render_network_policies(inputs).manifests == []

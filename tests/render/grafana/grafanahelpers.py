@@ -11,8 +11,8 @@ import yaml
 
 from augur.api.inventory import Inventory
 from augur.api.resources import is_augur_document, parse_resource
-from augur.render.grafana import render_grafana_component
-from augur.render.output import ComponentOutput
+from augur.render.component_output import ComponentOutput
+from augur.render.grafana.objects import render_grafana_component
 from augur.render.selection import StackInputs, inputs_for, stacks_of
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "grafana"

@@ -23,11 +23,11 @@ from grafanahelpers import (
     render_text,
 )
 
-from augur.render.dashboards.provisioning import DATASOURCES_FILE, PROVIDERS_FILE
-from augur.render.grafana import ADMIN_PASSWORD_KEY, render_grafana_component
-from augur.render.labels import CREATE_ONLY_ANNOTATION, RANDOM_KEYS_ANNOTATION
-from augur.render.output import dump_yaml_documents
-from augur.render.rules import render_rules_component
+from augur.render.grafana.dashboards.provisioning import DATASOURCES_FILE, PROVIDERS_FILE
+from augur.render.grafana.objects import ADMIN_PASSWORD_KEY, render_grafana_component
+from augur.render.k8s.labels import CREATE_ONLY_ANNOTATION, RANDOM_KEYS_ANNOTATION
+from augur.render.rules.files import render_rules_component
+from augur.render.yamlwriter import dump_yaml_documents
 
 Golden = Callable[[Path, str], None]
 

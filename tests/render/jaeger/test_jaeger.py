@@ -15,9 +15,10 @@ import yaml
 from augur.api.inventory import Inventory
 from augur.api.resources import is_augur_document, parse_resource
 from augur.dev.tools import tool_path
-from augur.render.jaeger import CONFIG_FILE, ES_PASSWORD_FILE, render_jaeger_component
-from augur.render.output import ComponentOutput, dump_yaml_documents
+from augur.render.component_output import ComponentOutput
+from augur.render.jaeger.objects import CONFIG_FILE, ES_PASSWORD_FILE, render_jaeger_component
 from augur.render.selection import StackInputs, inputs_for, stacks_of
+from augur.render.yamlwriter import dump_yaml_documents
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "jaeger"
 CASES = sorted(p.name.removesuffix(".in.yaml") for p in GOLDEN.glob("*.in.yaml"))

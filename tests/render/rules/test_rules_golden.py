@@ -13,7 +13,7 @@ import pytest
 from rulehelpers import promtool_check
 
 from augur.commands.inputs import load
-from augur.render.rules import render_rule_files
+from augur.render.rules.files import render_rule_files
 from augur.render.selection import inputs_for, stacks_of
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "rules"

@@ -11,7 +11,7 @@ import yaml
 
 from augur.api.inventory import Inventory
 from augur.api.resources import is_augur_document, parse_resource
-from augur.render.output import ComponentOutput
+from augur.render.component_output import ComponentOutput
 from augur.render.selection import StackInputs, inputs_for, stacks_of
 from augur.render.stack import render_stack
 

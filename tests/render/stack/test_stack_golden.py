@@ -21,8 +21,8 @@ from stackhelpers import (
     render_case,
 )
 
-from augur.render.output import GENERATED_HEADER, dump_yaml
-from augur.render.prometheus import CONFIG_FILE
+from augur.render.prometheus.config import CONFIG_FILE
+from augur.render.yamlwriter import GENERATED_HEADER, dump_yaml
 
 Golden = Callable[[Path, str], None]
 Run = Callable[..., str]

@@ -25,10 +25,10 @@ from stackhelpers import (
 from augur.api.resources import MonitoringStack
 from augur.commands.inputs import load
 from augur.render.alertmanager import CONFIG_FILE as ALERTMANAGER_CONFIG_FILE
-from augur.render.output import ComponentOutput
-from augur.render.prometheus import CONFIG_FILE
-from augur.render.prometheus_objects import render_prometheus_component
-from augur.render.rule_shards import RULE_SHARDS, SHARD_LIMIT_BYTES, shard_of
+from augur.render.component_output import ComponentOutput
+from augur.render.prometheus.config import CONFIG_FILE
+from augur.render.prometheus.objects import render_prometheus_component
+from augur.render.prometheus.rule_shards import RULE_SHARDS, SHARD_LIMIT_BYTES, shard_of
 from augur.render.selection import inputs_for, stacks_of
 from augur.render.stack import render_stack
 
