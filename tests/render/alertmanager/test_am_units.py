@@ -23,7 +23,7 @@ from augur.render.alertmanager.credentials import Credentials, CredentialScope, 
 from augur.render.selection import StackInputs
 from augur.render.yamlwriter import GENERATED_HEADER
 
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "alertmanager"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 LoadInputs = Callable[[str], StackInputs]
 KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 

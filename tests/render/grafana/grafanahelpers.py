@@ -15,7 +15,7 @@ from augur.render.component_output import ComponentOutput
 from augur.render.grafana.objects import render_grafana_component
 from augur.render.selection import StackInputs, inputs_for, stacks_of
 
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "grafana"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 CASES = sorted(p.name.removesuffix(".in.yaml") for p in GOLDEN.glob("*.in.yaml"))
 
 PANEL_TYPES = {"row", "timeseries", "stat", "bargauge"}

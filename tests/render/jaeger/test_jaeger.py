@@ -20,7 +20,7 @@ from augur.render.jaeger.objects import CONFIG_FILE, ES_PASSWORD_FILE, render_ja
 from augur.render.selection import StackInputs, inputs_for, stacks_of
 from augur.render.yamlwriter import dump_yaml_documents
 
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "jaeger"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 CASES = sorted(p.name.removesuffix(".in.yaml") for p in GOLDEN.glob("*.in.yaml"))
 Golden = Callable[[Path, str], None]
 

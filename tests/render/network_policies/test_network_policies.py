@@ -24,7 +24,7 @@ from augur.render.rules.files import render_rules_component
 from augur.render.selection import StackInputs, inputs_for, stacks_of
 from augur.render.yamlwriter import dump_yaml_documents
 
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "exposure"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 CASES = sorted(p.name.removesuffix(".in.yaml") for p in GOLDEN.glob("*.in.yaml"))
 OPERATOR_NAMESPACE = {"policies": "augur-system", "minimal": None}
 Golden = Callable[[Path, str], None]

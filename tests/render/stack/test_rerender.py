@@ -18,8 +18,8 @@ from augur.render.component_output import ComponentOutput
 from augur.render.selection import StackInputs, inputs_for, stacks_of
 from augur.render.stack import StackMemo, render_stack, rerender_stack
 
-ROOT = Path(__file__).resolve().parents[2]
-GOLDEN = ROOT / "tests" / "golden" / "stack"
+ROOT = Path(__file__).resolve().parents[3]
+GOLDEN = Path(__file__).resolve().parent / "golden"
 CASES = sorted(p.name.removesuffix(".in.yaml") for p in GOLDEN.glob("*.in.yaml"))
 EXAMPLES = ROOT / "examples" / "shop"
 
