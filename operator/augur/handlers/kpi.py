@@ -1,29 +1,24 @@
-"""A BusinessKPI's live status from Prometheus: the queries, and the arithmetic of API.md."""
+"""A BusinessKPI's live status from Prometheus: its query, and the arithmetic of its status
+(achievement, error budget, trend, worst dimensions)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
 
-from augur.api.businesskpi import BusinessKPISpec, substitute_window
+from augur.api.businesskpi import BusinessKPISpec
 from augur.api.common import duration_seconds
 from augur.prom.client import Sample
+from augur.render.rules.kpi import kpi_status_query
 
 Trend = Literal["improving", "stable", "declining"]
 _MAX_DIMENSIONS = 5
 
 
 def kpi_query(spec: BusinessKPISpec) -> str:
-    """The KPI over its objective window, one series per groupBy dimension."""
-    window = spec.objective.window
-    by = f" by ({', '.join(spec.group_by)})" if spec.group_by else ""
-    ratio = spec.indicator.ratio
-    if ratio is not None:
-        good = substitute_window(ratio.good, window)
-        total = substitute_window(ratio.total, window)
-        return f"sum{by} ({good}) / sum{by} ({total})"
-    value = str(spec.indicator.value)
-    return f"avg{by} ({value})" if by else value
+    """The KPI over its objective window, one series per groupBy dimension, as its rules
+    compute it (`augur.render.rules.kpi.kpi_status_query`)."""
+    return kpi_status_query(spec)
 
 
 def higher_is_better(spec: BusinessKPISpec) -> bool:

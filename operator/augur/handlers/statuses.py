@@ -8,7 +8,6 @@ from typing import Any
 
 from augur.api.resources import Problem
 from augur.kube.conditions import Cond, merge_conditions
-from augur.render.rules.files import RULES_DIR
 
 WORKLOAD_KINDS = ("StatefulSet", "Deployment")
 
@@ -148,11 +147,6 @@ def stack_status(outcome: StackOutcome, existing: dict[str, Any], now: str) -> d
         },
         "endpoints": outcome.endpoints,
     }
-
-
-def policy_rule_file(namespace: str, name: str) -> str:
-    """Output path of an AlertPolicy's rule file (as render/rules.py names it)."""
-    return f"{RULES_DIR}/{namespace}__{name}.yaml"
 
 
 def rules_in_file(text: str) -> int:

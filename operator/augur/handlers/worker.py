@@ -29,7 +29,7 @@ from augur.kube.sync import StackObjects, SyncResult
 from augur.render.alertmanager.credentials import Credentials, gather_credentials
 from augur.render.component_output import ComponentOutput
 from augur.render.k8s.labels import StackRef
-from augur.render.selection import StackInputs, inputs_for, namespace_selected
+from augur.render.selection import StackInputs, inputs_for, stack_selects_labels
 from augur.render.stack import StackMemo, desired_objects, rerender_stack
 
 logger = logging.getLogger("augur.operator")
@@ -197,7 +197,10 @@ class StackWorker:
         invalid = [
             e
             for e in self.catalog.alert_policies() + self.catalog.business_kpis()
-            if e.resource is None and self._selects(stack, e)
+            if e.resource is None
+            and stack_selects_labels(
+                stack, e.namespace, dict(e.labels), self.inputs.namespace_labels
+            )
         ]
         outcome.policies = len(self.inputs.alert_policies)
         outcome.kpis = len(self.inputs.business_kpis)
@@ -217,12 +220,6 @@ class StackWorker:
         metrics.selected_policies.labels(self.key, "rejected").set(outcome.rejected)
         for error in result.failures.values():
             metrics.reconcile_errors.labels("MonitoringStack", error.reason or "Unknown").inc()
-
-    @staticmethod
-    def _selects(stack: MonitoringStack, entry: Entry) -> bool:
-        return namespace_selected(
-            stack, entry.namespace, {}
-        ) and stack.spec.policy_selector.matches(dict(entry.labels))
 
     def _components(
         self, objects: list[dict[str, Any]], stack_name: str

@@ -8,6 +8,7 @@ objective window); `augur_kpi:objective:target` is the target, for Grafana to dr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -96,16 +97,48 @@ def _aggregate(function: str, spec: BusinessKPISpec, expr: str, shape: str | Non
 _SENTINEL_WINDOW = "918273645s"
 
 
+def _ratio_sums(
+    ratio: RatioIndicator, spec: BusinessKPISpec, restrict: Callable[[str], str], window: str
+) -> tuple[str, str]:
+    """The good and total queries over `window`, restricted, summed per groupBy dimension."""
+    sums = []
+    for query in (ratio.good, ratio.total):
+        shape = substitute_window(query, "5m")
+        windowed = restrict(substitute_window(query, window))
+        sums.append(_aggregate("sum", spec, windowed, shape))
+    return sums[0], sums[1]
+
+
 def _error_ratio_template(ratio: RatioIndicator, spec: BusinessKPISpec, scope: RuleScope) -> str:
     """The error-ratio expression with the sentinel where each window goes."""
     if _SENTINEL_WINDOW in ratio.good + ratio.total:
         raise ValueError(f"{_SENTINEL_WINDOW} may not appear in a ratio query")
-    parts = []
-    for query in (ratio.good, ratio.total):
-        shape = substitute_window(query, "5m")
-        windowed = scope.restrict(substitute_window(query, _SENTINEL_WINDOW))
-        parts.append(_aggregate("sum", spec, windowed, shape))
-    return f"1 - (({parts[0]}) / ({parts[1]}))"
+    good, total = _ratio_sums(ratio, spec, scope.restrict, _SENTINEL_WINDOW)
+    return f"1 - (({good}) / ({total}))"
+
+
+def _worst_value(spec: BusinessKPISpec, restrict: Callable[[str], str]) -> str:
+    """A value KPI's worst series of each groupBy dimension."""
+    assert spec.indicator.value is not None
+    worst = _WORST[spec.objective.comparison]
+    return _aggregate(worst, spec, restrict(spec.indicator.value))
+
+
+def kpi_status_query(spec: BusinessKPISpec, scope: RuleScope | None = None) -> str:
+    """The KPI's value now, one series per groupBy dimension, for its status: built by the
+    code of its recording rules. A ratio KPI's good over total, each summed over the objective
+    window; a value KPI's worst series of each dimension. `scope` restricts the user's queries
+    as the rules' scope does (None: not restricted)."""
+    restrict = scope.restrict if scope is not None else _unrestricted
+    ratio = spec.indicator.ratio
+    if ratio is not None:
+        good, total = _ratio_sums(ratio, spec, restrict, spec.objective.window)
+        return f"({good}) / ({total})"
+    return _worst_value(spec, restrict)
+
+
+def _unrestricted(expr: str) -> str:
+    return expr
 
 
 def ratio_recording_rules(name: str, spec: BusinessKPISpec, scope: RuleScope) -> list[Rule]:
@@ -153,9 +186,7 @@ def ratio_recording_rules(name: str, spec: BusinessKPISpec, scope: RuleScope) ->
 
 def value_recording_rules(name: str, spec: BusinessKPISpec, scope: RuleScope) -> list[Rule]:
     """The KPI's value per dimension: the worst series of each dimension."""
-    assert spec.indicator.value is not None
-    worst = _WORST[spec.objective.comparison]
-    expr = _aggregate(worst, spec, scope.restrict(spec.indicator.value))
+    expr = _worst_value(spec, scope.restrict)
     return [{"record": VALUE, "expr": expr, "labels": kpi_labels(name, scope)}]
 
 
