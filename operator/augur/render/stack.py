@@ -10,7 +10,8 @@ write each rule file with `augur.render.rules.files.render_rule_file`.
 
 This module composes the components: it alone imports more than one of them, and hands each
 what it needs of the others as typed values (the rule files to Prometheus, the
-`AlertmanagerConfig` to the Alertmanager objects)."""
+`AlertmanagerConfig` to the Alertmanager objects, the `StackEndpoints` of the programs to
+Prometheus and Grafana)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from augur.api.resources import AlertPolicy, BusinessKPI, Problem
+from augur.api.resources import AlertPolicy, BusinessKPI, MonitoringStack, Problem
+from augur.render.alertmanager import ports as alertmanager_ports
 from augur.render.alertmanager.config import (
     AlertmanagerConfig,
     config_output,
@@ -32,9 +34,12 @@ from augur.render.alertmanager.credentials import (
 from augur.render.alertmanager.objects import render_alertmanager_workload
 from augur.render.component_output import ComponentOutput
 from augur.render.grafana.objects import render_grafana_component
+from augur.render.jaeger import ports as jaeger_ports
 from augur.render.jaeger.objects import render_jaeger_component
+from augur.render.k8s.endpoints import StackEndpoints
 from augur.render.k8s.labels import RETAIN_ANNOTATION, StackRef, stamp
 from augur.render.network_policies import render_network_policies
+from augur.render.prometheus import ports as prometheus_ports
 from augur.render.prometheus.credentials import CREDENTIALS_KEY_PREFIX as PROMETHEUS_KEY_PREFIX
 from augur.render.prometheus.credentials import (
     credentials_secret_name as prometheus_credentials_secret_name,
@@ -148,6 +153,17 @@ def _rules(
     return output, kept
 
 
+def stack_endpoints(stack: MonitoringStack) -> StackEndpoints:
+    """The ports of the stack's programs, as each names them, for the others to reach."""
+    return StackEndpoints(
+        prometheus_web=prometheus_ports.web_endpoint(stack),
+        alertmanager_web=alertmanager_ports.web_endpoint(stack),
+        alertmanager_reloader=alertmanager_ports.reloader_endpoint(),
+        jaeger_query=jaeger_ports.query_endpoint(stack),
+        jaeger_metrics=jaeger_ports.metrics_endpoint(),
+    )
+
+
 def _assemble(
     inputs: StackInputs,
     rules: ComponentOutput,
@@ -157,9 +173,12 @@ def _assemble(
     dashboard_config_maps: Mapping[str, Mapping[str, str]] | None,
 ) -> ComponentOutput:
     result = ComponentOutput(rejected={k: list(v) for k, v in inputs.rejected.items()})
-    prometheus = render_prometheus_component(inputs, rules, operator_namespace=operator_namespace)
+    peers = stack_endpoints(inputs.stack)
+    prometheus = render_prometheus_component(
+        inputs, rules, peers, operator_namespace=operator_namespace
+    )
     alertmanager = render_alertmanager_workload(inputs, alertmanager_config)
-    grafana = render_grafana_component(inputs, dashboard_config_maps=dashboard_config_maps)
+    grafana = render_grafana_component(inputs, peers, dashboard_config_maps=dashboard_config_maps)
     jaeger = render_jaeger_component(inputs)
     policies = render_network_policies(inputs, operator_namespace=operator_namespace)
     outputs = (

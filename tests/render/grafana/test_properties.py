@@ -18,6 +18,7 @@ from augur.render.grafana.objects import render_grafana_component
 from augur.render.jaeger.objects import render_jaeger_component
 from augur.render.network_policies import render_network_policies
 from augur.render.selection import StackInputs
+from augur.render.stack import stack_endpoints
 
 hosts = st.from_regex(r"[a-z]{1,8}\.example\.com", fullmatch=True)
 ingresses = st.none() | st.fixed_dictionaries(
@@ -89,7 +90,9 @@ def stacks(draw: st.DrawFn) -> dict[str, Any]:
 def test_generated_stacks_render_valid_objects_and_dashboards(body: dict[str, Any]) -> None:
     inputs = StackInputs(stack=MonitoringStack.model_validate(body))
     grafana = render_grafana_component(
-        inputs, dashboard_config_maps={"d": {"augur.dev/dashboard": "true"}}
+        inputs,
+        stack_endpoints(inputs.stack),
+        dashboard_config_maps={"d": {"augur.dev/dashboard": "true"}},
     )
     outputs = [grafana, render_jaeger_component(inputs), render_network_policies(inputs)]
     for output in outputs:

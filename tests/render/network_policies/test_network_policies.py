@@ -22,6 +22,7 @@ from augur.render.network_policies import render_network_policies
 from augur.render.prometheus.objects import render_prometheus_component
 from augur.render.rules.files import render_rules_component
 from augur.render.selection import StackInputs, inputs_for, stacks_of
+from augur.render.stack import stack_endpoints
 from augur.render.yamlwriter import dump_yaml_documents
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -47,11 +48,12 @@ def _render(case: str) -> ComponentOutput:
 def _all_components(inputs: StackInputs) -> list[Obj]:
     """Every program's objects, as the stack renders them."""
     rules = render_rules_component(inputs)
+    peers = stack_endpoints(inputs.stack)
     config = render_stack_alertmanager_config(inputs)
     outputs = [
-        render_prometheus_component(inputs, rules),
+        render_prometheus_component(inputs, rules, peers),
         render_alertmanager_workload(inputs, config),
-        render_grafana_component(inputs),
+        render_grafana_component(inputs, peers),
         render_jaeger_component(inputs),
     ]
     return [m for output in outputs for m in output.manifests]

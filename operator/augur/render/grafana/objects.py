@@ -32,6 +32,7 @@ from augur.render.grafana.dashboards.provisioning import (
     providers_text,
 )
 from augur.render.grafana.ports import GRAFANA_PORT, GRAFANA_PORT_NAME
+from augur.render.k8s.endpoints import StackEndpoints
 from augur.render.k8s.labels import (
     CREATE_ONLY_ANNOTATION,
     RANDOM_KEYS_ANNOTATION,
@@ -245,9 +246,13 @@ def _files(
 
 
 def render_grafana_component(
-    inputs: StackInputs, *, dashboard_config_maps: Mapping[str, Mapping[str, str]] | None = None
+    inputs: StackInputs,
+    peers: StackEndpoints,
+    *,
+    dashboard_config_maps: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ComponentOutput:
-    """Grafana's provisioning files, dashboards and objects; nothing when disabled.
+    """Grafana's provisioning files, dashboards and objects; nothing when disabled. `peers`
+    are the ports of the stack's programs its datasources read.
 
     `dashboard_config_maps` are the ConfigMaps of the stack's namespace (name -> labels):
     those `dashboards.configMapSelector` selects are mounted as user dashboards."""
@@ -258,7 +263,7 @@ def render_grafana_component(
     dashboards = built_in_dashboards(inputs)
     user = selected_config_maps(spec, dashboard_config_maps or {})
     provisioning = {
-        "datasources.yaml": datasources_text(inputs),
+        "datasources.yaml": datasources_text(inputs, peers),
         "dashboards.yaml": providers_text(dashboards, user_dashboards=bool(user)),
     }
     # SQLite on a volume only without an external database (one writer).

@@ -37,6 +37,12 @@ def object_name(stack: str, program: str, suffix: str = "") -> str:
     return f"{stack}-{program}-{suffix}" if suffix else f"{stack}-{program}"
 
 
+def scrape_job_name(program: str) -> str:
+    """The `job` label of the scrape job of one of a stack's programs (or of the operator):
+    what Prometheus' configuration names it, and what rules and dashboards select."""
+    return f"augur/{program}"
+
+
 def selector_labels(stack: str, program: str) -> dict[str, str]:
     """The labels that select a program's pods (never change: selectors are immutable)."""
     return {NAME_LABEL: program, INSTANCE_LABEL: stack}

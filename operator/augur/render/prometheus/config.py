@@ -8,9 +8,8 @@ from typing import Any
 
 from augur.api.common import LabelSelector
 from augur.api.monitoringstack import RemoteWrite
-from augur.render.alertmanager.ports import ALERTMANAGER_WEB_PORT_NAME, RELOADER_PORT_NAME
-from augur.render.jaeger.ports import JAEGER_METRICS_PORT_NAME
-from augur.render.k8s.labels import selector_labels
+from augur.render.k8s.endpoints import StackEndpoints
+from augur.render.k8s.labels import scrape_job_name, selector_labels
 from augur.render.k8s.workloads import route_prefix
 from augur.render.prometheus.credentials import (
     ADDITIONAL_SCRAPE_CONFIGS_KEY,
@@ -44,11 +43,11 @@ REPLICA_LABEL = "prometheus_replica"
 """External label set to the pod's name, dropped from alerts so HA pairs' alerts deduplicate."""
 
 
-PROMETHEUS_JOB = "augur/prometheus"
-ALERTMANAGER_JOB = "augur/alertmanager"
-RELOADER_JOB = "augur/config-reloader"
-OPERATOR_JOB = "augur/operator"
-JAEGER_JOB = "augur/jaeger"
+PROMETHEUS_JOB = scrape_job_name("prometheus")
+ALERTMANAGER_JOB = scrape_job_name("alertmanager")
+RELOADER_JOB = scrape_job_name("config-reloader")
+OPERATOR_JOB = scrape_job_name("operator")
+JAEGER_JOB = scrape_job_name("jaeger")
 OPERATOR_POD_LABELS = {"app.kubernetes.io/name": "augur"}
 """Labels of the augur operator's pods, as its Helm chart sets them."""
 OPERATOR_METRICS_PORT = "metrics"
@@ -135,33 +134,36 @@ def _global(inputs: StackInputs) -> Obj:
     }
 
 
-def _alerting(inputs: StackInputs, result: PrometheusConfig) -> Obj:
+def _alerting(inputs: StackInputs, result: PrometheusConfig, peers: StackEndpoints) -> Obj:
     """Every Alertmanager pod individually (never through a load-balanced Service)."""
     stack = inputs.stack
     labels = selector_labels(stack.name, "alertmanager")
     relabel = [
         {"source_labels": ["__meta_kubernetes_pod_phase"], "regex": "Running", "action": "keep"},
         *selector_relabelling(LabelSelector(match_labels=labels), "pod"),
-        *port_relabelling("pod", ALERTMANAGER_WEB_PORT_NAME),
+        *port_relabelling("pod", peers.alertmanager_web.port_name),
     ]
-    peers: Obj = {
+    alertmanagers: Obj = {
         "api_version": "v2",
         "kubernetes_sd_configs": [
             {"role": "pod", "namespaces": {"names": result.scoped([stack.namespace])}}
         ],
         "relabel_configs": relabel,
     }
-    prefix = route_prefix(stack.spec.alertmanager.ingress)
+    prefix = peers.alertmanager_web.path_prefix
     if prefix:
-        peers = {"path_prefix": prefix, **peers}
+        alertmanagers = {"path_prefix": prefix, **alertmanagers}
     return {
         "alert_relabel_configs": [{"action": "labeldrop", "regex": REPLICA_LABEL}],
-        "alertmanagers": [peers],
+        "alertmanagers": [alertmanagers],
     }
 
 
 def _own_jobs(
-    inputs: StackInputs, result: PrometheusConfig, operator_namespace: str | None
+    inputs: StackInputs,
+    result: PrometheusConfig,
+    operator_namespace: str | None,
+    peers: StackEndpoints,
 ) -> list[Obj]:
     stack = inputs.stack
     own = [stack.namespace]
@@ -176,18 +178,28 @@ def _own_jobs(
         )
     ]
     if stack.spec.alertmanager.enabled:
-        am_prefix = route_prefix(stack.spec.alertmanager.ingress)
+        am_prefix = peers.alertmanager_web.path_prefix
         am_labels = selector_labels(stack.name, "alertmanager")
         jobs.append(
             component_job(
-                ALERTMANAGER_JOB, own, am_labels, ALERTMANAGER_WEB_PORT_NAME, f"{am_prefix}/metrics"
+                ALERTMANAGER_JOB,
+                own,
+                am_labels,
+                peers.alertmanager_web.port_name,
+                f"{am_prefix}/metrics",
             )
         )
-        jobs.append(component_job(RELOADER_JOB, own, am_labels, RELOADER_PORT_NAME, "/metrics"))
+        jobs.append(
+            component_job(
+                RELOADER_JOB, own, am_labels, peers.alertmanager_reloader.port_name, "/metrics"
+            )
+        )
     if stack.spec.jaeger.enabled:
         jaeger_labels = selector_labels(stack.name, "jaeger")
         jobs.append(
-            component_job(JAEGER_JOB, own, jaeger_labels, JAEGER_METRICS_PORT_NAME, "/metrics")
+            component_job(
+                JAEGER_JOB, own, jaeger_labels, peers.jaeger_metrics.port_name, "/metrics"
+            )
         )
     where = [operator_namespace] if operator_namespace else discovery_namespaces(inputs)
     if where is not None:
@@ -257,9 +269,10 @@ def _remote_write(index: int, target: RemoteWrite, namespace: str, result: Prome
 
 
 def render_prometheus_config(
-    inputs: StackInputs, *, operator_namespace: str | None = None
+    inputs: StackInputs, peers: StackEndpoints, *, operator_namespace: str | None = None
 ) -> PrometheusConfig:
-    """prometheus.yml of the stack, with the credentials and namespaces it needs.
+    """prometheus.yml of the stack, with the credentials and namespaces it needs; `peers`
+    are the ports of the stack's other programs (Alertmanager's, the reloader's, Jaeger's).
 
     `operator_namespace` is where the augur operator runs; unset, its pods are looked for
     in the namespaces the stack discovers in."""
@@ -268,7 +281,7 @@ def render_prometheus_config(
     result = PrometheusConfig(config={})
     config: Obj = {"global": _global(inputs), "rule_files": list(RULE_FILES)}
     if stack.spec.alertmanager.enabled:
-        config["alerting"] = _alerting(inputs, result)
+        config["alerting"] = _alerting(inputs, result, peers)
     if spec.additional_scrape_configs is not None:
         selector = spec.additional_scrape_configs.secret_key_ref
         result.secret_keys[ADDITIONAL_SCRAPE_CONFIGS_KEY] = (
@@ -276,7 +289,7 @@ def render_prometheus_config(
             selector.key,
         )
         config["scrape_config_files"] = [f"{CREDENTIALS_DIR}/{ADDITIONAL_SCRAPE_CONFIGS_KEY}"]
-    config["scrape_configs"] = _own_jobs(inputs, result, operator_namespace) + _user_jobs(
+    config["scrape_configs"] = _own_jobs(inputs, result, operator_namespace, peers) + _user_jobs(
         inputs, result
     )
     if spec.remote_write:

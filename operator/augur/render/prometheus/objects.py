@@ -7,6 +7,7 @@ from typing import Any
 
 from augur import versions
 from augur.render.component_output import ComponentOutput
+from augur.render.k8s.endpoints import StackEndpoints
 from augur.render.k8s.labels import metadata, object_name
 from augur.render.k8s.workloads import (
     CONFIG_HASH_ANNOTATION,
@@ -229,14 +230,19 @@ def config_maps(w: Workload, config_text: str, shards: Shards) -> list[Obj]:
 
 
 def render_prometheus_component(
-    inputs: StackInputs, rules: ComponentOutput, *, operator_namespace: str | None = None
+    inputs: StackInputs,
+    rules: ComponentOutput,
+    peers: StackEndpoints,
+    *,
+    operator_namespace: str | None = None,
 ) -> ComponentOutput:
     """prometheus.yml, the self-monitoring rules and every Prometheus object; the rule files
-    of `rules` (the rules renderer's output) go into the shards. Nothing when disabled."""
+    of `rules` (the rules renderer's output) go into the shards; `peers` are the ports of the
+    stack's other programs it alerts and scrapes. Nothing when disabled."""
     stack = inputs.stack
     if not stack.spec.prometheus.enabled:
         return ComponentOutput()
-    config = render_prometheus_config(inputs, operator_namespace=operator_namespace)
+    config = render_prometheus_config(inputs, peers, operator_namespace=operator_namespace)
     own_rules = render_self_monitoring(stack)
     shards = shard_rule_files({**rules.files, **own_rules})
     text = config.text()

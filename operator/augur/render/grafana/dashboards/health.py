@@ -14,16 +14,16 @@ from augur.render.grafana.dashboards.panels import (
     new_dashboard,
     with_sections,
 )
-from augur.render.prometheus.config import ALERTMANAGER_JOB, JAEGER_JOB, PROMETHEUS_JOB
+from augur.render.k8s.labels import scrape_job_name
 
 UID = "augur-stack-health"
 FILE = "stack-health.json"
 
 """The scrape job of the stack's Jaeger (its collector telemetry on the metrics port)."""
 
-P = f'job="{PROMETHEUS_JOB}"'
-A = f'job="{ALERTMANAGER_JOB}"'
-J = f'job="{JAEGER_JOB}"'
+P = f'job="{scrape_job_name("prometheus")}"'
+A = f'job="{scrape_job_name("alertmanager")}"'
+J = f'job="{scrape_job_name("jaeger")}"'
 
 
 def _prometheus_panels() -> list[Section]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from augur.render.alertmanager.ports import ALERTMANAGER_WEB_PORT
 from augur.render.grafana.dashboards import anomalies, health, scaling
 from augur.render.grafana.dashboards.kpis import kpi_dashboards
 from augur.render.grafana.dashboards.panels import (
@@ -19,10 +18,7 @@ from augur.render.grafana.dashboards.panels import (
     Obj,
     dashboard_text,
 )
-from augur.render.jaeger.ports import JAEGER_QUERY_PORT
-from augur.render.k8s.labels import object_name
-from augur.render.k8s.workloads import route_prefix
-from augur.render.prometheus.ports import WEB_PORT
+from augur.render.k8s.endpoints import StackEndpoints
 from augur.render.selection import StackInputs
 from augur.render.yamlwriter import GENERATED_HEADER, dump_yaml
 
@@ -55,12 +51,9 @@ class DashboardFile:
         return dashboard_text(self.data)
 
 
-def _url(stack_name: str, namespace: str, program: str, port: int, prefix: str) -> str:
-    return f"http://{object_name(stack_name, program)}.{namespace}.svc:{port}{prefix}"
-
-
-def datasources(inputs: StackInputs) -> list[Obj]:
-    """A datasource for each enabled component of the stack, Prometheus the default."""
+def datasources(inputs: StackInputs, peers: StackEndpoints) -> list[Obj]:
+    """A datasource for each enabled component of the stack, Prometheus the default, at the
+    ports of `peers`."""
     stack = inputs.stack
     spec = stack.spec
     name, ns = stack.name, stack.namespace
@@ -72,23 +65,20 @@ def datasources(inputs: StackInputs) -> list[Obj]:
                 "type": "prometheus",
                 "uid": PROMETHEUS_UID,
                 "access": "proxy",
-                "url": _url(
-                    name, ns, "prometheus", WEB_PORT, route_prefix(spec.prometheus.ingress)
-                ),
+                "url": peers.prometheus_web.url(name, ns),
                 "isDefault": True,
                 "editable": False,
                 "jsonData": {"httpMethod": "POST", "timeInterval": spec.prometheus.scrape_interval},
             }
         )
     if spec.alertmanager.enabled:
-        prefix = route_prefix(spec.alertmanager.ingress)
         found.append(
             {
                 "name": "Alertmanager",
                 "type": "alertmanager",
                 "uid": ALERTMANAGER_UID,
                 "access": "proxy",
-                "url": _url(name, ns, "alertmanager", ALERTMANAGER_WEB_PORT, prefix),
+                "url": peers.alertmanager_web.url(name, ns),
                 "editable": False,
                 "jsonData": {"implementation": "prometheus", "handleGrafanaManagedAlerts": False},
             }
@@ -100,18 +90,20 @@ def datasources(inputs: StackInputs) -> list[Obj]:
                 "type": "jaeger",
                 "uid": JAEGER_UID,
                 "access": "proxy",
-                "url": _url(
-                    name, ns, "jaeger", JAEGER_QUERY_PORT, route_prefix(spec.jaeger.ingress)
-                ),
+                "url": peers.jaeger_query.url(name, ns),
                 "editable": False,
             }
         )
     return found
 
 
-def datasources_text(inputs: StackInputs) -> str:
+def datasources_text(inputs: StackInputs, peers: StackEndpoints) -> str:
     """The datasources provisioning file; `prune` removes datasources the stack no longer has."""
-    body: dict[str, Any] = {"apiVersion": 1, "prune": True, "datasources": datasources(inputs)}
+    body: dict[str, Any] = {
+        "apiVersion": 1,
+        "prune": True,
+        "datasources": datasources(inputs, peers),
+    }
     return GENERATED_HEADER + dump_yaml(body)
 
 
