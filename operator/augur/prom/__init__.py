@@ -1,1 +1,1 @@
-"""prom: see ARCHITECTURE.md."""
+"""The Prometheus HTTP API client (instant queries); see docs/architecture.md."""

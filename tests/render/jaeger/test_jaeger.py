@@ -16,7 +16,8 @@ from augur.api.inventory import Inventory
 from augur.api.resources import is_augur_document, parse_resource
 from augur.dev.tools import tool_path
 from augur.render.component_output import ComponentOutput
-from augur.render.jaeger.objects import CONFIG_FILE, ES_PASSWORD_FILE, render_jaeger_component
+from augur.render.jaeger.config import CONFIG_FILE, ES_PASSWORD_FILE
+from augur.render.jaeger.objects import render_jaeger_component
 from augur.render.selection import StackInputs, inputs_for, stacks_of
 from augur.render.yamlwriter import dump_yaml_documents
 

@@ -1,6 +1,5 @@
-"""A stack's Jaeger v2: its configuration (an OpenTelemetry Collector configuration with
-Jaeger's extensions) and its objects: Deployment, Service, ServiceAccount, ConfigMap and,
-for badger, its data volume.
+"""The objects of a stack's Jaeger v2: Deployment, Service, ServiceAccount, the ConfigMap of
+its configuration (config.py) and, for badger, its data volume.
 
 One Service `<stack>-jaeger` serves the query UI, OTLP over gRPC and HTTP, and the remote
 sampling endpoint SDKs ask for their sampling rate (the stack's `sampling.defaultRate`).
@@ -16,6 +15,12 @@ from augur import versions
 from augur.api.monitoringstack import JaegerSpec
 from augur.api.workload import Storage
 from augur.render.component_output import ComponentOutput
+from augur.render.jaeger.config import (
+    CONFIG_FILE,
+    DATA_DIR,
+    ES_PASSWORD_DIR,
+    config_text,
+)
 from augur.render.jaeger.ports import (
     JAEGER_HEALTH_PORT,
     JAEGER_METRICS_PORT,
@@ -39,121 +44,19 @@ from augur.render.k8s.workloads import (
     http_probe,
     ingress,
     resources,
-    route_prefix,
     service_account,
 )
 from augur.render.selection import StackInputs
-from augur.render.yamlwriter import GENERATED_HEADER, dump_yaml
 
 Obj = dict[str, Any]
 
 PROGRAM = "jaeger"
-CONFIG_FILE = "jaeger/config.yaml"
-"""Where `augur render` writes the configuration, relative to the stack's folder."""
 CONFIG_KEY = "config.yaml"
 CONFIG_DIR = "/etc/jaeger"
-DATA_DIR = "/var/lib/jaeger"
-ES_PASSWORD_DIR = "/etc/jaeger/elasticsearch"
-ES_PASSWORD_FILE = f"{ES_PASSWORD_DIR}/password"
-STORE = "primary"
 HEALTH_PATH = "/status"
-SAMPLING_GRPC_PORT = 5779
 DEFAULT_REQUESTS = {"cpu": "100m", "memory": "256Mi"}
 NO_PIPELINES_GATE = "service.AllowNoPipelines"
 """Collector feature gate that lets Jaeger run as query only (no OTLP receiver)."""
-
-ANY = "0.0.0.0"
-
-
-def _endpoint(port: int) -> Obj:
-    return {"endpoint": f"{ANY}:{port}"}
-
-
-def _storage_backend(spec: JaegerSpec) -> Obj:
-    storage = spec.storage
-    if storage.type == "memory":
-        return {"memory": {"max_traces": storage.max_traces}}
-    if storage.type == "badger":
-        return {
-            "badger": {
-                "directories": {"keys": f"{DATA_DIR}/keys", "values": f"{DATA_DIR}/values"},
-                "ephemeral": False,
-            }
-        }
-    es: Obj = {"server_urls": [str(storage.url)]}
-    if storage.username is not None or storage.password is not None:
-        basic: Obj = {}
-        if storage.username is not None:
-            basic["username"] = storage.username
-        if storage.password is not None:
-            basic["password_file"] = ES_PASSWORD_FILE
-        es["auth"] = {"basic": basic}
-    return {"elasticsearch": es}
-
-
-def _protocols(spec: JaegerSpec) -> Obj:
-    protocols: Obj = {}
-    if spec.otlp.grpc:
-        protocols["grpc"] = _endpoint(OTLP_GRPC_PORT)
-    if spec.otlp.http:
-        protocols["http"] = _endpoint(OTLP_HTTP_PORT)
-    return protocols
-
-
-def _extensions(spec: JaegerSpec) -> Obj:
-    return {
-        "healthcheckv2": {"use_v2": True, "http": _endpoint(JAEGER_HEALTH_PORT)},
-        "jaeger_storage": {"backends": {STORE: _storage_backend(spec)}},
-        "jaeger_query": {
-            "storage": {"traces": STORE},
-            "base_path": route_prefix(spec.ingress) or "/",
-            "http": _endpoint(JAEGER_QUERY_PORT),
-        },
-        "remote_sampling": {
-            "file": {"default_sampling_probability": spec.sampling.default_rate},
-            "http": _endpoint(SAMPLING_PORT),
-            "grpc": _endpoint(SAMPLING_GRPC_PORT),
-        },
-    }
-
-
-def _telemetry() -> Obj:
-    prometheus = {"host": ANY, "port": JAEGER_METRICS_PORT}
-    return {
-        "resource": {"service.name": "jaeger"},
-        "metrics": {
-            "level": "detailed",
-            "readers": [{"pull": {"exporter": {"prometheus": prometheus}}}],
-        },
-        "logs": {"level": "info"},
-    }
-
-
-def render_jaeger_config(spec: JaegerSpec) -> Obj:
-    """Jaeger's configuration: OTLP receivers, one storage backend, query, sampling, health."""
-    extensions = _extensions(spec)
-    service: Obj = {"extensions": list(extensions)}
-    config: Obj = {"extensions": extensions}
-    protocols = _protocols(spec)
-    if protocols:
-        config["receivers"] = {"otlp": {"protocols": protocols}}
-        config["processors"] = {"batch": {}}
-        config["exporters"] = {"jaeger_storage_exporter": {"trace_storage": STORE}}
-        service["pipelines"] = {
-            "traces": {
-                "receivers": ["otlp"],
-                "processors": ["batch"],
-                "exporters": ["jaeger_storage_exporter"],
-            }
-        }
-    service["telemetry"] = _telemetry()
-    config["service"] = service
-    return config
-
-
-def config_text(spec: JaegerSpec) -> str:
-    """The configuration file's text."""
-    return GENERATED_HEADER + dump_yaml(render_jaeger_config(spec))
 
 
 def config_map_name(stack: str) -> str:

@@ -1,6 +1,6 @@
 """The anomalies dashboard: each anomaly alert's watched series inside its usual band.
 
-The series are the recording rules of render/anomaly.py, picked by the labels they carry
+The series are the recording rules of render/rules/anomaly.py, picked by the labels they carry
 (namespace, augur_policy, augur_anomaly)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Business KPI dashboards: one row per KPI, one dashboard per Grafana folder the KPIs name.
 
-Each row draws the recording rules of render/kpi.py: the value against its target (a dashed
+Each row draws the recording rules of render/rules/kpi.py: the value against its target (a dashed
 threshold line, the wrong side shaded), the achievement, and for ratio KPIs the error budget
 left and the burn rate over each burn-rate window; with groupBy, each dimension's value."""
 
