@@ -1,7 +1,7 @@
 """Pinned versions: the images a stack deploys by default and the tools that check its output.
 
 One file, so the image augur deploys and the promtool/amtool that prove its configuration
-never drift apart (tests/tools/test_versions.py checks they agree).
+never drift apart (tests/dev/test_versions.py checks they agree).
 """
 
 from __future__ import annotations
