@@ -52,10 +52,3 @@ def robust_scale(changes: FloatArray) -> float:
     if not len(finite):
         return 0.0
     return max(float(np.median(finite)) * 1.4826, float(np.mean(finite)))
-
-
-def clip_error(error: float, limit: float) -> float:
-    """`error` limited to ±limit (no limit when limit is 0)."""
-    if limit <= 0:
-        return error
-    return max(-limit, min(limit, error))
