@@ -1,1 +1,1 @@
-"""kube: see ARCHITECTURE.md."""
+"""Kubernetes I/O: the API client, server-side apply of a stack's objects, ownership, events."""

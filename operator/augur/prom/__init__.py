@@ -1,1 +1,1 @@
-"""prom: see ARCHITECTURE.md."""
+"""Prometheus HTTP API client: instant and range queries, errors as one exception type."""

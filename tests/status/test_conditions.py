@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from augur.kube.conditions import Cond, merge_conditions, same_conditions
+from augur.status.conditions import Cond, merge_conditions, same_conditions
 
 
 def test_transition_time_moves_only_when_the_status_changes() -> None:

@@ -17,7 +17,7 @@ from augur.api.resources import (
     Problem,
     parse_resource,
 )
-from augur.render.selection import stack_selects
+from augur.render.selection import namespace_selected, stack_selects
 
 IndexView = Mapping[Any, Iterable[Any]]
 """A kopf index (key -> store of values), or a plain dict of lists in tests."""
@@ -35,8 +35,9 @@ class Entry:
     labels: tuple[tuple[str, str], ...]
     deleting: bool
     resource: AnyResource | None
-    """The model when valid. An AlertPolicy's is its outline (see `outline`): the whole
-    model is parsed again from `packed` when its rules are rendered."""
+    """The model when valid. An AlertPolicy's has no static alerts or rule tests (see
+    `policy_without_rules`): the complete model is parsed again from `packed` when its rules
+    are rendered."""
     problems: tuple[Problem, ...] = ()
     alert_names: tuple[str, ...] = ()
     """Names of `spec.alerts` in order, read from the body (so also when it is invalid)."""
@@ -53,6 +54,11 @@ class Entry:
     def key(self) -> str:
         """namespace/name."""
         return f"{self.namespace}/{self.name}"
+
+    @property
+    def problem_summary(self) -> str:
+        """Every problem of an invalid object, in one message."""
+        return "; ".join(str(p) for p in self.problems)
 
     @property
     def signature(self) -> tuple[Any, ...]:
@@ -91,7 +97,7 @@ class ParseCache:
             problems = tuple(error.problems)
         if isinstance(resource, AlertPolicy):
             packed = zlib.compress(json.dumps(doc, separators=(",", ":")).encode())
-            resource = outline(resource)
+            resource = policy_without_rules(resource)
         entry = Entry(
             kind=str(body.get("kind", "")),
             namespace=str(meta.get("namespace") or ""),
@@ -118,7 +124,7 @@ _KEPT_METADATA = ("name", "namespace", "labels", "generation", "uid")
 object among them), managedFields and the rest are never parsed or kept."""
 
 
-def outline(policy: AlertPolicy) -> AlertPolicy:
+def policy_without_rules(policy: AlertPolicy) -> AlertPolicy:
     """The policy without its static alerts and rule tests, a fraction of the memory: what
     every renderer but the rules one reads (routing, receivers, inhibitions, time intervals
     and defaults for Alertmanager and selection, the anomaly alerts for Grafana's anomalies
@@ -190,7 +196,7 @@ class Catalog:
 
     def inventory(self) -> Inventory:
         """The valid objects that are not being deleted, as the renderers take them (the
-        AlertPolicies as outlines: render their rules from `policy_models()`)."""
+        AlertPolicies without their rules: render those from `policy_models()`)."""
         inventory = Inventory(namespace_labels=self.namespace_labels())
         for entries in (self.stacks(), self.alert_policies(), self.business_kpis()):
             for entry in entries:
@@ -200,18 +206,18 @@ class Catalog:
         return inventory
 
     def policy_models(self) -> Callable[[AlertPolicy], AlertPolicy]:
-        """Gives the whole model of an AlertPolicy outline from `inventory()` (parsed again)."""
+        """Gives the complete model of an AlertPolicy from `inventory()` (parsed again)."""
         entries: dict[str, Entry] = {
             e.key: e for e in _values(self._policies) if e.resource is not None
         }
 
-        def full(policy: AlertPolicy) -> AlertPolicy:
+        def complete(policy: AlertPolicy) -> AlertPolicy:
             entry = entries.get(policy.key)
             if entry is None or entry.resource is not policy or not entry.packed:
-                return policy  # not an outline of this catalog: already whole
+                return policy  # not one of this catalog's partial models: already complete
             return entry.full_policy()
 
-        return full
+        return complete
 
     def stacks_selecting(self, entry: Entry) -> list[str]:
         """Keys of the valid stacks that select `entry` (an AlertPolicy or BusinessKPI)."""
@@ -225,3 +231,15 @@ class Catalog:
             ):
                 found.append(stack.key)
         return found
+
+    def invalid_selected_by(self, stack: MonitoringStack) -> int:
+        """How many invalid AlertPolicies and BusinessKPIs `stack` would select (by namespace
+        and labels: there is no model to select by)."""
+        labels = self.namespace_labels()
+        return sum(
+            1
+            for entry in self.alert_policies() + self.business_kpis()
+            if entry.resource is None
+            and namespace_selected(stack, entry.namespace, labels)
+            and stack.spec.policy_selector.matches(dict(entry.labels))
+        )

@@ -6,8 +6,8 @@ from typing import Any
 
 import kopf
 
-from augur.handlers.registry import registry
-from augur.handlers.runtime import Runtime
+from augur.controllers.registry import registry
+from augur.controllers.state import OperatorState
 
 
 @kopf.index("", "v1", "namespaces", registry=registry)
@@ -20,13 +20,10 @@ def namespace_index(name: str, labels: kopf.Labels, **_: Any) -> dict[str, dict[
 async def namespace_event(
     type: str | None, name: str, labels: kopf.Labels, memo: kopf.Memo, **_: Any
 ) -> None:
-    """Labels changed: stacks selecting namespaces by label may select something else."""
-    runtime: Runtime = memo["runtime"]
+    """Labels changed: stacks selecting namespaces by label may select something else (the
+    first sight of a Namespace changes nothing: the index already holds it)."""
+    state: OperatorState = memo["state"]
     signature = (type == "DELETED", tuple(sorted(labels.items())))
-    slot = ("Namespace", name)
-    if runtime.seen.get(slot) == signature:
-        return
-    first = slot not in runtime.seen
-    runtime.seen[slot] = signature
-    if not first:
-        runtime.poke(list(runtime.workers))
+    first = not state.seen.knows("Namespace", name)
+    if state.seen.changed("Namespace", name, signature) and not first:
+        state.workers.poke_all()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from augur.commands.inputs import load
-from augur.handlers.statuses import component_name, service_endpoints
 from augur.render.selection import inputs_for
 from augur.render.stack import render_stack
+from augur.status.statuses import component_name, service_endpoints
 
 SHOP = Path(__file__).resolve().parents[2] / "examples" / "shop"
 

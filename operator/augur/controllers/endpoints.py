@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from augur.handlers.runtime import Runtime
+from augur.controllers.state import OperatorState
 
 
-def endpoints_app(runtime: Runtime) -> web.Application:
+def endpoints_app(state: OperatorState) -> web.Application:
     """The probe and metrics endpoints."""
 
     async def healthz(_: web.Request) -> web.Response:
-        if runtime.catalog is None:
+        if state.catalog is None:
             return web.Response(status=503, text="starting\n")
         return web.Response(text="ok\n")
 
     async def metrics(_: web.Request) -> web.Response:
         return web.Response(
-            body=runtime.metrics.exposition(),
+            body=state.metrics.exposition(),
             headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
         )
 
@@ -27,9 +27,9 @@ def endpoints_app(runtime: Runtime) -> web.Application:
     return app
 
 
-async def serve(runtime: Runtime, host: str, port: int) -> web.AppRunner:
+async def serve(state: OperatorState, host: str, port: int) -> web.AppRunner:
     """Start serving; the caller cleans the runner up."""
-    runner = web.AppRunner(endpoints_app(runtime), access_log=None)
+    runner = web.AppRunner(endpoints_app(state), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner

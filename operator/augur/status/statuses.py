@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from augur.api.resources import Problem
-from augur.kube.conditions import Cond, merge_conditions
 from augur.render.rules import RULES_DIR
+from augur.status.conditions import Cond, merge_conditions
 
 WORKLOAD_KINDS = ("StatefulSet", "Deployment")
 
@@ -65,7 +65,8 @@ def is_ready(component: dict[str, Any]) -> bool:
     return ready == wanted
 
 
-# Services with several ports a user reaches: one endpoint per port, named as in API.md.
+# Services with several ports a user reaches: one endpoint per port, named as the stack's
+# status.endpoints documents them (jaegerQuery, otlpGrpc, otlpHttp).
 _NAMED_PORTS = {
     "jaeger": {"query": "jaegerQuery", "otlp-grpc": "otlpGrpc", "otlp-http": "otlpHttp"},
 }
@@ -238,8 +239,3 @@ def _invalid_item(problem: Problem, alert_names: tuple[str, ...]) -> dict[str, s
         else:
             item["alert"] = ref
     return item
-
-
-def kpi_conditions(accepted: Cond, ready: Cond, objective: Cond | None) -> list[Cond]:
-    """Accepted, Ready and (when known) ObjectiveMet of a BusinessKPI."""
-    return [accepted, ready] + ([objective] if objective else [])

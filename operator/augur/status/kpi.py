@@ -1,16 +1,27 @@
-"""A BusinessKPI's live status from Prometheus: the queries, and the arithmetic of API.md."""
+"""A BusinessKPI's live value: the query it is read with, and the arithmetic of its status
+(achievement, error budget, trend, worst dimensions)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from augur.api.businesskpi import BusinessKPISpec, substitute_window
 from augur.api.common import duration_seconds
-from augur.prom.client import Sample
 
 Trend = Literal["improving", "stable", "declining"]
 _MAX_DIMENSIONS = 5
+
+
+class Sample(Protocol):
+    """One series of a query result (what the Prometheus client returns)."""
+
+    @property
+    def labels(self) -> dict[str, str]: ...
+
+    @property
+    def value(self) -> float: ...
 
 
 def kpi_query(spec: BusinessKPISpec) -> str:
@@ -79,7 +90,7 @@ class KPIReading:
     dimensions: list[tuple[dict[str, str], float]] = field(default_factory=list)
 
 
-def worst(spec: BusinessKPISpec, samples: list[Sample]) -> KPIReading:
+def worst(spec: BusinessKPISpec, samples: Sequence[Sample]) -> KPIReading:
     """The worst dimension (lowest for >=, highest for <=) and the worst few, in order."""
     if not samples:
         return KPIReading(None)

@@ -8,8 +8,9 @@ from typing import Any
 import aiohttp
 import kopf
 
-from augur.handlers.catalog import Catalog
-from augur.handlers.registry import registry
+from augur.controllers.registry import registry
+from augur.controllers.state import OperatorState
+from augur.status.catalog import Catalog
 
 
 def configure(settings: kopf.OperatorSettings) -> None:
@@ -20,7 +21,7 @@ def configure(settings: kopf.OperatorSettings) -> None:
     settings.watching.server_timeout = 240
     settings.watching.client_timeout = 270
     settings.watching.connect_timeout = 10
-    # Handlers are short (they only record changes); stacks render in their own workers.
+    # Handlers are short (they only note changes); stacks render in their own workers.
     # No limit on kopf's per-object workers: each waits until every index is filled, and
     # indexing an object needs a worker, so a limit below the number of objects deadlocks
     # a (re)start with that many objects.
@@ -41,29 +42,30 @@ def configure(settings: kopf.OperatorSettings) -> None:
 async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **kwargs: Any) -> None:
     """Wire the indexes into the catalog and open the HTTP session for Prometheus."""
     configure(settings)
-    runtime = memo["runtime"]
-    runtime.catalog = Catalog(
+    state: OperatorState = memo["state"]
+    state.catalog = Catalog(
         kwargs["stack_index"],
         kwargs["alert_policy_index"],
         kwargs["business_kpi_index"],
         kwargs["namespace_index"],
     )
-    runtime.session = aiohttp.ClientSession()
+    state.session = aiohttp.ClientSession()
 
 
 @kopf.on.cleanup(registry=registry)
 async def cleanup(memo: kopf.Memo, **_: Any) -> None:
     """Close clients."""
-    runtime = memo["runtime"]
-    if runtime.session is not None:
-        await runtime.session.close()
-    runtime.kube.close()
+    state: OperatorState = memo["state"]
+    if state.session is not None:
+        await state.session.close()
+    state.kube.close()
 
 
 @kopf.on.login(registry=registry)
 def login(memo: kopf.Memo, **_: Any) -> kopf.ConnectionInfo:
     """Log in with the very configuration augur's own client uses (kubeconfig or in-cluster)."""
-    config = memo["runtime"].kube.api_client.configuration
+    state: OperatorState = memo["state"]
+    config = state.kube.api_client.configuration
     keys: dict[str, str] = dict(config.api_key or {})
     token = keys.get("authorization") or keys.get("BearerToken") or ""
     scheme, _sep, value = str(token or "").partition(" ")

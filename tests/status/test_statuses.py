@@ -9,10 +9,14 @@ import yaml
 
 from augur.api.inventory import Inventory
 from augur.api.resources import Problem, parse_resource
-from augur.handlers.catalog import ParseCache
-from augur.handlers.kpi import achievement, error_budget_remaining, kpi_query, trend
-from augur.handlers.kpi_status import combined_kpi_values
-from augur.handlers.statuses import (
+from augur.metrics import OperatorMetrics
+from augur.render.selection import inputs_for, stacks_of
+from augur.render.stack import rerender_stack
+from augur.status.catalog import ParseCache
+from augur.status.conditions import Cond
+from augur.status.kpi import achievement, error_budget_remaining, kpi_query, trend
+from augur.status.kpi_status import combined_kpi_values
+from augur.status.statuses import (
     PolicyView,
     StackOutcome,
     policy_rule_file,
@@ -20,10 +24,6 @@ from augur.handlers.statuses import (
     rules_in_file,
     stack_status,
 )
-from augur.kube.conditions import Cond
-from augur.metrics import OperatorMetrics
-from augur.render.selection import inputs_for, stacks_of
-from augur.render.stack import rerender_stack
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

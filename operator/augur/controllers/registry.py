@@ -1,4 +1,4 @@
-"""The kopf registry augur's handlers register into, and the resources they watch."""
+"""The kopf registry augur's controllers register into, and the resources they watch."""
 
 from __future__ import annotations
 
