@@ -150,8 +150,10 @@ def test_the_test_suite_set_and_the_default_set() -> None:
         "etcd",
         "kwok",
         "jaeger",
+        "helm",
     }
     assert "jaeger" not in [tool.name for tool in selected_tools()]
+    assert "helm" not in [tool.name for tool in selected_tools()]
     assert [tool.name for tool in selected_tools(["jaeger"])] == ["jaeger"]
     with pytest.raises(ToolError, match="Unknown tool 'nope'"):
         selected_tools(["nope"])
@@ -306,7 +308,7 @@ def test_cli_lists_and_finds_everything_cached(cache: Path) -> None:
         _plant(cache, tool.name)
     warm = runner.invoke(main, ["dev", "tools", "--build", "--for-tests"])
     assert warm.exit_code == 0, warm.output
-    assert "all 10 tools cached" in warm.output
+    assert "all 11 tools cached" in warm.output
 
 
 def test_cli_unknown_tool_is_a_usage_error(cache: Path) -> None:

@@ -33,6 +33,15 @@ def test_jaeger_matches_the_deployed_image() -> None:
     assert TOOLS["jaeger"].optional
 
 
+def test_helm_assumes_the_control_planes_kubernetes_minor() -> None:
+    helm = TOOLS["helm"]
+    assert helm.module_version == f"v{versions.HELM_VERSION}"
+    assert helm.optional and helm.for_tests
+    minor = versions.KUBERNETES_VERSION.split(".")[1]
+    assert f"helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor={minor}" in helm.ldflags
+    assert f"helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor={minor}" in helm.ldflags
+
+
 def test_module_versions_are_derived_from_release_versions() -> None:
     assert versions.prometheus_module_version("3.5.0") == "v0.305.0"
     assert versions.prometheus_module_version("3.10.2") == "v0.310.2"

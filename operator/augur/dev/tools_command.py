@@ -27,10 +27,10 @@ from augur.dev import tools as t
 @click.option(
     "--for-tests",
     is_flag=True,
-    help="Select the tools the test suite needs (all of them, jaeger included).",
+    help="Select the tools the test suite needs (all of them, jaeger and helm included).",
 )
 def tools_command(names: tuple[str, ...], list_only: bool, build: bool, for_tests: bool) -> None:
-    """Pinned real tools (promtool, amtool, prometheus, alertmanager, etcd, kube-*, kwok, jaeger).
+    """Pinned real tools (promtool, amtool, prometheus, alertmanager, etcd, kube-*, kwok, jaeger, helm).
 
     Each is built once from its Go source module into ~/.cache/augur/bin/<tool>-<version>
     and reused afterwards. A cold build takes minutes (Kubernetes binaries the longest).
