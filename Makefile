@@ -48,6 +48,7 @@ render: venv
 
 crds: venv
 	$(BIN)/augur crds -o crds
+	$(BIN)/augur crds -o charts/augur/crds
 
 golden: venv
 	$(BIN)/pytest tests --update-golden

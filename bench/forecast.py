@@ -19,10 +19,18 @@ from statistics import NormalDist
 
 import numpy as np
 
+from augur.api.durations import format_duration
 from augur.forecast.backtest import BacktestSettings, default_start
 from augur.forecast.cleaning import fill_gaps, prepare
-from augur.forecast.config import METHODS, ReplicaBounds, ScaleDown, ScaleUp, ScalingRules
-from augur.forecast.durations import format_duration
+from augur.forecast.config import (
+    METHODS,
+    ReplicaBounds,
+    ScaleDown,
+    ScaleUp,
+    ScalingRules,
+    engine_settings,
+    replay_policy,
+)
 from augur.forecast.models import fit_model
 from augur.forecast.recommend import lead_steps
 from augur.forecast.replay import HpaBehaviour, ReplayResult, replay
@@ -68,12 +76,13 @@ def extra_of(reactive: ReplayResult, augur: ReplayResult) -> float:
 
 
 def _rules(series_values: np.ndarray, headroom: float, window: float) -> ScalingRules:
-    return ScalingRules(
-        per_replica_capacity=default_capacity(series_values),
-        replicas=ReplicaBounds(min=1, max=MAX_REPLICAS),
+    policy = replay_policy(
+        default_capacity(series_values),
+        replicas={"min": 1, "max": MAX_REPLICAS},
         headroom=headroom,
-        scale_down=ScaleDown(stabilization_window=window),
+        scale_down={"stabilization_window": format_duration(window)},
     )
+    return engine_settings(policy).rules
 
 
 def variants(report: TraceReport, values: np.ndarray, step: float) -> list[tuple[float, float]]:

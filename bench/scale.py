@@ -32,11 +32,11 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from augur.handlers.statuses import rules_in_file
 from augur.kube.client import KubeClient, load_api_client
 from augur.kube.ownership import ObjectKey
 from augur.render.prometheus.rule_shards import config_map_key, shard_of
 from augur.render.rules.files import rule_file_path
+from augur.status.statuses import rules_in_file
 
 ROOT = Path(__file__).resolve().parent.parent
 AUGUR = str(Path(sys.executable).parent / "augur")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from augur.handlers.statuses import rules_in_file
+from augur.status.statuses import rules_in_file
 from e2e.conftest import Cluster
 from e2e.operator_fixtures import condition, get, start_operator, wait_for
 from e2e.test_operator import owned, ready_stack, stack

@@ -16,6 +16,7 @@ from augur.commands.validate import validate_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="augur", message="%(prog)s %(version)s")
 def main() -> None:
     """augur: Prometheus, Alertmanager, Grafana and Jaeger from four custom resources.
 

@@ -1,7 +1,7 @@
 """Pinned versions: the images a stack deploys by default and the tools that check its output.
 
 One file, so the image augur deploys and the promtool/amtool that prove its configuration
-never drift apart (tests/tools/test_versions.py checks they agree).
+never drift apart (tests/dev/test_versions.py checks they agree).
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ PROMETHEUS_CONFIG_RELOADER_IMAGE = (
 KUBERNETES_VERSION = "1.33.13"  # latest 1.33 patch; kubectl 1.32 stays within one minor
 ETCD_VERSION = "3.5.35"  # latest 3.5 patch
 KWOK_VERSION = "0.7.0"
+# Helm renders and lints the chart in charts/augur; its default Kubernetes version (what
+# `.Capabilities.KubeVersion` and the linter's deprecation checks assume) is stamped to the
+# control plane's minor above, not the client-go minor Helm's own Makefile would stamp.
+HELM_VERSION = "3.22.0"
 
 PROMETHEUS_MODULE = "github.com/prometheus/prometheus"
 ALERTMANAGER_MODULE = "github.com/prometheus/alertmanager"
@@ -36,6 +40,7 @@ KUBERNETES_MODULE = "k8s.io/kubernetes"
 ETCD_SERVER_MODULE = "go.etcd.io/etcd/server/v3"
 KWOK_MODULE = "sigs.k8s.io/kwok"
 JAEGER_MODULE = "github.com/jaegertracing/jaeger"
+HELM_MODULE = "helm.sh/helm/v3"
 
 
 def prometheus_module_version(version: str) -> str:
@@ -69,3 +74,4 @@ KUBERNETES_STAGING_VERSION = kubernetes_staging_version(KUBERNETES_VERSION)
 ETCD_MODULE_VERSION = f"v{ETCD_VERSION}"
 KWOK_MODULE_VERSION = f"v{KWOK_VERSION}"
 JAEGER_MODULE_VERSION = jaeger_module_version(JAEGER_VERSION)
+HELM_MODULE_VERSION = f"v{HELM_VERSION}"

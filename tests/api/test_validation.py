@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from augur.api.common import duration_seconds, format_duration
 from augur.api.resources import InvalidObject, parse_resource
 
 
@@ -27,19 +26,6 @@ def problems(doc: dict[str, Any]) -> list[str]:
 
 def alert(**fields: Any) -> dict[str, Any]:
     return {"name": "A", "severity": "high", "expr": "up == 0", **fields}
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"),
-    [("30s", 30), ("5m", 300), ("1h30m", 5400), ("1d", 86400), ("1w", 604800), ("250ms", 0.25)],
-)
-def test_durations(text: str, seconds: float) -> None:
-    assert duration_seconds(text) == seconds
-
-
-@pytest.mark.parametrize("seconds", [1, 59, 60, 3600, 5400, 86400, 604800 + 3600])
-def test_format_duration_round_trips(seconds: int) -> None:
-    assert duration_seconds(format_duration(seconds)) == seconds
 
 
 @pytest.mark.parametrize("bad", ["5", "5 m", "m5", "1.5h", "5M", ""])

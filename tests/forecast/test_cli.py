@@ -117,3 +117,34 @@ def test_backtest_plot_without_matplotlib_says_how_to_get_it(
     assert result.exit_code == 1
     assert "augur-operator[plot]" in result.output
     assert not (tmp_path / "x.png").exists()
+
+
+def test_a_malformed_duration_flag_is_refused_with_the_one_wording(trace: Path) -> None:
+    result = CliRunner().invoke(
+        forecast_group, ["backtest", "--csv", str(trace), "--horizon", "30 minutes"]
+    )
+    assert result.exit_code == 2
+    assert "'30 minutes' is not a Prometheus duration (like 30s, 5m, 1h, 1d, 1w)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--horizon", "1m"], "forecast: horizon 1m is shorter than step 5m"),
+        (
+            ["--min-replicas", "5", "--max-replicas", "2"],
+            "replicas: min (5) is greater than max (2)",
+        ),
+    ],
+)
+def test_settings_a_scaling_policy_refuses_are_refused(
+    trace: Path, flags: list[str], message: str
+) -> None:
+    result = CliRunner().invoke(forecast_group, ["backtest", "--csv", str(trace), *flags])
+    assert result.exit_code == 1
+    assert f"Error: {message}" in result.output
+
+
+def test_predict_takes_the_engine_spelling_of_a_method(trace: Path) -> None:
+    body = json.loads(_run("predict", "--csv", str(trace), "--method", "holt_winters"))
+    assert body["model"]["method"] == "holt_winters"

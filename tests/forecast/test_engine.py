@@ -7,8 +7,10 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
-from augur.forecast.config import ForecastConfig
+from augur.api.scalingpolicy import ForecastSettings
+from augur.forecast.config import ForecastConfig, forecast_config
 from augur.forecast.engine import forecast
 from augur.forecast.intervals import calibrate
 from augur.forecast.series import Series
@@ -16,9 +18,14 @@ from augur.forecast.series import Series
 SeriesMaker = Callable[..., np.ndarray]
 
 
+def config(**forecast: object) -> ForecastConfig:
+    """The engine settings of a ScalingPolicy's `spec.forecast` (the model's defaults elsewhere)."""
+    return forecast_config(ForecastSettings.model_validate(forecast))
+
+
 def test_auto_forecast_carries_status_fields(seasonal: SeriesMaker) -> None:
     series = Series(1_700_000_000.0, 300.0, seasonal(days=5, noise=2))
-    result = forecast(series, ForecastConfig(method="auto", quantile=0.9))
+    result = forecast(series, config(method="auto", quantile=0.9))
     assert result.healthy
     assert len(result.points) == 6
     assert result.points[0].t == series.time_at(len(series))
@@ -34,14 +41,14 @@ def test_auto_forecast_carries_status_fields(seasonal: SeriesMaker) -> None:
 )
 def test_every_method_forecasts(method: str, seasonal: SeriesMaker) -> None:
     series = Series(0.0, 300.0, seasonal(days=3, noise=1))
-    result = forecast(series, ForecastConfig(method=method))
+    result = forecast(series, config(method=method))
     assert result.healthy, result.message
     assert np.isfinite(result.peak)
 
 
 def test_selected_method_skips_selection(seasonal: SeriesMaker) -> None:
     series = Series(0.0, 300.0, seasonal(days=3, noise=1))
-    result = forecast(series, ForecastConfig(), selected_method="linear")
+    result = forecast(series, config(), selected_method="linear")
     assert result.model is not None and result.model.method == "linear"
 
 
@@ -55,15 +62,15 @@ def test_conformal_intervals_cover_the_asked_quantile(rng: np.random.Generator) 
 
 
 def test_unknown_method_is_rejected() -> None:
-    with pytest.raises(ValueError, match="unknown forecast method"):
-        ForecastConfig(method="prophet")
+    with pytest.raises(ValidationError, match="method"):
+        config(method="prophet")
 
 
 def test_a_forecast_no_better_than_the_last_value_is_unhealthy() -> None:
     # a random walk: repeating the last value is the best forecast; a daily copy is far worse
     walk = 1000 + np.cumsum(np.random.default_rng(3).normal(0, 5, 6 * 288))
-    config = ForecastConfig(method="seasonalNaive", seasonality=(86400.0,))
-    result = forecast(Series(0.0, 300.0, walk), config)
+    settings = config(method="seasonalNaive", seasonality=["1d"])
+    result = forecast(Series(0.0, 300.0, walk), settings)
     assert (result.healthy, result.reason) == (False, "PoorAccuracy")
     assert result.accuracy is not None
     assert math.isnan(result.peak_within(1))
@@ -71,14 +78,14 @@ def test_a_forecast_no_better_than_the_last_value_is_unhealthy() -> None:
 
 def test_peak_within_uses_the_first_steps(seasonal: SeriesMaker) -> None:
     series = Series(0.0, 300.0, seasonal(days=4, noise=1))
-    result = forecast(series, ForecastConfig(method="holtWinters"))
+    result = forecast(series, config(method="holtWinters"))
     assert result.peak_within(1) == result.points[0].upper
     assert result.peak_within(6) == result.peak
 
 
 def test_a_selected_combination_is_refitted_as_such(seasonal: SeriesMaker) -> None:
     series = Series(0.0, 300.0, seasonal(days=3, noise=1))
-    result = forecast(series, ForecastConfig(), selected_method="holt_winters+multi_seasonal")
+    result = forecast(series, config(), selected_method="holt_winters+multi_seasonal")
     assert result.healthy, result.message
     assert result.model is not None and result.model.method == "holt_winters+multi_seasonal"
 
@@ -86,4 +93,4 @@ def test_a_selected_combination_is_refitted_as_such(seasonal: SeriesMaker) -> No
 def test_an_unknown_part_of_a_combination_is_rejected(seasonal: SeriesMaker) -> None:
     series = Series(0.0, 300.0, seasonal(days=3, noise=1))
     with pytest.raises(ValueError, match="prophet"):
-        forecast(series, ForecastConfig(), selected_method="holt_winters+prophet")
+        forecast(series, config(), selected_method="holt_winters+prophet")

@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from augur.api.scalingpolicy import ForecastSettings
 from augur.forecast.backtest import engine_view, paths_as_engine
 from augur.forecast.cleaning import UNJUDGED_TAIL, prepare
-from augur.forecast.config import ForecastConfig
+from augur.forecast.config import forecast_config
 from augur.forecast.engine import forecast
 from augur.forecast.models import fit_seasonal_naive
 from augur.forecast.seasonality import detect_seasons
@@ -17,7 +18,7 @@ from augur.forecast.series import Series, parse_csv, regularize
 
 DAY = 288
 SeriesMaker = Callable[..., np.ndarray]
-CONFIG = ForecastConfig(method="auto", step=300, horizon=1800, history=14 * 86400)
+CONFIG = forecast_config(ForecastSettings(method="auto", step="5m", horizon="30m", history="14d"))
 
 
 def test_regularize_turns_missing_timestamps_into_gaps() -> None:
@@ -39,7 +40,7 @@ def test_night_gaps_are_filled_from_the_previous_cycle(seasonal: SeriesMaker) ->
     prepared = prepare(raw, (DAY,))
     filled = prepared.values[3 * DAY + 100 : 3 * DAY + 160]
     np.testing.assert_allclose(filled, values[3 * DAY + 100 : 3 * DAY + 160], atol=0.5)
-    assert prepared.gap_share > 0
+    assert not prepared.observed[3 * DAY + 100 : 3 * DAY + 160].any()
 
 
 def test_counter_reset_artefacts_become_gaps(seasonal: SeriesMaker) -> None:
@@ -79,7 +80,9 @@ def test_too_little_history_says_so() -> None:
 def test_series_shorter_than_two_cycles_has_no_season(seasonal: SeriesMaker) -> None:
     values = seasonal(days=1)[: int(1.5 * DAY)]
     assert DAY not in detect_seasons(values, 300)
-    result = forecast(Series(0.0, 300.0, values), ForecastConfig(seasonality=(86400,)))
+    result = forecast(
+        Series(0.0, 300.0, values), forecast_config(ForecastSettings(seasonality=["1d"]))
+    )
     assert result.healthy
     assert result.reason == "SeasonsIgnored"
     assert result.model is not None and result.model.seasonality == ()

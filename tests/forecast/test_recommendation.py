@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
+from pydantic import ValidationError
 
-from augur.forecast.config import ReplicaBounds, ScaleDown, ScaleUp, ScalingRules
+from augur.forecast.config import ReplicaBounds, ScaleDown, ScaleUp, ScalingRules, replay_policy
 from augur.forecast.recommend import (
     PastRecommendation,
     lead_steps,
@@ -80,11 +81,13 @@ def test_no_healthy_forecast_recommends_nothing(peak: float | None) -> None:
     assert _replicas(peak) is None
 
 
-def test_invalid_rules_are_rejected() -> None:
-    with pytest.raises(ValueError):
-        ScalingRules(per_replica_capacity=0)
-    with pytest.raises(ValueError):
-        ScalingRules(per_replica_capacity=1, replicas=ReplicaBounds(min=5, max=2))
+def test_invalid_rules_are_refused_by_the_policy_they_come_from() -> None:
+    with pytest.raises(ValidationError, match="per_replica_capacity"):
+        replay_policy(0, replicas={"max": 40})
+    with pytest.raises(ValidationError, match=r"min \(5\) is greater than max \(2\)"):
+        replay_policy(1, replicas={"min": 5, "max": 2})
+    with pytest.raises(ValidationError, match="headroom"):
+        replay_policy(1, replicas={"max": 40}, headroom=-0.1)
 
 
 @pytest.mark.parametrize(

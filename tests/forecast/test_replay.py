@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from augur.forecast.config import ScaleDown, ScaleUp, ScalingRules
+from augur.forecast.config import ReplicaBounds, ScaleDown, ScaleUp, ScalingRules
 from augur.forecast.replay import HpaBehaviour, replay
 
+BOUNDS = ReplicaBounds(min=1, max=1000)
 RULES = ScalingRules(
-    per_replica_capacity=10, headroom=0.0, scale_up=ScaleUp(100), scale_down=ScaleDown(100, 0)
+    per_replica_capacity=10,
+    replicas=BOUNDS,
+    headroom=0.0,
+    scale_up=ScaleUp(100),
+    scale_down=ScaleDown(100, 0),
 )
 
 
@@ -48,7 +53,13 @@ def test_a_lowered_floor_applies_at_once_like_min_replicas() -> None:
 
 
 def test_the_floor_does_not_hold_a_spike_the_hpa_lets_go() -> None:
-    rules = ScalingRules(per_replica_capacity=10, headroom=0.0, scale_down=ScaleDown(1, 0))
+    rules = ScalingRules(
+        per_replica_capacity=10,
+        replicas=BOUNDS,
+        headroom=0.0,
+        scale_up=ScaleUp(10),
+        scale_down=ScaleDown(1, 0),
+    )
     load = np.array([10, 90, 10, 10, 10], dtype=np.float64)
     peaks = np.full(5, 10.0)  # the forecast never expects more than one replica
     behaviour = HpaBehaviour(startup=0, stabilization_window=0)

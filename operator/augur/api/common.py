@@ -1,9 +1,11 @@
-"""Types shared by the four kinds: the base model, durations, quantities, selectors, conditions."""
+"""Types shared by the four kinds: the base model, durations, quantities, selectors, conditions.
+
+Durations are defined in `augur.api.durations` and re-exported here.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -17,6 +19,10 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from augur.api.durations import DURATION_MEANING, DURATION_PATTERN
+from augur.api.durations import Duration as Duration
+from augur.api.durations import duration_seconds as duration_seconds
+from augur.api.durations import format_duration as format_duration
 from augur.api.promql import PromQLError, check_promql
 
 GROUP = "augur.dev"
@@ -53,63 +59,6 @@ def cel(*rules: tuple[str, str]) -> ConfigDict:
     )
 
 
-# -- durations ------------------------------------------------------------------------------
-
-DURATION_PATTERN = r"^(0|([0-9]+y)?([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?)$"
-_DURATION_UNITS = {
-    "y": 365 * 86400.0,
-    "w": 7 * 86400.0,
-    "d": 86400.0,
-    "h": 3600.0,
-    "m": 60.0,
-    "s": 1.0,
-    "ms": 0.001,
-}
-_DURATION_PART = re.compile(r"([0-9]+)(ms|[ywdhms])")
-
-
-def _check_duration(value: str) -> str:
-    if not value or not re.fullmatch(DURATION_PATTERN, value):
-        raise ValueError(f"{value!r} is not a Prometheus duration (like 30s, 5m, 1h, 1d, 1w)")
-    return value
-
-
-def duration_seconds(value: str) -> float:
-    """Seconds in a Prometheus duration such as `1h30m` or `1w`."""
-    _check_duration(value)
-    return sum(float(n) * _DURATION_UNITS[unit] for n, unit in _DURATION_PART.findall(value))
-
-
-def duration_timedelta(value: str) -> timedelta:
-    """A Prometheus duration as a timedelta."""
-    return timedelta(seconds=duration_seconds(value))
-
-
-def format_duration(seconds: float) -> str:
-    """The shortest Prometheus duration for a whole number of seconds (e.g. 5400 -> `1h30m`)."""
-    if seconds <= 0:
-        return "0s"
-    millis = round(seconds * 1000)
-    parts = []
-    for unit, size in (("w", 604800000), ("d", 86400000), ("h", 3600000), ("m", 60000)):
-        count, millis = divmod(millis, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    sec, ms = divmod(millis, 1000)
-    if sec:
-        parts.append(f"{sec}s")
-    if ms:
-        parts.append(f"{ms}ms")
-    return "".join(parts)
-
-
-Duration = Annotated[
-    str,
-    StringConstraints(pattern=DURATION_PATTERN, min_length=1, max_length=32),
-    AfterValidator(_check_duration),
-]
-"""A Prometheus duration: `30s`, `5m`, `1h`, `1d`, `1w`, combinations like `1h30m`."""
-
 # -- quantities and sizes -------------------------------------------------------------------
 
 QUANTITY_PATTERN = r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m)?$"
@@ -126,8 +75,6 @@ LABEL_NAME_PATTERN = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
 LabelName = Annotated[str, StringConstraints(pattern=LABEL_NAME_PATTERN, max_length=128)]
 """A Prometheus label name."""
 
-METRIC_NAME_PATTERN = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
-DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 DNS_SUBDOMAIN_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 ObjectName = Annotated[
     str, StringConstraints(pattern=DNS_SUBDOMAIN_PATTERN, min_length=1, max_length=253)
@@ -144,7 +91,7 @@ ItemName = Annotated[
 """A name of an item inside a CR (receiver, time interval, test)."""
 
 PATTERN_MEANINGS = {
-    DURATION_PATTERN: "a Prometheus duration (like 30s, 5m, 1h, 1d, 1w)",
+    DURATION_PATTERN: DURATION_MEANING,
     QUANTITY_PATTERN: "a Kubernetes quantity (like 500m, 2Gi, 20Gi)",
     SIZE_PATTERN: "a byte size (like 512MB, 50GB)",
     LABEL_NAME_PATTERN: "a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)",

@@ -9,9 +9,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
+from pydantic import BaseModel, ValidationError
 
-from augur.forecast.config import METHODS, ForecastConfig, ReplicaBounds, ScaleDown, ScalingRules
-from augur.forecast.durations import format_duration, parse_duration
+from augur.api.durations import check_duration, duration_seconds, format_duration
+from augur.api.resources import problems_from
+from augur.api.scalingpolicy import ForecastSettings, ReplicaBounds, ScaleDown, ScalingPolicySpec
+from augur.forecast.config import (
+    METHODS,
+    EngineSettings,
+    api_method,
+    engine_settings,
+    forecast_config,
+    replay_policy,
+)
 from augur.forecast.report import TraceReport, backtest_trace, default_capacity, report_json
 from augur.forecast.series import Series, parse_csv, regularize
 
@@ -24,13 +34,36 @@ SCALING_KEYS = (
 )
 
 
-def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
+def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
     try:
-        return parse_duration(value)
+        return check_duration(value)
     except ValueError as error:
         raise click.BadParameter(str(error)) from error
+
+
+def _policy_default(model: type[BaseModel], field: str) -> str:
+    """A ScalingPolicy default as --help shows it: leaving the flag out means this value."""
+    return f"ScalingPolicy's {model.model_fields[field].default}"
+
+
+def _given(**flags: object) -> dict[str, object]:
+    """The flags given on the command line: what overrides the ScalingPolicy's defaults."""
+    return {name: value for name, value in flags.items() if value is not None}
+
+
+def _refused(error: ValidationError) -> click.ClickException:
+    """The model's refusal of the settings, worded as `augur validate` words it."""
+    return click.ClickException("; ".join(str(problem) for problem in problems_from(error)))
+
+
+def _engine(capacity: float, **fields: object) -> EngineSettings:
+    """Engine settings of the policy a trace is replayed under; the model's message if invalid."""
+    try:
+        return engine_settings(replay_policy(capacity, **fields))
+    except ValidationError as error:
+        raise _refused(error) from None
 
 
 def _progress_on_terminal() -> Callable[[int, int], None] | None:
@@ -45,10 +78,10 @@ def _progress_on_terminal() -> Callable[[int, int], None] | None:
     return show
 
 
-def _load(csv: Path, step: float | None) -> Series:
+def _load(csv: Path, step: str | None) -> Series:
     try:
         times, values = parse_csv(csv.read_text())
-        return regularize(times, values, step)
+        return regularize(times, values, None if step is None else duration_seconds(step))
     except (OSError, ValueError) as error:
         raise click.ClickException(f"{csv}: {error}") from error
 
@@ -83,7 +116,9 @@ def _format_table(report: TraceReport) -> str:
     help="timestamp,value CSV (gaps allowed).",
 )
 @click.option("--step", callback=_duration, help="Grid step, e.g. 5m (default: inferred).")
-@click.option("--horizon", default="30m", show_default=True, callback=_duration)
+@click.option(
+    "--horizon", callback=_duration, show_default=_policy_default(ForecastSettings, "horizon")
+)
 @click.option(
     "--method",
     "methods",
@@ -92,18 +127,36 @@ def _format_table(report: TraceReport) -> str:
     help="Method(s) to score; default: all. seasonal_naive is always included.",
 )
 @click.option("--capacity", type=float, help="Load one replica serves (default: p95 / 10).")
-@click.option("--quantile", default=0.9, show_default=True, type=click.FloatRange(0.5, 0.999))
+@click.option(
+    "--quantile",
+    type=click.FloatRange(0.5, 0.999),
+    show_default=_policy_default(ForecastSettings, "quantile"),
+)
 @click.option(
     "--headroom",
     default=0.0,
     show_default=True,
     type=click.FloatRange(0),
-    help="Extra capacity over the forecast quantile. 0 compares like with like: the reactive "
-    "HPA runs replicas at exactly --capacity and the quantile already covers uncertainty.",
+    help="Extra capacity over the forecast quantile. 0 (not the ScalingPolicy's "
+    f"{ScalingPolicySpec.model_fields['headroom'].default}) compares like with like: the "
+    "reactive HPA runs replicas at exactly --capacity and the quantile already covers "
+    "uncertainty.",
 )
-@click.option("--history", default="14d", show_default=True, callback=_duration)
-@click.option("--min-replicas", default=1, show_default=True, type=click.IntRange(0))
-@click.option("--max-replicas", default=40, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--history", callback=_duration, show_default=_policy_default(ForecastSettings, "history")
+)
+@click.option(
+    "--min-replicas",
+    type=click.IntRange(0),
+    show_default=_policy_default(ReplicaBounds, "min"),
+)
+@click.option(
+    "--max-replicas",
+    default=40,
+    show_default=True,
+    type=click.IntRange(1),
+    help="A ScalingPolicy has no default: it must say.",
+)
 @click.option(
     "--refit",
     default="1h",
@@ -122,9 +175,8 @@ def _format_table(report: TraceReport) -> str:
 )
 @click.option(
     "--startup",
-    default="2m",
-    show_default=True,
     callback=_duration,
+    show_default=_policy_default(ForecastSettings, "startup"),
     help="Time from requesting a replica to it serving.",
 )
 @click.option(
@@ -133,7 +185,8 @@ def _format_table(report: TraceReport) -> str:
     show_default=True,
     callback=_duration,
     help="The HPA's scale-down stabilization window; augur's floor uses the same one, so it "
-    "holds replicas no longer than the HPA itself would.",
+    "holds replicas no longer than the HPA itself would (a ScalingPolicy's default is "
+    f"{ScaleDown.model_fields['stabilization_window'].default}).",
 )
 @click.option("--output", type=click.Choice(["table", "json"]), default="table")
 @click.option(
@@ -144,52 +197,58 @@ def _format_table(report: TraceReport) -> str:
 )
 def backtest_command(
     csv: Path,
-    step: float | None,
-    horizon: float,
+    step: str | None,
+    horizon: str | None,
     methods: tuple[str, ...],
     capacity: float | None,
-    quantile: float,
+    quantile: float | None,
     headroom: float,
-    history: float,
-    min_replicas: int,
+    history: str | None,
+    min_replicas: int | None,
     max_replicas: int,
-    refit: float,
-    reselect: float,
-    startup: float,
-    scale_down_window: float,
+    refit: str,
+    reselect: str,
+    startup: str | None,
+    scale_down_window: str,
     output: str,
     plot_path: Path | None,
 ) -> None:
-    """Score forecasting methods on a trace and replay it against a reactive HPA."""
+    """Score forecasting methods on a trace and replay it against a reactive HPA.
+
+    The trace is replayed under a ScalingPolicy with the model's defaults, except for what
+    the flags say.
+    """
     from augur.forecast.backtest import BacktestSettings, default_start
     from augur.forecast.replay import HpaBehaviour
 
     series = _load(csv, step)
-    try:
-        config = ForecastConfig(
-            step=series.step, horizon=horizon, history=history, quantile=quantile
-        )
-    except ValueError as error:
-        raise click.ClickException(str(error)) from error
+    engine = _engine(
+        capacity or default_capacity(series.values),
+        forecast=_given(
+            step=format_duration(series.step),
+            horizon=horizon,
+            history=history,
+            quantile=quantile,
+            startup=startup,
+        ),
+        replicas=_given(min=min_replicas, max=max_replicas),
+        headroom=headroom,
+        scale_down={"stabilization_window": scale_down_window},
+    )
+    config = engine.forecast
     steps = config.horizon_steps
     if len(series) < 2 * steps + 24:
         raise click.ClickException(f"{csv}: {len(series)} steps are too short to backtest")
-    refit_steps = max(1, round(refit / series.step))
+    refit_seconds = duration_seconds(refit)
+    reselect_seconds = duration_seconds(reselect)
+    refit_steps = max(1, round(refit_seconds / series.step))
     settings = BacktestSettings(
         horizon=steps,
-        quantile=quantile,
+        quantile=config.quantile,
         history=config.history_steps,
         refit_every=refit_steps,
         start=default_start(len(series), config.history_steps, steps),
-        reselect_every=max(refit_steps, round(reselect / series.step)),
-    )
-    if min_replicas > max_replicas:
-        raise click.ClickException("--min-replicas exceeds --max-replicas")
-    rules = ScalingRules(
-        per_replica_capacity=capacity or default_capacity(series.values),
-        replicas=ReplicaBounds(min=min_replicas, max=max_replicas),
-        headroom=headroom,
-        scale_down=ScaleDown(stabilization_window=scale_down_window),
+        reselect_every=max(refit_steps, round(reselect_seconds / series.step)),
     )
     chosen = methods or METHODS
     driver = "auto" if "auto" in chosen else chosen[0]
@@ -198,8 +257,11 @@ def backtest_command(
         series,
         settings,
         chosen,
-        rules,
-        HpaBehaviour(startup=startup, stabilization_window=scale_down_window),
+        engine.rules,
+        HpaBehaviour(
+            startup=engine.startup,
+            stabilization_window=engine.rules.scale_down.stabilization_window,
+        ),
         driver,
         _progress_on_terminal(),
     )
@@ -209,8 +271,8 @@ def backtest_command(
         click.echo(_format_table(report))
         start = format_duration(settings.start * series.step)
         click.echo(
-            f"\nscored from {start} into the trace; refit every {format_duration(refit)},"
-            f" auto re-selected every {format_duration(reselect)}"
+            f"\nscored from {start} into the trace; refit every {format_duration(refit_seconds)},"
+            f" auto re-selected every {format_duration(reselect_seconds)}"
         )
     if plot_path is not None:
         from augur.forecast.plot import plot_report
@@ -230,20 +292,48 @@ def backtest_command(
     help="timestamp,value CSV (gaps allowed).",
 )
 @click.option("--step", callback=_duration, help="Grid step, e.g. 5m (default: inferred).")
-@click.option("--horizon", default="30m", show_default=True, callback=_duration)
-@click.option("--history", default="14d", show_default=True, callback=_duration)
-@click.option("--method", default="auto", show_default=True, type=click.Choice(METHODS))
-@click.option("--quantile", default=0.9, show_default=True, type=click.FloatRange(0.5, 0.999))
+@click.option(
+    "--horizon", callback=_duration, show_default=_policy_default(ForecastSettings, "horizon")
+)
+@click.option(
+    "--history", callback=_duration, show_default=_policy_default(ForecastSettings, "history")
+)
+@click.option(
+    "--method",
+    type=click.Choice(METHODS),
+    show_default=_policy_default(ForecastSettings, "method"),
+)
+@click.option(
+    "--quantile",
+    type=click.FloatRange(0.5, 0.999),
+    show_default=_policy_default(ForecastSettings, "quantile"),
+)
 def predict_command(
-    csv: Path, step: float | None, horizon: float, history: float, method: str, quantile: float
+    csv: Path,
+    step: str | None,
+    horizon: str | None,
+    history: str | None,
+    method: str | None,
+    quantile: float | None,
 ) -> None:
-    """Forecast the horizon after a trace's last point, as JSON."""
+    """Forecast the horizon after a trace's last point, as JSON.
+
+    The forecast settings are a ScalingPolicy's defaults, except for what the flags say.
+    """
     from augur.forecast.engine import forecast
 
     series = _load(csv, step)
-    config = ForecastConfig(
-        method=method, step=series.step, horizon=horizon, history=history, quantile=quantile
+    given = _given(
+        step=format_duration(series.step),
+        horizon=horizon,
+        history=history,
+        method=None if method is None else api_method(method),
+        quantile=quantile,
     )
+    try:
+        config = forecast_config(ForecastSettings.model_validate(given))
+    except ValidationError as error:
+        raise _refused(error) from None
     result = forecast(series, config)
     body: dict[str, object] = {
         "healthy": result.healthy,

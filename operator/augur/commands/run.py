@@ -11,9 +11,9 @@ import zlib
 import click
 import kopf
 
-from augur.handlers import registry
-from augur.handlers.endpoints import serve
-from augur.handlers.runtime import OperatorConfig, Runtime
+from augur.controllers import registry
+from augur.controllers.endpoints import serve
+from augur.controllers.state import OperatorConfig, OperatorState
 from augur.kube.client import KubeClient, load_api_client
 from augur.kube.errors import KubeError
 from augur.metrics import OperatorMetrics
@@ -76,14 +76,14 @@ def _prometheus_urls(values: tuple[str, ...]) -> dict[str, str]:
 
 
 async def _main(
-    runtime: Runtime,
+    state: OperatorState,
     *,
     namespaces: tuple[str, ...],
     standalone: bool,
     priority: int,
     listen: tuple[str, int],
 ) -> None:
-    runner = await serve(runtime, *listen)
+    runner = await serve(state, *listen)
     try:
         await kopf.operator(
             registry=registry,
@@ -92,7 +92,7 @@ async def _main(
             standalone=standalone,
             priority=priority,
             peering_name=None if standalone else PEERING_NAME,
-            memo=kopf.Memo(runtime=runtime),
+            memo=kopf.Memo(state=state),
         )
     finally:
         await runner.cleanup()
@@ -196,10 +196,10 @@ def run_command(
         kpi_interval=kpi_interval,
         prometheus_urls=_prometheus_urls(prometheus_urls),
     )
-    runtime = Runtime(config, kube, OperatorMetrics.create())
+    state = OperatorState(config, kube, OperatorMetrics.create())
     asyncio.run(
         _main(
-            runtime,
+            state,
             namespaces=namespaces,
             standalone=standalone,
             priority=priority if priority is not None else priority_of(identity),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from augur.commands.dev import tools_command
+from augur.dev.tools_command import tools_command
 
 main = click.Group("python -m augur.dev", commands={"tools": tools_command})
 

@@ -75,6 +75,20 @@ def _kubernetes_ldflags(version: str) -> tuple[str, ...]:
     return tuple(flags)
 
 
+def _helm_ldflags(version: str, kubernetes_version: str) -> tuple[str, ...]:
+    """What Helm's Makefile stamps, with the Kubernetes version augur's control plane runs:
+    unstamped, Helm assumes Kubernetes 1.20 for `.Capabilities` and its deprecation lint."""
+    major, minor, _ = kubernetes_version.split(".")
+    flags = [
+        f"helm.sh/helm/v3/internal/version.version=v{version}",
+        "helm.sh/helm/v3/internal/version.gitCommit={revision}",
+        "helm.sh/helm/v3/internal/version.gitTreeState=clean",
+    ]
+    for pkg in ("helm.sh/helm/v3/pkg/chartutil", "helm.sh/helm/v3/pkg/lint/rules"):
+        flags += [f"{pkg}.k8sVersionMajor={major}", f"{pkg}.k8sVersionMinor={minor}"]
+    return tuple(flags)
+
+
 def _prometheus_tool(name: str) -> Tool:
     return Tool(
         name=name,
@@ -165,6 +179,19 @@ _ALL: tuple[Tool, ...] = (
         optional=True,
         # `augur dev up` needs no Jaeger binary; the tests validate the rendered Jaeger config
         # with it, so the test set builds it (about 3.5 minutes once).
+        for_tests=True,
+    ),
+    Tool(
+        name="helm",
+        version=v.HELM_VERSION,
+        module=v.HELM_MODULE,
+        module_version=v.HELM_MODULE_VERSION,
+        package=f"{v.HELM_MODULE}/cmd/helm",
+        version_args=("version", "--short"),
+        version_text=f"v{v.HELM_VERSION}",
+        ldflags=_helm_ldflags(v.HELM_VERSION, v.KUBERNETES_VERSION),
+        # `augur dev up` needs no Helm; the chart tests lint and render charts/augur with it.
+        optional=True,
         for_tests=True,
     ),
 )

@@ -38,11 +38,6 @@ class Prepared:
         result: FloatArray = np.where(self.observed, self.values, np.nan)
         return result
 
-    @property
-    def gap_share(self) -> float:
-        """Share of grid points that had no sample."""
-        return float(1 - self.observed.mean()) if len(self.observed) else 1.0
-
 
 def prepare(raw: FloatArray, seasons: tuple[int, ...] = ()) -> Prepared:
     """Clean `raw` (NaN = missing): drop reset artefacts, fill gaps, clip outliers.

@@ -1,70 +1,56 @@
-"""The engine's inputs: plain dataclasses mirroring ScalingPolicy's forecast and scaling fields."""
+"""The engine's inputs, and the one adapter deriving them from a ScalingPolicy.
+
+The engine works in seconds and in its own method names; the ScalingPolicy model
+(`augur.api.scalingpolicy`) holds every default and every consistency rule. `engine_settings`
+(and `forecast_config` for the forecast part alone) is the only place the two meet, so a
+command or benchmark states only what it changes and lets the model supply the rest.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import typing
+from dataclasses import dataclass
+from typing import Any
 
-from augur.forecast.durations import parse_duration
+from augur.api.durations import duration_seconds
+from augur.api.scalingpolicy import ForecastSettings, ScalingPolicySpec
 
-METHODS = ("auto", "seasonal_naive", "holt_winters", "multi_seasonal", "linear", "ensemble")
-_ALIASES = {
+_ENGINE_NAMES = {
     "seasonalNaive": "seasonal_naive",
     "holtWinters": "holt_winters",
     "multiSeasonal": "multi_seasonal",
 }
+_API_NAMES = {engine: api for api, engine in _ENGINE_NAMES.items()}
+API_METHODS: tuple[str, ...] = typing.get_args(ForecastSettings.model_fields["method"].annotation)
+"""The methods a ScalingPolicy may name, in its (camelCase) spelling."""
 
 
-def normalize_method(name: str) -> str:
-    """The engine's name for a method given in API (camelCase) or engine (snake_case) spelling."""
-    method = _ALIASES.get(name, name)
-    if method not in METHODS:
-        raise ValueError(f"unknown forecast method {name!r}; expected one of {', '.join(METHODS)}")
-    return method
+def engine_method(name: str) -> str:
+    """The engine's (snake_case) name for a method named as in the API (camelCase)."""
+    return _ENGINE_NAMES.get(name, name)
+
+
+def api_method(name: str) -> str:
+    """The API's (camelCase) name for a method named as in the engine (snake_case)."""
+    return _API_NAMES.get(name, name)
+
+
+METHODS = tuple(engine_method(name) for name in API_METHODS)
+"""The methods in the engine's spelling, in the API's order (`auto` first)."""
 
 
 @dataclass(frozen=True)
 class ForecastConfig:
     """How a series is forecast (ScalingPolicy `spec.forecast`); durations in seconds."""
 
-    method: str = "auto"
-    history: float = 14 * 86400.0
-    step: float = 300.0
-    seasonality: tuple[float, ...] = ()
+    method: str
+    """An engine method name (one of METHODS)."""
+    history: float
+    step: float
+    seasonality: tuple[float, ...]
     """Seasons in seconds; empty means detect them."""
-    horizon: float = 1800.0
-    quantile: float = 0.9
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "method", normalize_method(self.method))
-        if self.step <= 0:
-            raise ValueError("step must be positive")
-        if self.horizon < self.step:
-            raise ValueError("horizon must be at least one step")
-        if not 0.5 <= self.quantile < 1:
-            raise ValueError("quantile must be in [0.5, 1)")
-        if any(season < 2 * self.step for season in self.seasonality):
-            raise ValueError("every season must span at least two steps")
-
-    @classmethod
-    def from_strings(
-        cls,
-        *,
-        method: str = "auto",
-        history: str = "14d",
-        step: str = "5m",
-        seasonality: tuple[str, ...] = (),
-        horizon: str = "30m",
-        quantile: float = 0.9,
-    ) -> ForecastConfig:
-        """A config from API-style duration strings such as `5m` and `1d`."""
-        return cls(
-            method=method,
-            history=parse_duration(history),
-            step=parse_duration(step),
-            seasonality=tuple(parse_duration(s) for s in seasonality),
-            horizon=parse_duration(horizon),
-            quantile=quantile,
-        )
+    horizon: float
+    quantile: float
 
     @property
     def horizon_steps(self) -> int:
@@ -85,8 +71,8 @@ class ForecastConfig:
 class ReplicaBounds:
     """ScalingPolicy `spec.replicas`."""
 
-    min: int = 1
-    max: int = 1_000_000
+    min: int
+    max: int
 
     def clamp(self, replicas: int) -> int:
         """Replicas limited to [min, max]."""
@@ -97,15 +83,15 @@ class ReplicaBounds:
 class ScaleUp:
     """ScalingPolicy `spec.scaleUp`."""
 
-    max_step: int = 10
+    max_step: int
 
 
 @dataclass(frozen=True)
 class ScaleDown:
     """ScalingPolicy `spec.scaleDown`; the window is in seconds."""
 
-    max_step: int = 2
-    stabilization_window: float = 900.0
+    max_step: int
+    stabilization_window: float
 
 
 @dataclass(frozen=True)
@@ -113,15 +99,66 @@ class ScalingRules:
     """How a forecast becomes replicas (ScalingPolicy metric capacity, replicas, headroom, steps)."""
 
     per_replica_capacity: float
-    replicas: ReplicaBounds = field(default_factory=ReplicaBounds)
-    headroom: float = 0.1
-    scale_up: ScaleUp = field(default_factory=ScaleUp)
-    scale_down: ScaleDown = field(default_factory=ScaleDown)
+    replicas: ReplicaBounds
+    headroom: float
+    scale_up: ScaleUp
+    scale_down: ScaleDown
 
-    def __post_init__(self) -> None:
-        if self.per_replica_capacity <= 0:
-            raise ValueError("per_replica_capacity must be positive")
-        if self.headroom < 0:
-            raise ValueError("headroom must not be negative")
-        if self.replicas.min > self.replicas.max:
-            raise ValueError("replicas.min must not exceed replicas.max")
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Everything the engine takes from one ScalingPolicy; durations in seconds."""
+
+    forecast: ForecastConfig
+    rules: ScalingRules
+    startup: float
+    """A new replica serves this long after it is requested (`spec.forecast.startup`)."""
+    evaluation_interval: float
+    """How often the policy refits and recommends."""
+
+
+def forecast_config(settings: ForecastSettings) -> ForecastConfig:
+    """The engine's view of a (validated) ScalingPolicy `spec.forecast`."""
+    return ForecastConfig(
+        method=engine_method(settings.method),
+        history=duration_seconds(settings.history),
+        step=duration_seconds(settings.step),
+        seasonality=tuple(duration_seconds(season) for season in settings.seasonality),
+        horizon=duration_seconds(settings.horizon),
+        quantile=settings.quantile,
+    )
+
+
+def engine_settings(spec: ScalingPolicySpec) -> EngineSettings:
+    """The engine's view of a (validated) ScalingPolicy spec."""
+    return EngineSettings(
+        forecast=forecast_config(spec.forecast),
+        rules=ScalingRules(
+            per_replica_capacity=spec.metric.per_replica_capacity,
+            replicas=ReplicaBounds(min=spec.replicas.min, max=spec.replicas.max),
+            headroom=spec.headroom,
+            scale_up=ScaleUp(max_step=spec.scale_up.max_step),
+            scale_down=ScaleDown(
+                max_step=spec.scale_down.max_step,
+                stabilization_window=duration_seconds(spec.scale_down.stabilization_window),
+            ),
+        ),
+        startup=duration_seconds(spec.forecast.startup),
+        evaluation_interval=duration_seconds(spec.evaluation_interval),
+    )
+
+
+def replay_policy(capacity: float, **fields: Any) -> ScalingPolicySpec:
+    """The ScalingPolicy a recorded load trace is replayed under.
+
+    The model's defaults apply except where `fields` (spec field names, nested parts as
+    dicts, e.g. `forecast={"horizon": "1h"}`) say otherwise. A trace has no workload, so the
+    target and the query are placeholders. Raises pydantic's ValidationError (a ValueError)
+    when the result is not a valid policy.
+    """
+    body = {
+        "target_ref": {"name": "trace"},
+        "metric": {"query": "load", "per_replica_capacity": capacity},
+        **fields,
+    }
+    return ScalingPolicySpec.model_validate(body)

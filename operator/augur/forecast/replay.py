@@ -17,9 +17,9 @@ from augur.forecast.series import FloatArray
 class HpaBehaviour:
     """How the simulated HPA reacts; durations in seconds."""
 
-    startup: float = 120.0
+    startup: float
     """A new replica serves this long after it is requested."""
-    stabilization_window: float = 300.0
+    stabilization_window: float
     """Scaling down uses the highest desire of this window."""
 
 

@@ -10,10 +10,10 @@ import numpy as np
 from augur.forecast.cleaning import UNJUDGED_TAIL, Prepared
 from augur.forecast.intervals import Intervals, calibrate
 from augur.forecast.metrics import coverage, mase, naive_scale, smape
-from augur.forecast.models import FittedModel, IntArray, fit_model
+from augur.forecast.models import FITTERS, FittedModel, IntArray, fit_model
 from augur.forecast.series import FloatArray
 
-SINGLE_METHODS = ("seasonal_naive", "holt_winters", "multi_seasonal", "linear")
+SINGLE_METHODS = tuple(FITTERS)
 ENSEMBLE_PARTS = ("holt_winters", "multi_seasonal")
 CALIBRATION_SHARE = 4
 """The last 1/this of the history (at least four horizons) is held out to score and calibrate."""

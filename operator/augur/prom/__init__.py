@@ -1,1 +1,1 @@
-"""The Prometheus HTTP API client (instant queries); see docs/architecture.md."""
+"""Prometheus HTTP API client: instant and range queries, errors as one exception type."""

@@ -13,10 +13,10 @@ import yaml
 
 from augur.api.inventory import Inventory
 from augur.api.resources import AlertPolicy, MonitoringStack, is_augur_document, parse_resource
-from augur.handlers.catalog import Catalog, Entry, ParseCache
 from augur.render.component_output import ComponentOutput
 from augur.render.selection import StackInputs, inputs_for, stacks_of
 from augur.render.stack import StackMemo, render_stack, rerender_stack
+from augur.status.catalog import Catalog, Entry, ParseCache
 
 ROOT = Path(__file__).resolve().parents[3]
 GOLDEN = Path(__file__).resolve().parent / "golden"

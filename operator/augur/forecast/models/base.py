@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -53,28 +52,3 @@ def robust_scale(changes: FloatArray) -> float:
     if not len(finite):
         return 0.0
     return max(float(np.median(finite)) * 1.4826, float(np.mean(finite)))
-
-
-def clip_error(error: float, limit: float) -> float:
-    """`error` limited to ±limit (no limit when limit is 0)."""
-    if limit <= 0:
-        return error
-    return max(-limit, min(limit, error))
-
-
-def fit_model(method: str, values: FloatArray, seasons: tuple[int, ...]) -> FittedModel:
-    """Fit one of the single models (not `auto`/`ensemble`) on gap-free `values`."""
-    from augur.forecast.models.holt_winters import fit_holt_winters
-    from augur.forecast.models.linear import fit_linear
-    from augur.forecast.models.multi_seasonal import fit_multi_seasonal
-    from augur.forecast.models.naive import fit_seasonal_naive
-
-    fitters: dict[str, Callable[[FloatArray, tuple[int, ...]], FittedModel]] = {
-        "seasonal_naive": fit_seasonal_naive,
-        "holt_winters": fit_holt_winters,
-        "multi_seasonal": fit_multi_seasonal,
-        "linear": fit_linear,
-    }
-    if method not in fitters:
-        raise ValueError(f"no single model named {method!r}")
-    return fitters[method](values, seasons)

@@ -67,7 +67,8 @@ def _run(
             level, trend = expected, phi * trend
             continue
         error = value - expected - season[phase]
-        if limit and not -limit <= error <= limit:  # inline clip_error: this loop is hot
+        # limited here rather than by a helper call: this loop is hot
+        if limit and not -limit <= error <= limit:
             error = limit if error > 0 else -limit
         sse += error * error
         level = expected + alpha * error

@@ -1,0 +1,84 @@
+"""The gather steps: the Secrets a stack's credentials are copied from, and its live workloads."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from augur.kube.client import KubeClient
+from augur.kube.errors import KubeError
+from augur.kube.ownership import object_key
+from augur.render.alertmanager.credentials import Credentials, gather_credentials
+from augur.status.statuses import WORKLOAD_KINDS, component_name, component_status
+
+logger = logging.getLogger("augur.operator")
+
+
+class SourceSecrets:
+    """The Secrets a stack's credentials come from, re-read when their users change and on a
+    timer (a Secret's own change is not watched)."""
+
+    def __init__(self, kube: KubeClient, refresh: float, stack_key: str) -> None:
+        self.kube = kube
+        self.refresh = refresh
+        self.stack_key = stack_key
+        self.sources: dict[str, dict[str, str] | None] = {}
+        """Data of each source Secret (namespace/name) last read; None when it was missing."""
+        self.read_at = 0.0
+
+    async def credentials(
+        self,
+        secret_keys: Mapping[str, tuple[str, str]],
+        users: Mapping[str, str],
+        *,
+        force: bool,
+    ) -> Credentials:
+        """Copy every key the render asked for: key -> (source Secret, source key); `users`
+        names the AlertPolicy that needs a key (the others are the stack's)."""
+        needed = {source for source, _ in secret_keys.values()}
+        stale = time.monotonic() - self.read_at > self.refresh
+        if force or stale or not needed <= set(self.sources):
+            self.sources = await asyncio.to_thread(self._read, needed)
+            self.read_at = time.monotonic()
+        return gather_credentials(secret_keys, self.sources, self.stack_key, users)
+
+    def _read(self, needed: set[str]) -> dict[str, dict[str, str] | None]:
+        found: dict[str, dict[str, str] | None] = {}
+        for source in sorted(needed):
+            namespace, _, name = source.partition("/")
+            try:
+                found[source] = self.kube.read_secret(namespace, name)
+            except KubeError as error:
+                logger.warning("Secret %s not read: %s", source, error.reason)
+                found[source] = None
+        return found
+
+
+class WorkloadReader:
+    """Reads how far a stack's workloads are rolled out."""
+
+    def __init__(self, kube: KubeClient) -> None:
+        self.kube = kube
+
+    async def components(
+        self, objects: list[dict[str, Any]], stack_name: str
+    ) -> dict[str, dict[str, Any]]:
+        """The status of each component (ready replicas, image), by component name."""
+        return await asyncio.to_thread(self._components, objects, stack_name)
+
+    def _components(
+        self, objects: list[dict[str, Any]], stack_name: str
+    ) -> dict[str, dict[str, Any]]:
+        components = {}
+        for obj in objects:
+            if obj.get("kind") not in WORKLOAD_KINDS:
+                continue
+            try:
+                live = self.kube.get(object_key(obj))
+            except KubeError:
+                live = None
+            components[component_name(obj, stack_name)] = component_status(live, obj)
+        return components

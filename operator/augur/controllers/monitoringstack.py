@@ -1,0 +1,81 @@
+"""kopf handlers of MonitoringStack: index, change notification, the worker, the finalizer."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import kopf
+
+from augur.controllers.policy_status import write_policy_status
+from augur.controllers.registry import STACKS, registry
+from augur.controllers.stack_worker import StackWorker
+from augur.controllers.state import OperatorState
+from augur.kube.errors import KubeError
+from augur.kube.sync import StackObjects
+from augur.render.k8s.labels import StackRef
+from augur.status.catalog import Entry
+
+KIND = "MonitoringStack"
+
+
+@kopf.index(*STACKS, registry=registry)
+def stack_index(body: kopf.Body, memo: kopf.Memo, **_: Any) -> dict[str, Entry]:
+    """Every stack, parsed."""
+    state: OperatorState = memo["state"]
+    entry = state.index(KIND, body)
+    return {entry.key: entry}
+
+
+@kopf.on.event(*STACKS, registry=registry)
+async def stack_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    """A stack's spec, labels or deletion changed: its worker re-renders."""
+    state: OperatorState = memo["state"]
+    entry = state.parsed.entry(body)
+    if type == "DELETED":
+        state.forget(KIND, entry.key, entry.uid)
+        return
+    if state.changed(entry):
+        state.workers.poke([entry.key])
+
+
+@kopf.daemon(*STACKS, registry=registry, cancellation_timeout=10)
+async def stack_worker(
+    name: str, namespace: str | None, memo: Any, stopped: kopf.DaemonStopped, **_: Any
+) -> None:
+    """Keep the stack reconciled while it exists (and while this replica is the active one)."""
+    state: OperatorState = memo["state"]
+    key = f"{namespace}/{name}"
+    worker = StackWorker(state, key)
+    state.workers.started(key, worker)
+    try:
+        await worker.run(lambda: bool(stopped))
+    finally:
+        state.workers.stopped(key, worker)
+
+
+@kopf.on.delete(*STACKS, registry=registry)
+async def stack_deleted(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, **_: Any) -> None:
+    """Remove what garbage collection cannot (other namespaces, cluster scope); tell policies."""
+    state: OperatorState = memo["state"]
+    meta = body["metadata"]
+    ref = StackRef(str(body["apiVersion"]), KIND, meta["namespace"], meta["name"], meta["uid"])
+    try:
+        deleted = await asyncio.to_thread(StackObjects(state.kube, ref).cleanup_unowned)
+    except KubeError as error:
+        if error.permanent:
+            logger.warning("cleanup of %s incomplete: %s", ref.key, error)
+            deleted = []
+        else:
+            raise kopf.TemporaryError(f"cleanup of {ref.key}: {error}", delay=5) from None
+    if deleted:
+        logger.info("stack %s: deleted %d objects outside its namespace", ref.key, len(deleted))
+    state.metrics.forget_stack(ref.key)
+    policies = state.policy_views.forget_stack(ref.key)
+    if state.catalog is None:
+        return
+    entries = {e.key: e for e in state.catalog.alert_policies()}
+    for policy_key in policies:
+        entry = entries.get(policy_key)
+        if entry is not None:
+            await write_policy_status(state, entry)

@@ -1,0 +1,14 @@
+"""The kopf registry augur's controllers register into, and the resources they watch."""
+
+from __future__ import annotations
+
+import kopf
+
+from augur.api.common import GROUP
+
+VERSION = "v1alpha1"
+registry = kopf.OperatorRegistry()
+
+STACKS = (GROUP, VERSION, "monitoringstacks")
+ALERT_POLICIES = (GROUP, VERSION, "alertpolicies")
+BUSINESS_KPIS = (GROUP, VERSION, "businesskpis")

@@ -1,0 +1,80 @@
+"""Startup and cleanup: kopf settings chosen on purpose, clients in memo, indexes wired in."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+import kopf
+
+from augur.controllers.registry import registry
+from augur.controllers.state import OperatorState
+from augur.status.catalog import Catalog
+
+
+def configure(settings: kopf.OperatorSettings) -> None:
+    """kopf's settings for augur."""
+    # Events for people come from augur itself; kopf only posts its own failures.
+    settings.posting.level = logging.WARNING
+    # Re-open watches before proxies or the API server drop them silently.
+    settings.watching.server_timeout = 240
+    settings.watching.client_timeout = 270
+    settings.watching.connect_timeout = 10
+    # Handlers are short (they only note changes); stacks render in their own workers.
+    # No limit on kopf's per-object workers: each waits until every index is filled, and
+    # indexing an object needs a worker, so a limit below the number of objects deadlocks
+    # a (re)start with that many objects.
+    settings.batching.worker_limit = None
+    settings.execution.max_workers = 8
+    settings.networking.request_timeout = 60
+    # kopf's own bookkeeping under augur's prefix; only stacks carry it (for the finalizer).
+    settings.persistence.finalizer = "augur.dev/kopf-finalizer"
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="augur.dev")
+    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+        prefix="augur.dev", key="last-handled-configuration"
+    )
+    # Stop a stack's worker promptly when the stack goes or another replica takes over.
+    settings.background.instant_exit_timeout = 5
+
+
+@kopf.on.startup(registry=registry)
+async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **kwargs: Any) -> None:
+    """Wire the indexes into the catalog and open the HTTP session for Prometheus."""
+    configure(settings)
+    state: OperatorState = memo["state"]
+    state.catalog = Catalog(
+        kwargs["stack_index"],
+        kwargs["alert_policy_index"],
+        kwargs["business_kpi_index"],
+        kwargs["namespace_index"],
+    )
+    state.session = aiohttp.ClientSession()
+
+
+@kopf.on.cleanup(registry=registry)
+async def cleanup(memo: kopf.Memo, **_: Any) -> None:
+    """Close clients."""
+    state: OperatorState = memo["state"]
+    if state.session is not None:
+        await state.session.close()
+    state.kube.close()
+
+
+@kopf.on.login(registry=registry)
+def login(memo: kopf.Memo, **_: Any) -> kopf.ConnectionInfo:
+    """Log in with the very configuration augur's own client uses (kubeconfig or in-cluster)."""
+    state: OperatorState = memo["state"]
+    config = state.kube.api_client.configuration
+    keys: dict[str, str] = dict(config.api_key or {})
+    token = keys.get("authorization") or keys.get("BearerToken") or ""
+    scheme, _sep, value = str(token or "").partition(" ")
+    return kopf.ConnectionInfo(
+        server=str(config.host),
+        ca_path=config.ssl_ca_cert,
+        insecure=not config.verify_ssl,
+        certificate_path=config.cert_file,
+        private_key_path=config.key_file,
+        scheme=scheme if value else None,
+        token=(value or scheme) or None,
+    )

@@ -1,0 +1,44 @@
+"""The apply step: a stack's desired objects applied with server-side apply, drift put back."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from augur.kube.client import KubeClient
+from augur.kube.errors import KubeError
+from augur.kube.ownership import ObjectKey
+from augur.kube.sync import StackObjects, SyncResult
+from augur.render.k8s.labels import StackRef
+
+
+class StackApplier:
+    """Applies one stack's objects, remembering what it wrote to each."""
+
+    def __init__(self, kube: KubeClient) -> None:
+        self.kube = kube
+        self.objects: StackObjects | None = None
+
+    def target(self, stack: StackRef) -> bool:
+        """Apply for `stack` from now on; True when that is a new stack (or a new object of
+        the same name): what was written before is then unknown, so check live objects."""
+        if self.objects is not None and self.objects.stack == stack:
+            return False
+        self.objects = StackObjects(self.kube, stack)
+        return True
+
+    def is_namespaced(self, api_version: str, kind: str) -> bool:
+        """Whether objects of a kind live in a namespace (assumed when the API is unknown)."""
+        try:
+            return self.kube.resource_info(api_version, kind).namespaced
+        except KubeError:
+            return True
+
+    async def apply(self, objects: list[dict[str, Any]], *, check_live: bool) -> SyncResult:
+        """Apply what changed; with `check_live`, also put back drift and prune. A failure
+        to reach the cluster at all is one failure of the result, not an exception."""
+        assert self.objects is not None, "target() names the stack first"
+        try:
+            return await asyncio.to_thread(self.objects.sync, objects, check_live=check_live)
+        except KubeError as error:
+            return SyncResult(failures={ObjectKey("", "cluster", "", ""): error})

@@ -1,0 +1,116 @@
+"""What the controllers share, kept in kopf's memo: clients, the catalog, stores, stack workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import aiohttp
+
+from augur.controllers.writers import EventWriter, StatusWriter
+from augur.kube.client import KubeClient
+from augur.metrics import OperatorMetrics
+from augur.status.catalog import Catalog, Entry, ParseCache
+from augur.status.stores import KPIReadings, PolicyViews, SeenStore
+
+
+@dataclass
+class OperatorConfig:
+    """Timings and mappings of one operator process (from `augur run`'s flags)."""
+
+    identity: str = "augur"
+    debounce: float = 0.3
+    """Quiet time after a change before a stack renders (changes arriving together coalesce)."""
+    debounce_max: float = 2.0
+    """Longest a stack waits for quiet while changes keep arriving."""
+    drift_interval: float = 10.0
+    """How often owned objects are checked against what augur wrote."""
+    secret_refresh: float = 60.0
+    """How often referenced Secrets are re-read although their users did not change."""
+    kpi_interval: float = 60.0
+    """How often BusinessKPIs are read from Prometheus."""
+    prometheus_urls: dict[str, str] = field(default_factory=dict)
+    """Prometheus URL by stack (namespace/name), for an operator running outside the cluster."""
+
+
+def now_rfc3339() -> str:
+    """The current time as Kubernetes writes it."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Pokeable(Protocol):
+    """A stack worker, as far as change notification is concerned."""
+
+    def poke(self) -> None: ...
+
+
+class StackWorkers:
+    """The running stack workers, by stack (namespace/name)."""
+
+    def __init__(self) -> None:
+        self._workers: dict[str, Pokeable] = {}
+
+    def started(self, key: str, worker: Pokeable) -> None:
+        """`worker` now keeps stack `key` reconciled."""
+        self._workers[key] = worker
+
+    def stopped(self, key: str, worker: Pokeable) -> None:
+        """`worker` ended (unless another has replaced it already)."""
+        if self._workers.get(key) is worker:
+            del self._workers[key]
+
+    def poke(self, keys: set[str] | list[str]) -> None:
+        """Ask these stacks to reconcile soon (their workers coalesce the requests)."""
+        for key in keys:
+            worker = self._workers.get(key)
+            if worker is not None:
+                worker.poke()
+
+    def poke_all(self) -> None:
+        """Ask every stack to reconcile soon."""
+        self.poke(list(self._workers))
+
+
+class OperatorState:
+    """Everything the controllers share in one operator process."""
+
+    def __init__(
+        self,
+        config: OperatorConfig,
+        kube: KubeClient,
+        metrics: OperatorMetrics,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self.config = config
+        self.kube = kube
+        self.metrics = metrics
+        self.session = session
+        """For Prometheus queries; opened at startup."""
+        self.catalog: Catalog | None = None
+        """Set at startup, once kopf's indexes exist."""
+        self.parsed = ParseCache()
+        self.workers = StackWorkers()
+        self.statuses = StatusWriter(kube, metrics)
+        self.events = EventWriter(kube, config.identity)
+        self.seen = SeenStore()
+        self.policy_views = PolicyViews()
+        self.kpi_readings = KPIReadings()
+
+    def index(self, kind: str, body: Any) -> Entry:
+        """Parse a body (cached) and remember the status it carries."""
+        entry = self.parsed.entry(body)
+        self.statuses.seen(kind, entry.key, dict(body.get("status") or {}))
+        return entry
+
+    def changed(self, entry: Entry) -> bool:
+        """True when `entry` differs from what was last acted on (and remember it)."""
+        return self.seen.changed(entry.kind, entry.key, entry.signature)
+
+    def forget(self, kind: str, key: str, uid: str) -> None:
+        """Drop what is known of a deleted object."""
+        self.seen.forget(kind, key)
+        self.statuses.forget(kind, key)
+        self.parsed.forget(uid)
+        if kind == "BusinessKPI":
+            self.kpi_readings.forget(key)

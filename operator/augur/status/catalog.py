@@ -1,0 +1,244 @@
+"""What the operator knows of augur's objects: parsed once per change, read from kopf indexes."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from augur.api.inventory import Inventory
+from augur.api.resources import (
+    AlertPolicy,
+    AnyResource,
+    InvalidObject,
+    MonitoringStack,
+    Problem,
+    parse_resource,
+)
+from augur.render.selection import stack_selects, stack_selects_labels
+
+IndexView = Mapping[Any, Iterable[Any]]
+"""A kopf index (key -> store of values), or a plain dict of lists in tests."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One augur object as parsed: the model when valid, the problems when not."""
+
+    kind: str
+    namespace: str
+    name: str
+    uid: str
+    generation: int | None
+    labels: tuple[tuple[str, str], ...]
+    deleting: bool
+    resource: AnyResource | None
+    """The model when valid. An AlertPolicy's has no static alerts or rule tests (see
+    `policy_without_rules`): the complete model is parsed again from `packed` when its rules
+    are rendered."""
+    problems: tuple[Problem, ...] = ()
+    alert_names: tuple[str, ...] = ()
+    """Names of `spec.alerts` in order, read from the body (so also when it is invalid)."""
+    packed: bytes = b""
+    """A valid AlertPolicy's document as parsed (compressed JSON)."""
+
+    def full_policy(self) -> AlertPolicy:
+        """The whole AlertPolicy model (alerts and tests included), parsed again."""
+        resource = parse_resource(json.loads(zlib.decompress(self.packed)))
+        assert isinstance(resource, AlertPolicy), "packed only for AlertPolicies"
+        return resource
+
+    @property
+    def key(self) -> str:
+        """namespace/name."""
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def problem_summary(self) -> str:
+        """Every problem of an invalid object, in one message."""
+        return "; ".join(str(p) for p in self.problems)
+
+    @property
+    def signature(self) -> tuple[Any, ...]:
+        """What, when it changes, needs a new render (status writes leave it alone)."""
+        return (self.uid, self.generation, self.labels, self.deleting)
+
+
+@dataclass
+class ParseCache:
+    """Parsed objects by (uid, generation, labels), so status writes never re-parse."""
+
+    entries: dict[str, Entry] = field(default_factory=dict)
+
+    def entry(self, body: Mapping[str, Any]) -> Entry:
+        """The Entry of a body (parsed only when its spec or labels changed)."""
+        meta = body.get("metadata") or {}
+        uid = str(meta.get("uid", ""))
+        generation = meta.get("generation")
+        labels = tuple(sorted((meta.get("labels") or {}).items()))
+        deleting = meta.get("deletionTimestamp") is not None
+        cached = self.entries.get(uid)
+        if cached and (cached.generation, cached.labels) == (generation, labels):
+            if cached.deleting == deleting:
+                return cached
+            cached = Entry(**{**cached.__dict__, "deleting": deleting})
+            self.entries[uid] = cached
+            return cached
+        doc = _plain({k: body[k] for k in ("apiVersion", "kind", "spec") if k in body})
+        doc["metadata"] = {k: _plain(meta[k]) for k in _KEPT_METADATA if k in meta}
+        resource: AnyResource | None = None
+        problems: tuple[Problem, ...] = ()
+        packed = b""
+        try:
+            resource = parse_resource(doc)
+        except InvalidObject as error:
+            problems = tuple(error.problems)
+        if isinstance(resource, AlertPolicy):
+            packed = zlib.compress(json.dumps(doc, separators=(",", ":")).encode())
+            resource = policy_without_rules(resource)
+        entry = Entry(
+            kind=str(body.get("kind", "")),
+            namespace=str(meta.get("namespace") or ""),
+            name=str(meta.get("name", "")),
+            uid=uid,
+            generation=generation if isinstance(generation, int) else None,
+            labels=labels,
+            deleting=deleting,
+            resource=resource,
+            problems=problems,
+            alert_names=_alert_names(body),
+            packed=packed,
+        )
+        self.entries[uid] = entry
+        return entry
+
+    def forget(self, uid: str) -> None:
+        """Drop a deleted object."""
+        self.entries.pop(uid, None)
+
+
+_KEPT_METADATA = ("name", "namespace", "labels", "generation", "uid")
+"""What the models read of metadata: annotations (kubectl's last-applied copy of the whole
+object among them), managedFields and the rest are never parsed or kept."""
+
+
+def policy_without_rules(policy: AlertPolicy) -> AlertPolicy:
+    """The policy without its static alerts and rule tests, a fraction of the memory: what
+    every renderer but the rules one reads (routing, receivers, inhibitions, time intervals
+    and defaults for Alertmanager and selection, the anomaly alerts for Grafana's anomalies
+    dashboard). Its rules render from `Entry.full_policy()`."""
+    alerts = [alert for alert in policy.spec.alerts if alert.anomaly is not None]
+    spec = policy.spec.model_copy(update={"alerts": alerts, "tests": []})
+    return policy.model_copy(update={"spec": spec})
+
+
+def _plain(value: Any) -> Any:
+    """Deep copy of a body as plain dicts and lists (kopf hands out read-only views)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _alert_names(body: Mapping[str, Any]) -> tuple[str, ...]:
+    """The names of an AlertPolicy's alerts as written ("" where one has none)."""
+    spec = body.get("spec")
+    alerts = spec.get("alerts") if isinstance(spec, Mapping) else None
+    if not isinstance(alerts, list | tuple):
+        return ()
+    return tuple(str(a.get("name") or "") if isinstance(a, Mapping) else "" for a in alerts)
+
+
+def _values(index: IndexView) -> Iterator[Any]:
+    for store in index.values():
+        yield from store
+
+
+class Catalog:
+    """The stacks, policies, KPIs and namespace labels the operator has indexed."""
+
+    def __init__(
+        self,
+        stacks: IndexView,
+        alert_policies: IndexView,
+        business_kpis: IndexView,
+        namespaces: IndexView,
+    ) -> None:
+        self._stacks = stacks
+        self._policies = alert_policies
+        self._kpis = business_kpis
+        self._namespaces = namespaces
+
+    def namespace_labels(self) -> dict[str, dict[str, str]]:
+        """Labels of every Namespace."""
+        return {
+            str(name): dict(labels) for name, store in self._namespaces.items() for labels in store
+        }
+
+    def stacks(self) -> list[Entry]:
+        """Every stack, in (namespace, name) order."""
+        return sorted(_values(self._stacks), key=lambda e: (e.namespace, e.name))
+
+    def stack(self, key: str) -> Entry | None:
+        """A stack by namespace/name."""
+        return next((e for e in _values(self._stacks) if e.key == key), None)
+
+    def alert_policies(self) -> list[Entry]:
+        """Every AlertPolicy, valid or not."""
+        return sorted(_values(self._policies), key=lambda e: (e.namespace, e.name))
+
+    def business_kpis(self) -> list[Entry]:
+        """Every BusinessKPI, valid or not."""
+        return sorted(_values(self._kpis), key=lambda e: (e.namespace, e.name))
+
+    def inventory(self) -> Inventory:
+        """The valid objects that are not being deleted, as the renderers take them (the
+        AlertPolicies without their rules: render those from `policy_models()`)."""
+        inventory = Inventory(namespace_labels=self.namespace_labels())
+        for entries in (self.stacks(), self.alert_policies(), self.business_kpis()):
+            for entry in entries:
+                if entry.resource is not None and not entry.deleting:
+                    inventory.add(entry.resource)
+        inventory.sort()
+        return inventory
+
+    def policy_models(self) -> Callable[[AlertPolicy], AlertPolicy]:
+        """Gives the complete model of an AlertPolicy from `inventory()` (parsed again)."""
+        entries: dict[str, Entry] = {
+            e.key: e for e in _values(self._policies) if e.resource is not None
+        }
+
+        def complete(policy: AlertPolicy) -> AlertPolicy:
+            entry = entries.get(policy.key)
+            if entry is None or entry.resource is not policy or not entry.packed:
+                return policy  # not one of this catalog's partial models: already complete
+            return entry.full_policy()
+
+        return complete
+
+    def stacks_selecting(self, entry: Entry) -> list[str]:
+        """Keys of the valid stacks that select `entry` (an AlertPolicy or BusinessKPI)."""
+        if entry.resource is None:
+            return []
+        labels = self.namespace_labels()
+        found = []
+        for stack in self.stacks():
+            if isinstance(stack.resource, MonitoringStack) and stack_selects(
+                stack.resource, entry.resource, labels
+            ):
+                found.append(stack.key)
+        return found
+
+    def invalid_selected_by(self, stack: MonitoringStack) -> int:
+        """How many invalid AlertPolicies and BusinessKPIs `stack` would select (by namespace
+        and labels: there is no model to select by)."""
+        labels = self.namespace_labels()
+        return sum(
+            1
+            for entry in self.alert_policies() + self.business_kpis()
+            if entry.resource is None
+            and stack_selects_labels(stack, entry.namespace, dict(entry.labels), labels)
+        )

@@ -1,0 +1,163 @@
+"""The chart's RBAC: no wildcards, and exactly what the operator does, in both modes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from chartrender import NAMESPACE, Obj, allows, group_of, of_kind, plural, render
+
+from augur.kube.sync import NEVER_PRUNED_KINDS, PRUNABLE_KINDS
+from augur.render.prometheus.objects import DISCOVERY_RULES
+
+pytestmark = pytest.mark.tools
+
+GOLDEN_MANIFESTS = sorted(
+    (Path(__file__).parents[1] / "render" / "stack" / "golden").glob("*.manifests.yaml")
+)
+OWNED_VERBS = ("get", "list", "create", "patch")
+WATCHED = ["shop", "monitoring"]
+
+
+def _rules(objects: list[Obj], kind: str, namespace: str | None = None) -> list[Obj]:
+    return [
+        rule
+        for role in of_kind(objects, kind)
+        if namespace is None or role["metadata"].get("namespace") == namespace
+        for rule in role["rules"]
+    ]
+
+
+def _bound_to_the_service_account(objects: list[Obj], binding_kind: str) -> list[str]:
+    names = []
+    for binding in of_kind(objects, binding_kind):
+        assert binding["subjects"] == [
+            {"kind": "ServiceAccount", "name": "augur", "namespace": NAMESPACE}
+        ]
+        names.append(binding["roleRef"]["name"])
+    return names
+
+
+@pytest.fixture(scope="module")
+def cluster_wide(helm: Path) -> list[Obj]:
+    return render(helm)
+
+
+@pytest.fixture(scope="module")
+def watched(helm: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Obj]:
+    return render(helm, {"watchNamespaces": WATCHED}, tmp_path_factory.mktemp("values"))
+
+
+@pytest.mark.parametrize("mode", ["cluster_wide", "watched"])
+def test_no_wildcards_and_no_escalation(mode: str, request: pytest.FixtureRequest) -> None:
+    objects: list[Obj] = request.getfixturevalue(mode)
+    rules = _rules(objects, "ClusterRole") + _rules(objects, "Role")
+    assert rules
+    for rule in rules:
+        for key in ("apiGroups", "resources", "verbs"):
+            assert "*" not in rule[key], rule
+            assert not any("*" in item for item in rule[key]), rule
+        assert not {"bind", "escalate", "impersonate", "deletecollection"} & set(rule["verbs"])
+        assert "nonResourceURLs" not in rule
+
+
+def test_cluster_wide_covers_every_kind_a_stack_renders(cluster_wide: list[Obj]) -> None:
+    rules = _rules(cluster_wide, "ClusterRole")
+    rendered: set[tuple[str, str]] = set()
+    for path in GOLDEN_MANIFESTS:
+        rendered |= {
+            (group_of(doc["apiVersion"]), doc["kind"])
+            for doc in yaml.safe_load_all(path.read_text())
+            if doc
+        }
+    assert ("apps", "StatefulSet") in rendered  # the goldens were read
+    for group, kind in sorted(rendered):
+        for verb in OWNED_VERBS:
+            assert allows(rules, group, plural(kind), verb), (kind, verb)
+
+
+def test_prunable_kinds_can_be_listed_and_deleted_and_volumes_never(
+    cluster_wide: list[Obj],
+) -> None:
+    rules = _rules(cluster_wide, "ClusterRole")
+    for api_version, kind in PRUNABLE_KINDS:
+        for verb in ("list", "delete"):
+            assert allows(rules, group_of(api_version), plural(kind), verb), (kind, verb)
+    for kind in NEVER_PRUNED_KINDS:
+        assert allows(rules, "", plural(kind), "create")
+        assert not allows(rules, "", plural(kind), "delete"), kind
+
+
+def _holds_discovery_rules(rules: list[Obj]) -> bool:
+    return all(
+        allows(rules, group, resource, verb)
+        for granted in DISCOVERY_RULES
+        for group in granted["apiGroups"]
+        for resource in granted["resources"]
+        for verb in granted["verbs"]
+    )
+
+
+def test_prometheus_discovery_rbac_needs_no_bind_or_escalate(
+    cluster_wide: list[Obj], watched: list[Obj]
+) -> None:
+    # The API server lets augur create the discovery roles and bindings because it holds
+    # every permission they grant, in the same scope.
+    assert _holds_discovery_rules(_rules(cluster_wide, "ClusterRole"))
+    for namespace in WATCHED:
+        assert _holds_discovery_rules(_rules(watched, "Role", namespace))
+
+
+def test_the_operator_can_do_what_kopf_and_its_handlers_need(cluster_wide: list[Obj]) -> None:
+    rules = _rules(cluster_wide, "ClusterRole")
+    for kind in ("monitoringstacks", "alertpolicies", "businesskpis", "scalingpolicies"):
+        for verb in ("list", "watch"):
+            assert allows(rules, "augur.dev", kind, verb)
+        assert allows(rules, "augur.dev", f"{kind}/status", "patch")
+    assert allows(rules, "augur.dev", "monitoringstacks", "patch")  # kopf's finalizer
+    assert allows(rules, "augur.dev", "monitoringstacks/finalizers", "update")
+    assert allows(rules, "", "namespaces", "watch")
+    assert allows(rules, "apiextensions.k8s.io", "customresourcedefinitions", "watch")
+    assert allows(rules, "", "events", "create")
+    for verb in ("get", "list", "watch", "patch", "create"):
+        assert allows(rules, "kopf.dev", "clusterkopfpeerings", verb)
+    for resource in ("deployments/scale", "statefulsets/scale", "replicasets/scale"):
+        assert allows(rules, "apps", resource, "get")
+    assert allows(rules, "autoscaling", "horizontalpodautoscalers", "patch")
+    assert allows(rules, "keda.sh", "scaledobjects", "patch")
+
+
+def test_cluster_wide_mode_binds_cluster_roles(cluster_wide: list[Obj]) -> None:
+    assert not of_kind(cluster_wide, "Role")
+    assert not of_kind(cluster_wide, "RoleBinding")
+    roles = {role["metadata"]["name"] for role in of_kind(cluster_wide, "ClusterRole")}
+    assert sorted(_bound_to_the_service_account(cluster_wide, "ClusterRoleBinding")) == sorted(
+        roles
+    )
+
+
+def test_watched_mode_grants_namespaced_access_only_in_the_listed_namespaces(
+    watched: list[Obj],
+) -> None:
+    roles = of_kind(watched, "Role")
+    assert sorted(role["metadata"]["namespace"] for role in roles) == sorted(WATCHED)
+    bindings = of_kind(watched, "RoleBinding")
+    assert sorted(b["metadata"]["namespace"] for b in bindings) == sorted(WATCHED)
+    _bound_to_the_service_account(watched, "RoleBinding")
+    # Cluster-wide, only read access to the cluster-scoped kinds kopf and the selectors need.
+    cluster: list[dict[str, Any]] = _rules(watched, "ClusterRole")
+    granted = {
+        (group, resource)
+        for rule in cluster
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+    }
+    assert granted == {("", "namespaces"), ("apiextensions.k8s.io", "customresourcedefinitions")}
+    assert all(set(rule["verbs"]) <= {"get", "list", "watch"} for rule in cluster)
+    assert not allows(cluster, "", "secrets", "get")
+    for namespace in WATCHED:
+        rules = _rules(watched, "Role", namespace)
+        assert allows(rules, "", "secrets", "get")
+        assert allows(rules, "kopf.dev", "kopfpeerings", "patch")

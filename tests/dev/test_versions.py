@@ -1,0 +1,83 @@
+"""The images a stack deploys and the tools that check its output are the same versions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from augur import versions
+from augur.dev.tools import TOOLS
+
+
+def _tag(image: str) -> str:
+    return image.rsplit(":", 1)[1]
+
+
+def test_prometheus_tools_match_the_deployed_image() -> None:
+    for name in ("promtool", "prometheus"):
+        assert f"v{TOOLS[name].version}" == _tag(versions.PROMETHEUS_IMAGE)
+        assert TOOLS[name].module_version == versions.PROMETHEUS_MODULE_VERSION
+
+
+def test_alertmanager_tools_match_the_deployed_image() -> None:
+    for name in ("amtool", "alertmanager"):
+        assert f"v{TOOLS[name].version}" == _tag(versions.ALERTMANAGER_IMAGE)
+        assert TOOLS[name].module_version == _tag(versions.ALERTMANAGER_IMAGE)
+
+
+def test_jaeger_matches_the_deployed_image() -> None:
+    assert TOOLS["jaeger"].version == _tag(versions.JAEGER_IMAGE)
+    assert TOOLS["jaeger"].optional
+
+
+def test_helm_assumes_the_control_planes_kubernetes_minor() -> None:
+    helm = TOOLS["helm"]
+    assert helm.module_version == f"v{versions.HELM_VERSION}"
+    assert helm.optional and helm.for_tests
+    minor = versions.KUBERNETES_VERSION.split(".")[1]
+    assert f"helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor={minor}" in helm.ldflags
+    assert f"helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor={minor}" in helm.ldflags
+
+
+def test_module_versions_are_derived_from_release_versions() -> None:
+    assert versions.prometheus_module_version("3.5.0") == "v0.305.0"
+    assert versions.prometheus_module_version("3.10.2") == "v0.310.2"
+    assert versions.kubernetes_staging_version("1.33.13") == "v0.33.13"
+    assert versions.jaeger_module_version("2.8.0") == "v1.71.0"
+    with pytest.raises(ValueError, match=r"Jaeger 2\.x"):
+        versions.jaeger_module_version("1.71.0")
+
+
+def test_every_tool_reports_its_pinned_version() -> None:
+    for tool in TOOLS.values():
+        assert tool.version in tool.version_text, tool.name
+        assert tool.module_version.lstrip("v") in (tool.version, tool.module_version[1:])
+
+
+def test_control_plane_is_one_kubernetes_release_with_etcd_3_5() -> None:
+    kube = {
+        TOOLS[n].version for n in ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
+    }
+    assert kube == {versions.KUBERNETES_VERSION}
+    assert versions.KUBERNETES_VERSION.startswith("1.33.")
+    assert versions.ETCD_VERSION.startswith("3.5.")
+    assert versions.KWOK_VERSION == "0.7.0"
+
+
+def test_kubectl_on_this_machine_is_within_one_minor() -> None:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("no kubectl on this machine")
+    out = subprocess.run(
+        [kubectl, "version", "--client", "-o", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout
+    client_minor = int(json.loads(out)["clientVersion"]["minor"].rstrip("+"))
+    server_minor = int(versions.KUBERNETES_VERSION.split(".")[1])
+    assert abs(client_minor - server_minor) <= 1

@@ -1,0 +1,97 @@
+"""The operator's stores: what it remembers between events, tested as plain objects."""
+
+from __future__ import annotations
+
+from augur.api.resources import Problem
+from augur.status.conditions import Cond
+from augur.status.statuses import PolicyView
+from augur.status.stores import KPIReadings, PolicyViews, SeenStore, StatusStore
+
+READY = {"type": "Ready", "status": "True", "reason": "Loaded", "message": "m"}
+
+
+def test_status_store_knows_the_last_status_and_forgets_it() -> None:
+    store = StatusStore()
+    assert store.known("AlertPolicy", "ops/a") == {}
+    store.remember("AlertPolicy", "ops/a", {"rules": 3})
+    assert store.known("AlertPolicy", "ops/a") == {"rules": 3}
+    assert store.known("BusinessKPI", "ops/a") == {}  # kinds do not share slots
+    store.forget("AlertPolicy", "ops/a")
+    assert store.known("AlertPolicy", "ops/a") == {}
+
+
+def test_a_status_differing_only_in_transition_times_would_not_change() -> None:
+    store = StatusStore()
+    assert store.would_change("AlertPolicy", "ops/a", {"rules": 1})  # nothing known yet
+    store.remember(
+        "AlertPolicy", "ops/a", {"rules": 1, "conditions": [{**READY, "lastTransitionTime": "t1"}]}
+    )
+    later = {"rules": 1, "conditions": [{**READY, "lastTransitionTime": "t2"}]}
+    assert not store.would_change("AlertPolicy", "ops/a", later)
+    assert not store.would_change("AlertPolicy", "ops/a", {**later, "invalid": None})
+    assert store.would_change("AlertPolicy", "ops/a", {**later, "rules": 2})
+    moved = {"rules": 1, "conditions": [{**READY, "status": "False"}]}
+    assert store.would_change("AlertPolicy", "ops/a", moved)
+
+
+def test_seen_store_reports_a_change_once() -> None:
+    seen = SeenStore()
+    assert not seen.knows("AlertPolicy", "ops/a")
+    assert seen.changed("AlertPolicy", "ops/a", ("uid", 1))
+    assert seen.knows("AlertPolicy", "ops/a")
+    assert not seen.changed("AlertPolicy", "ops/a", ("uid", 1))
+    assert seen.changed("AlertPolicy", "ops/a", ("uid", 2))
+    seen.forget("AlertPolicy", "ops/a")
+    assert not seen.knows("AlertPolicy", "ops/a")
+    assert seen.changed("AlertPolicy", "ops/a", ("uid", 2))
+
+
+def test_policy_views_replace_what_a_stack_sees() -> None:
+    views = PolicyViews()
+    loaded = PolicyView(rules=2)
+    rejected = PolicyView(problems=(Problem("spec", "bad"),))
+    touched = views.replace_stack_views("mon/a", {"ops/p": loaded, "ops/q": loaded})
+    assert touched == {"ops/p", "ops/q"}
+    views.replace_stack_views("mon/b", {"ops/p": rejected})
+    assert views.of_policy("ops/p") == {"mon/a": loaded, "mon/b": rejected}
+    assert views.stacks_viewing("ops/p") == ["mon/a", "mon/b"]
+
+    # stack a no longer selects q: q is touched (its status must say so) and a drops from it
+    touched = views.replace_stack_views("mon/a", {"ops/p": loaded})
+    assert touched == {"ops/p", "ops/q"}
+    assert views.of_policy("ops/q") == {}
+    assert views.stacks_viewing("ops/q") == []
+
+
+def test_policy_views_forget_a_stack_or_a_policy() -> None:
+    views = PolicyViews()
+    views.replace_stack_views("mon/a", {"ops/p": PolicyView(), "ops/q": PolicyView()})
+    views.replace_stack_views("mon/b", {"ops/p": PolicyView()})
+    assert views.forget_policy("ops/p") == ["mon/a", "mon/b"]
+    assert views.of_policy("ops/p") == {}
+    # a's views no longer include p: replacing them touches only q and what is new
+    assert views.replace_stack_views("mon/a", {"ops/q": PolicyView()}) == {"ops/q"}
+    assert views.forget_stack("mon/a") == ["ops/q"]
+    assert views.stacks_viewing("ops/q") == []
+    assert views.forget_stack("mon/a") == []
+
+
+def test_views_returned_are_copies() -> None:
+    views = PolicyViews()
+    views.replace_stack_views("mon/a", {"ops/p": PolicyView()})
+    views.of_policy("ops/p").clear()
+    assert views.stacks_viewing("ops/p") == ["mon/a"]
+
+
+def test_kpi_readings_keep_only_stacks_that_still_select() -> None:
+    readings = KPIReadings()
+    ready = ([Cond("Ready", "True", "Evaluated")], {"current": 1.0})
+    other = ([Cond("Ready", "True", "Evaluated")], {"current": 2.0})
+    assert readings.record("ops/k", "mon/a", ready, ["mon/a", "mon/b"]) == {"mon/a": ready}
+    kept = readings.record("ops/k", "mon/b", other, ["mon/a", "mon/b"])
+    assert kept == {"mon/a": ready, "mon/b": other}
+    # stack a stopped selecting the KPI
+    assert readings.record("ops/k", "mon/b", other, ["mon/b"]) == {"mon/b": other}
+    readings.record("ops/k", "mon/a", ready, ["mon/a", "mon/b"])
+    readings.forget("ops/k")
+    assert readings.record("ops/k", "mon/b", other, ["mon/a", "mon/b"]) == {"mon/b": other}
