@@ -199,7 +199,7 @@ def test_pod_layout_resolves_relative_rule_files_and_digests_credentials(tmp_pat
     docs = manifests("minimal")
     found = pods(docs, str(tmp_path))
     prom = found["prometheus"]
-    files = {name: {} for name in prom.volumes()}
+    files: dict[str, dict[str, bytes]] = {name: {} for name in prom.volumes()}
     files["rules-3"] = {"ns__policy.yaml": b"groups: []\n"}
     files["config"] = {"prometheus.yml": b"rule_files: [../rules/shard-3/*.yaml]\n"}
     _write_pod(prom, files, ("prometheus",))
