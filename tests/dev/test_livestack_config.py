@@ -20,9 +20,9 @@ from augur.dev.livestack_config import (
     host_args,
     host_url,
     prometheus_config,
-    relabel,
     volume_files,
 )
+from augur.dev.relabel import relabel
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "stack"
 PROM_PORT, AM_PORT = 19090, 19093
