@@ -152,19 +152,29 @@ def receivers_of(env: Env, alertname: str) -> set[str]:
 
 def test_a_static_alert_reaches_exactly_its_routes_receiver(env: Env) -> None:
     ns = env.namespace
-    env.hooks(ns, "default", "team-a", "team-b")
+    env.hooks(ns, "default", "team-a", "team-a-slack", "team-b")
     env.capture.set('e2e_signal{name="a"}', 1)
     routes = {"high": "team-a", "critical": "team-b"}
-    env.apply(
-        stack(env),
-        policy(ns, "routes", [alert("E2EStatic", "high", 'e2e_signal{name="a"} > 0')], routes),
+    routed = policy(ns, "routes", [alert("E2EStatic", "high", 'e2e_signal{name="a"} > 0')], routes)
+    # The high route also posts to Slack (the capture server answers as Slack's webhooks do).
+    slack = {"apiURL": {"secretKeyRef": {"name": "hooks", "key": "team-a-slack"}}}
+    routed["spec"]["receivers"].append(
+        {"name": "team-a-slack", "slack": {**slack, "channel": "#a"}}
     )
+    routed["spec"]["routing"]["routes"][0]["receivers"].append("team-a-slack")
+    env.apply(stack(env), routed)
     wait_live(env.live, ns)
     delivered = env.arrived("team-a", "E2EStatic")
     assert delivered["labels"]["namespace"] == ns
     assert delivered["labels"]["severity"] == "high"
     assert delivered["labels"]["augur_policy"] == "routes"
-    assert receivers_of(env, "E2EStatic") == {f"{ns}/routes/team-a"}
+    message = wait_for(
+        "the Slack message",
+        lambda: env.capture.bodies(env.path("team-a-slack")),
+    )[0]
+    assert message["channel"] == "#a"
+    assert "E2EStatic" in message["attachments"][0]["title"]
+    assert receivers_of(env, "E2EStatic") == {f"{ns}/routes/team-a", f"{ns}/routes/team-a-slack"}
     assert not env.capture.firing(env.path("team-b"), "E2EStatic")
     assert not env.capture.firing(env.path("default"), "E2EStatic")
 
