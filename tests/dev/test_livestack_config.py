@@ -24,7 +24,7 @@ from augur.dev.livestack_config import (
 )
 from augur.dev.relabel import relabel
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "stack"
+GOLDEN = Path(__file__).resolve().parents[1] / "render" / "stack" / "golden"
 PROM_PORT, AM_PORT = 19090, 19093
 ROOT = "/run/live/monitoring/platform"
 
