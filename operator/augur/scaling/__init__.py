@@ -1,0 +1,61 @@
+"""ScalingPolicy evaluation, pure: forecast, recommendation, HPA steering, status and metrics.
+
+No Kubernetes client, kopf or Prometheus client here: the controller reads the history, the
+target and the HPA, calls `evaluate_policy`, and carries out what it returns.
+"""
+
+from augur.scaling.evaluate import (
+    PROMETHEUS_GRACE_EVALUATIONS,
+    RESELECT_EVERY,
+    Note,
+    Observed,
+)
+from augur.scaling.inputs import (
+    ORIGINAL_MIN_ANNOTATION,
+    PAUSED_ANNOTATION,
+    FloorHolder,
+    QueryProblem,
+    QueryWindow,
+    StackChoice,
+    choose_stack,
+    engine_settings,
+    history_window,
+    hpa_holder,
+    is_paused,
+    keda_owner,
+    scaled_object_holder,
+)
+from augur.scaling.kept import KeptState, kept_state_from_status
+from augur.scaling.policy import Evaluation, evaluate_policy
+from augur.scaling.report import PolicyMetricValues, quantile_label
+from augur.scaling.steering import FIELD_MANAGER, FloorChange, floor_patch, restore_floor
+
+__all__ = [
+    "FIELD_MANAGER",
+    "ORIGINAL_MIN_ANNOTATION",
+    "PAUSED_ANNOTATION",
+    "PROMETHEUS_GRACE_EVALUATIONS",
+    "RESELECT_EVERY",
+    "Evaluation",
+    "FloorChange",
+    "FloorHolder",
+    "KeptState",
+    "Note",
+    "Observed",
+    "PolicyMetricValues",
+    "QueryProblem",
+    "QueryWindow",
+    "StackChoice",
+    "choose_stack",
+    "engine_settings",
+    "evaluate_policy",
+    "floor_patch",
+    "history_window",
+    "hpa_holder",
+    "is_paused",
+    "keda_owner",
+    "kept_state_from_status",
+    "quantile_label",
+    "restore_floor",
+    "scaled_object_holder",
+]
