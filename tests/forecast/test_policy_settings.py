@@ -107,3 +107,8 @@ def test_method_names_map_both_ways() -> None:
     )
     assert tuple(api_method(name) for name in METHODS) == API_METHODS
     assert tuple(engine_method(name) for name in API_METHODS) == METHODS
+
+
+def test_a_combination_converts_each_part() -> None:
+    assert api_method("holt_winters+seasonal_naive") == "holtWinters+seasonalNaive"
+    assert engine_method("holtWinters+linear") == "holt_winters+linear"

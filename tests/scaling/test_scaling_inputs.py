@@ -1,5 +1,5 @@
-"""The plain-data edges of a ScalingPolicy evaluation: stack choice, query window, engine
-settings, the steered object read from dicts, and the state kept in status."""
+"""The plain-data edges of a ScalingPolicy evaluation: stack choice, query window, the
+steered object read from dicts, and the state kept in status."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from augur.scaling import (
     FloorChange,
     KeptState,
     choose_stack,
-    engine_settings,
     floor_patch,
     history_window,
     hpa_holder,
@@ -68,19 +67,6 @@ def test_history_window_is_aligned_to_the_step() -> None:
     assert window.step == 300.0
     assert window.points == 288  # one day at 5m
     assert window.start == window.end - 287 * 300.0
-
-
-def test_engine_settings_mirror_the_spec() -> None:
-    config, rules = engine_settings(SPEC)
-    assert config.method == "holt_winters"
-    assert (config.history, config.step, config.horizon) == (86400.0, 300.0, 3600.0)
-    assert config.seasonality == (86400.0,)
-    assert config.quantile == 0.95
-    assert rules.per_replica_capacity == 50
-    assert (rules.replicas.min, rules.replicas.max) == (2, 40)
-    assert rules.headroom == 0.2
-    assert rules.scale_up.max_step == 4
-    assert (rules.scale_down.max_step, rules.scale_down.stabilization_window) == (1, 600.0)
 
 
 def test_an_hpa_without_min_replicas_has_the_api_default() -> None:

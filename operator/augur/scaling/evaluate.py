@@ -8,9 +8,9 @@ from typing import Literal
 
 import numpy as np
 
-from augur.api.common import Condition, duration_seconds
+from augur.api.common import Condition
 from augur.api.scalingpolicy import ScalingPolicySpec
-from augur.forecast.config import ForecastConfig, ScalingRules
+from augur.forecast.config import EngineSettings, ForecastConfig, engine_settings
 from augur.forecast.engine import ForecastResult, forecast
 from augur.forecast.recommend import (
     PastRecommendation,
@@ -20,7 +20,7 @@ from augur.forecast.recommend import (
     recommend_replicas,
 )
 from augur.forecast.series import Series
-from augur.scaling.inputs import FloorHolder, QueryProblem, engine_settings
+from augur.scaling.inputs import FloorHolder, QueryProblem
 from augur.scaling.kept import KeptState
 
 RESELECT_EVERY = 86400.0
@@ -119,20 +119,15 @@ def _last_value(series: Series) -> float:
 
 
 def _recommend(
-    spec: ScalingPolicySpec,
-    rules: ScalingRules,
-    config: ForecastConfig,
+    settings: EngineSettings,
     series: Series,
     result: ForecastResult,
     kept: KeptState,
     now: float,
 ) -> tuple[Recommendation | None, KeptState]:
     """Replicas for a healthy forecast, exactly as the backtest's replay recommends them."""
-    steps = lead_steps(
-        duration_seconds(spec.forecast.startup),
-        config.step,
-        duration_seconds(spec.evaluation_interval),
-    )
+    rules = settings.rules
+    steps = lead_steps(settings.startup, settings.forecast.step, settings.evaluation_interval)
     load = _last_value(series)
     floor = kept.forecast_floor
     if floor is None:
@@ -157,7 +152,8 @@ def forecast_step(
     spec: ScalingPolicySpec, observed: Observed, kept: KeptState, now: float
 ) -> Forecasting:
     """The forecast and recommendation of one evaluation, and the state to keep."""
-    config, rules = engine_settings(spec)
+    settings = engine_settings(spec)
+    config, rules = settings.forecast, settings.rules
     window_start = now - rules.scale_down.stabilization_window
     kept = replace(kept, recent=tuple(p for p in kept.recent if window_start <= p.at <= now))
     if not observed.target_found:
@@ -174,7 +170,7 @@ def forecast_step(
         return Forecasting(
             result, QueryProblem(condition_reason(result), result.message), None, kept
         )
-    recommendation, kept = _recommend(spec, rules, config, history, result, kept, now)
+    recommendation, kept = _recommend(settings, history, result, kept, now)
     return Forecasting(result, None, recommendation, kept)
 
 

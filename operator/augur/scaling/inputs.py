@@ -1,5 +1,5 @@
-"""What one ScalingPolicy evaluation starts from: the engine's settings, the query window, the
-stack to read, and the object whose minimum augur steers (an HPA or a KEDA ScaledObject)."""
+"""What one ScalingPolicy evaluation starts from: the query window, the stack to read, and
+the object whose minimum augur steers (an HPA or a KEDA ScaledObject)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,6 @@ from typing import Any
 
 from augur.api.common import duration_seconds
 from augur.api.scalingpolicy import ScalingPolicySpec
-from augur.forecast.config import (
-    ForecastConfig,
-    ReplicaBounds,
-    ScaleDown,
-    ScaleUp,
-    ScalingRules,
-)
 
 ORIGINAL_MIN_ANNOTATION = "augur.dev/original-min-replicas"
 """On the steered object: its minimum before augur raised it; present only while raised."""
@@ -78,30 +71,6 @@ def choose_stack(selecting: Sequence[str], stack_ref: str | None) -> StackChoice
             "name the one to read with spec.stackRef",
         ),
     )
-
-
-def engine_settings(spec: ScalingPolicySpec) -> tuple[ForecastConfig, ScalingRules]:
-    """The forecast engine's settings and the replica rules of a policy."""
-    forecast = spec.forecast
-    config = ForecastConfig(
-        method=forecast.method,
-        history=duration_seconds(forecast.history),
-        step=duration_seconds(forecast.step),
-        seasonality=tuple(duration_seconds(s) for s in forecast.seasonality),
-        horizon=duration_seconds(forecast.horizon),
-        quantile=forecast.quantile,
-    )
-    rules = ScalingRules(
-        per_replica_capacity=spec.metric.per_replica_capacity,
-        replicas=ReplicaBounds(min=spec.replicas.min, max=spec.replicas.max),
-        headroom=spec.headroom,
-        scale_up=ScaleUp(max_step=spec.scale_up.max_step),
-        scale_down=ScaleDown(
-            max_step=spec.scale_down.max_step,
-            stabilization_window=duration_seconds(spec.scale_down.stabilization_window),
-        ),
-    )
-    return config, rules
 
 
 @dataclass(frozen=True)

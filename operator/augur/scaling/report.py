@@ -17,27 +17,18 @@ from augur.api.scalingpolicy import (
     ForecastSummary,
     ModelInfo,
 )
+from augur.forecast.config import api_method
 from augur.forecast.engine import ForecastResult
 from augur.scaling.evaluate import Forecasting, Note, Observed
 from augur.scaling.inputs import FloorHolder
 from augur.scaling.kept import STATUS_KEY, KeptState, kept_state_to_status, rfc3339
 from augur.scaling.steering import FloorChange
 
-_API_METHODS = {
-    "seasonal_naive": "seasonalNaive",
-    "holt_winters": "holtWinters",
-    "multi_seasonal": "multiSeasonal",
-}
 _QUIET_REASONS = frozenset({"ModeRecommend", "NotEvaluated", "Paused", "NotRaised"})
 """Reasons of a False/Unknown condition that are a choice or a consequence, not a fault."""
 _NOTABLE_TRUE_REASONS = frozenset(
     {"HPAMaxBelowReplicasMin", "ClampedToHPAMax", "NonFiniteSamplesIgnored", "HeldThroughOutage"}
 )
-
-
-def api_method(engine_method: str) -> str:
-    """A method as the API spells it (`holt_winters+linear` -> `holtWinters+linear`)."""
-    return "+".join(_API_METHODS.get(part, part) for part in engine_method.split("+"))
 
 
 def quantile_label(quantile: float) -> str:
