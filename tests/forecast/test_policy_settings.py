@@ -79,9 +79,9 @@ def test_what_a_policy_leaves_out_is_the_models_default() -> None:
     assert settings.rules == ScalingRules(
         per_replica_capacity=10,
         replicas=ReplicaBounds(min=1, max=5),
-        headroom=0.1,
+        headroom=0.0,
         scale_up=ScaleUp(max_step=10),
-        scale_down=ScaleDown(max_step=2, stabilization_window=900),
+        scale_down=ScaleDown(max_step=2, stabilization_window=300),
     )
     assert (settings.startup, settings.evaluation_interval) == (120, 300)
 

@@ -134,12 +134,10 @@ def _format_table(report: TraceReport) -> str:
 )
 @click.option(
     "--headroom",
-    default=0.0,
-    show_default=True,
     type=click.FloatRange(0),
-    help="Extra capacity over the forecast quantile. 0 (not the ScalingPolicy's "
-    f"{ScalingPolicySpec.model_fields['headroom'].default}) compares like with like: the "
-    "reactive HPA runs replicas at exactly --capacity and the quantile already covers "
+    show_default=_policy_default(ScalingPolicySpec, "headroom"),
+    help="Extra capacity over the forecast quantile. The default 0 compares like with like: "
+    "the reactive HPA runs replicas at exactly --capacity and the quantile already covers "
     "uncertainty.",
 )
 @click.option(
@@ -181,12 +179,10 @@ def _format_table(report: TraceReport) -> str:
 )
 @click.option(
     "--scale-down-window",
-    default="5m",
-    show_default=True,
     callback=_duration,
+    show_default=_policy_default(ScaleDown, "stabilization_window"),
     help="The HPA's scale-down stabilization window; augur's floor uses the same one, so it "
-    "holds replicas no longer than the HPA itself would (a ScalingPolicy's default is "
-    f"{ScaleDown.model_fields['stabilization_window'].default}).",
+    "holds replicas no longer than the HPA itself would.",
 )
 @click.option("--output", type=click.Choice(["table", "json"]), default="table")
 @click.option(
@@ -202,14 +198,14 @@ def backtest_command(
     methods: tuple[str, ...],
     capacity: float | None,
     quantile: float | None,
-    headroom: float,
+    headroom: float | None,
     history: str | None,
     min_replicas: int | None,
     max_replicas: int,
     refit: str,
     reselect: str,
     startup: str | None,
-    scale_down_window: str,
+    scale_down_window: str | None,
     output: str,
     plot_path: Path | None,
 ) -> None:
@@ -232,8 +228,8 @@ def backtest_command(
             startup=startup,
         ),
         replicas=_given(min=min_replicas, max=max_replicas),
-        headroom=headroom,
-        scale_down={"stabilization_window": scale_down_window},
+        **_given(headroom=headroom),
+        scale_down=_given(stabilization_window=scale_down_window),
     )
     config = engine.forecast
     steps = config.horizon_steps
