@@ -150,6 +150,13 @@ async def _main(
     help="Seconds between KPI evaluations.",
 )
 @click.option(
+    "--scaling-concurrency",
+    type=click.IntRange(1),
+    default=2,
+    show_default=True,
+    help="ScalingPolicy forecasts fitted at once (the others wait; the event loop never does).",
+)
+@click.option(
     "--log-format", type=click.Choice(["plain", "json"]), default="plain", show_default=True
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log more.")
@@ -165,10 +172,12 @@ def run_command(
     prometheus_urls: tuple[str, ...],
     drift_interval: float,
     kpi_interval: float,
+    scaling_concurrency: int,
     log_format: str,
     verbose: bool,
 ) -> None:
-    """Run the operator: reconcile MonitoringStacks, AlertPolicies and BusinessKPIs."""
+    """Run the operator: reconcile MonitoringStacks, AlertPolicies and BusinessKPIs, and
+    evaluate ScalingPolicies."""
     if namespace_mode == "listed" and not namespaces:
         raise click.BadParameter("give at least one --namespace", param_hint="--namespace-mode")
     if namespace_mode == "all":
@@ -195,6 +204,7 @@ def run_command(
         drift_interval=drift_interval,
         kpi_interval=kpi_interval,
         prometheus_urls=_prometheus_urls(prometheus_urls),
+        scaling_concurrency=scaling_concurrency,
     )
     state = OperatorState(config, kube, OperatorMetrics.create())
     asyncio.run(

@@ -11,8 +11,10 @@ from augur.scaling.evaluate import (
     Observed,
 )
 from augur.scaling.inputs import (
+    HPA_API_VERSION,
     ORIGINAL_MIN_ANNOTATION,
     PAUSED_ANNOTATION,
+    SCALED_OBJECT_API_VERSION,
     FloorHolder,
     QueryProblem,
     QueryWindow,
@@ -22,7 +24,10 @@ from augur.scaling.inputs import (
     hpa_holder,
     is_paused,
     keda_owner,
+    load_query,
     scaled_object_holder,
+    stack_ref_key,
+    steered_object,
 )
 from augur.scaling.kept import KeptState, kept_state_from_status
 from augur.scaling.policy import Evaluation, evaluate_policy
@@ -31,10 +36,12 @@ from augur.scaling.steering import FIELD_MANAGER, FloorChange, floor_patch, rest
 
 __all__ = [
     "FIELD_MANAGER",
+    "HPA_API_VERSION",
     "ORIGINAL_MIN_ANNOTATION",
     "PAUSED_ANNOTATION",
     "PROMETHEUS_GRACE_EVALUATIONS",
     "RESELECT_EVERY",
+    "SCALED_OBJECT_API_VERSION",
     "Evaluation",
     "FloorChange",
     "FloorHolder",
@@ -53,7 +60,10 @@ __all__ = [
     "is_paused",
     "keda_owner",
     "kept_state_from_status",
+    "load_query",
     "quantile_label",
     "restore_floor",
     "scaled_object_holder",
+    "stack_ref_key",
+    "steered_object",
 ]

@@ -9,13 +9,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from augur.api.common import duration_seconds
+from augur.api.resources import MonitoringStack
 from augur.api.scalingpolicy import ScalingPolicySpec
+from augur.render.tenancy import scope_for
 
 ORIGINAL_MIN_ANNOTATION = "augur.dev/original-min-replicas"
 """On the steered object: its minimum before augur raised it; present only while raised."""
 PAUSED_ANNOTATION = "augur.dev/paused"
 """On the policy: "true" stops steering and restores the original minimum (for incidents)."""
 KEDA_API_GROUP = "keda.sh"
+HPA_API_VERSION = "autoscaling/v2"
+SCALED_OBJECT_API_VERSION = "keda.sh/v1alpha1"
+HOLDER_API_VERSIONS = {
+    "HorizontalPodAutoscaler": HPA_API_VERSION,
+    "ScaledObject": SCALED_OBJECT_API_VERSION,
+}
+"""The API version augur reads each kind of floor holder in."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,22 @@ def choose_stack(selecting: Sequence[str], stack_ref: str | None) -> StackChoice
             "name the one to read with spec.stackRef",
         ),
     )
+
+
+def stack_ref_key(spec: ScalingPolicySpec, namespace: str) -> str | None:
+    """`spec.stackRef` as namespace/name (its namespace defaults to the policy's), or None."""
+    ref = spec.stack_ref
+    if ref is None:
+        return None
+    return f"{ref.namespace or namespace}/{ref.name}"
+
+
+def load_query(spec: ScalingPolicySpec, namespace: str, stack: MonitoringStack) -> str:
+    """The policy's load query as `stack` runs it: restricted to the policy's namespace by
+    the injector the stack's rules use when the stack enforces tenancy. Raises ValueError
+    (PromQLError, InjectionError) when the query is not PromQL the injector can restrict."""
+    label = stack.spec.tenancy.enforce_namespace_label
+    return scope_for(namespace, stack.metadata.namespace, label).restrict(spec.metric.query)
 
 
 @dataclass(frozen=True)
@@ -146,7 +171,7 @@ def hpa_holder(hpa: Mapping[str, Any]) -> FloorHolder:
     metadata = hpa.get("metadata") or {}
     spec = hpa.get("spec") or {}
     return FloorHolder(
-        api_version=str(hpa.get("apiVersion") or "autoscaling/v2"),
+        api_version=str(hpa.get("apiVersion") or HPA_API_VERSION),
         kind="HorizontalPodAutoscaler",
         namespace=str(metadata.get("namespace", "")),
         name=str(metadata.get("name", "")),
@@ -161,7 +186,7 @@ def scaled_object_holder(scaled_object: Mapping[str, Any]) -> FloorHolder:
     metadata = scaled_object.get("metadata") or {}
     spec = scaled_object.get("spec") or {}
     return FloorHolder(
-        api_version=str(scaled_object.get("apiVersion") or "keda.sh/v1alpha1"),
+        api_version=str(scaled_object.get("apiVersion") or SCALED_OBJECT_API_VERSION),
         kind="ScaledObject",
         namespace=str(metadata.get("namespace", "")),
         name=str(metadata.get("name", "")),
@@ -169,6 +194,15 @@ def scaled_object_holder(scaled_object: Mapping[str, Any]) -> FloorHolder:
         max_replicas=_int_or(spec.get("maxReplicaCount"), 100),
         original_min=_original(metadata),
     )
+
+
+def steered_object(steered: str | None) -> tuple[str, str, str] | None:
+    """(apiVersion, kind, name) of a kept `steered` "Kind/name", or None when it names no
+    kind augur steers (unset, or edited by hand)."""
+    kind, _, name = (steered or "").partition("/")
+    if kind not in HOLDER_API_VERSIONS or not name:
+        return None
+    return HOLDER_API_VERSIONS[kind], kind, name
 
 
 def is_paused(policy_metadata: Mapping[str, Any]) -> bool:
