@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import http.server
-import os
 import signal
 import subprocess
 import threading
@@ -29,9 +28,8 @@ from augur.scaling import FIELD_MANAGER, ORIGINAL_MIN_ANNOTATION
 from e2e.conftest import REPO_ROOT, Cluster
 from e2e.operator_fixtures import OperatorProcess, condition, get, start_operator, wait_for
 
-TRACES = Path(os.environ.get("AUGUR_TRACES", REPO_ROOT / ".." / "shared" / "data" / "traces"))
-TRACE = TRACES / "elb_request_count_8c0756.csv"
-"""Where bench/forecast.py reads the traces too (AUGUR_TRACES names another folder)."""
+TRACE = REPO_ROOT / "e2e" / "data" / "elb_request_count_8c0756.csv"
+"""14 days of a real load balancer's request count at 5-minute steps (see e2e/data/README.md)."""
 STEP = 300
 METRIC = "augur_e2e_requests"
 INTERVAL = 5  # seconds between evaluations (spec.evaluationInterval)

@@ -7,7 +7,7 @@ import pytest
 
 from augur.api.scalingpolicy import ScalingPolicySpec
 from augur.forecast.recommend import PastRecommendation
-from augur.render.promql_text import number
+from augur.render.rules.promql_text import number
 from augur.scaling import (
     FloorChange,
     KeptState,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, generate_latest
 
 from augur.metrics import OperatorMetrics
-from augur.render.dashboards.scaling import (
+from augur.render.grafana.dashboards.scaling import (
     CURRENT_REPLICAS,
     FORECAST_VALUE,
     POLICY_LABEL,

@@ -11,7 +11,7 @@ from typing import Any
 from augur.api.common import duration_seconds
 from augur.api.resources import MonitoringStack
 from augur.api.scalingpolicy import ScalingPolicySpec
-from augur.render.tenancy import scope_for
+from augur.render.rules.tenancy import scope_for
 
 ORIGINAL_MIN_ANNOTATION = "augur.dev/original-min-replicas"
 """On the steered object: its minimum before augur raised it; present only while raised."""
