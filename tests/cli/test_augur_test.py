@@ -121,7 +121,7 @@ def test_render_reports_a_kpi_it_cannot_render(tmp_path: Path) -> None:
         " objective: {target: 1}}\n"
     )
     result = CliRunner().invoke(
-        main, ["render", "-f", write(tmp_path, kpi), "-o", str(tmp_path / "out")]
+        main, ["render", "-f", write(tmp_path, kpi), "--out-dir", str(tmp_path / "out")]
     )
     assert result.exit_code == 1
     assert (
