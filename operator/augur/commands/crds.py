@@ -25,7 +25,10 @@ def crds_command(out_dir: str | None) -> None:
         click.echo("---\n".join(files.values()), nl=False)
         return
     folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(text)
-        click.echo(f"wrote {folder / name}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (folder / name).write_text(text)
+            click.echo(f"wrote {folder / name}")
+    except OSError as error:
+        raise click.ClickException(f"cannot write into {folder}: {error.strerror}") from None

@@ -20,6 +20,16 @@ from augur.render.selection import inputs_for, stacks_of
 from augur.render.stack import render_stack
 
 
+def _write_folder(folder: Path, files: dict[str, str]) -> None:
+    """Replace `folder` with exactly `files` (relative path -> text)."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    for relative, text in sorted(files.items()):
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+
+
 @click.command("render")
 @input_options
 @out_dir_option(required=True, help="Write each stack into DIR/<namespace>/<stack>/.")
@@ -44,12 +54,10 @@ def render_command(
     for stack in stacks_of(result.inventory):
         rendered = render_stack(inputs_for(stack, result.inventory))
         folder = root / stack.namespace / stack.name
-        if folder.exists():
-            shutil.rmtree(folder)
-        for relative, text in sorted(rendered.files.items()):
-            target = folder / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
+        try:
+            _write_folder(folder, rendered.files)
+        except OSError as error:
+            raise click.ClickException(f"cannot write {folder}: {error.strerror}") from None
         for key, problems in rendered.rejected.items():
             known = result.findings + rejected
             rejected += [f for f in problem_findings(result, key, problems) if f not in known]

@@ -10,6 +10,7 @@ import zlib
 
 import click
 import kopf
+from kubernetes.config import ConfigException
 
 from augur.controllers import registry
 from augur.controllers.endpoints import serve
@@ -104,7 +105,7 @@ async def _main(
     type=click.Path(exists=True, dir_okay=False),
     help="Default: in-cluster, then ~/.kube/config.",
 )
-@click.option("--context", default=None, help="kubeconfig context.")
+@click.option("--context", default=None, help="kubeconfig context (default: the current one).")
 @click.option(
     "--namespace-mode",
     type=click.Choice(["all", "listed"]),
@@ -157,7 +158,11 @@ async def _main(
     help="ScalingPolicy forecasts fitted at once (the others wait; the event loop never does).",
 )
 @click.option(
-    "--log-format", type=click.Choice(["plain", "json"]), default="plain", show_default=True
+    "--log-format",
+    type=click.Choice(["plain", "json"]),
+    default="plain",
+    show_default=True,
+    help="plain: one line per record; json: one JSON object per record.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log more.")
 def run_command(
@@ -180,10 +185,24 @@ def run_command(
     evaluate ScalingPolicies."""
     if namespace_mode == "listed" and not namespaces:
         raise click.BadParameter("give at least one --namespace", param_hint="--namespace-mode")
-    if namespace_mode == "all":
-        namespaces = ()
+    if namespace_mode == "all" and namespaces:
+        raise click.BadParameter(
+            "--namespace is only read with --namespace-mode listed (the default, all, watches "
+            "every namespace)",
+            param_hint="--namespace",
+        )
     host, _, port = listen.rpartition(":")
+    if not port.isdigit():
+        raise click.BadParameter(f"{listen!r} is not HOST:PORT", param_hint="--listen")
+    urls = _prometheus_urls(prometheus_urls)
     identity = identity or default_identity()
+    try:
+        client = load_api_client(kubeconfig, context)
+    except ConfigException as error:
+        where = kubeconfig or "in-cluster configuration, then ~/.kube/config"
+        raise click.ClickException(f"cannot log in to the cluster ({where}): {error}") from None
+    if kubeconfig:
+        os.environ["KUBECONFIG"] = kubeconfig  # kopf logs in through the same file
     kopf.configure(
         verbose=verbose,
         log_format=kopf.LogFormat.JSON if log_format == "json" else kopf.LogFormat.PLAIN,
@@ -194,16 +213,14 @@ def run_command(
     if not verbose:
         # One line per handled watch event is noise at thousands of policies.
         logging.getLogger("kopf.objects").addFilter(_quiet_handler_success)
-    if kubeconfig:
-        os.environ["KUBECONFIG"] = kubeconfig  # kopf logs in through the same file
-    kube = KubeClient(load_api_client(kubeconfig, context))
+    kube = KubeClient(client)
     if not standalone:
         ensure_peering(kube, namespaces)
     config = OperatorConfig(
         identity=identity,
         drift_interval=drift_interval,
         kpi_interval=kpi_interval,
-        prometheus_urls=_prometheus_urls(prometheus_urls),
+        prometheus_urls=urls,
         scaling_concurrency=scaling_concurrency,
     )
     state = OperatorState(config, kube, OperatorMetrics.create())

@@ -208,6 +208,9 @@ def test_command(
         f"{total.passed + total.failed} test(s): {total.passed} passed, {total.failed} failed"
     )
     if junit_path is not None:
-        Path(junit_path).write_text(junit_xml(total))
+        try:
+            Path(junit_path).write_text(junit_xml(total))
+        except OSError as error:
+            raise click.ClickException(f"cannot write {junit_path}: {error.strerror}") from None
     if total.failed or failed(result, options):
         raise SystemExit(1)
