@@ -12,10 +12,10 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+from collections.abc import Mapping
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
-from pydantic_core import ErrorDetails
 
 from augur.api.common import PATTERN_MEANINGS
 
@@ -102,7 +102,7 @@ def field_names(candidates: list[Any]) -> list[str]:
     return sorted(set(names))
 
 
-def _unknown_field(item: ErrorDetails, model: type[BaseModel] | None) -> str:
+def _unknown_field(item: Mapping[str, Any], model: type[BaseModel] | None) -> str:
     loc = tuple(item["loc"])
     if model is None or not loc or not isinstance(loc[-1], str):
         return "unknown field"
@@ -115,7 +115,7 @@ def _unknown_field(item: ErrorDetails, model: type[BaseModel] | None) -> str:
     return "unknown field"
 
 
-def _not_a_model(item: ErrorDetails, model: type[BaseModel] | None) -> str:
+def _not_a_model(item: Mapping[str, Any], model: type[BaseModel] | None) -> str:
     """A scalar or list where a structure (a reference, a group of settings) belongs."""
     loc = tuple(item["loc"])
     value = item.get("input")
@@ -169,7 +169,7 @@ def _bounds(kind: str, ctx: dict[str, Any]) -> str | None:
     return None
 
 
-def problem_message(item: ErrorDetails, model: type[BaseModel] | None = None) -> str:
+def problem_message(item: Mapping[str, Any], model: type[BaseModel] | None = None) -> str:
     """One pydantic error as a sentence about the field (its path is said elsewhere).
 
     `model` is the model validated (for did-you-mean suggestions and the fields of a
