@@ -28,10 +28,8 @@ from augur.render.yamlwriter import dump_yaml
 
 
 @dataclass(frozen=True)
-class TestResult:
+class RuleTestResult:
     """One rule test: which, where it ran, and what failed (empty: it passed)."""
-
-    __test__ = False  # not a pytest class
 
     name: str
     stack: str
@@ -42,7 +40,7 @@ class TestResult:
 class Outcome:
     """Tests run, with their results."""
 
-    results: list[TestResult] = field(default_factory=list)
+    results: list[RuleTestResult] = field(default_factory=list)
 
     @property
     def passed(self) -> int:
@@ -110,7 +108,7 @@ def _report(stack: str, tests: list[PolicyTest], failures: dict[str, list[str]])
     for test in tests:
         failed = failures.get(test.name, [])
         if not failed:
-            outcome.results.append(TestResult(test.name, stack))
+            outcome.results.append(RuleTestResult(test.name, stack))
             click.echo(f"PASS {test.name}")
             continue
         click.echo(f"FAIL {test.name}")
@@ -124,7 +122,7 @@ def _report(stack: str, tests: list[PolicyTest], failures: dict[str, list[str]])
             )
         for line in lines:
             click.echo(f"  {line}")
-        outcome.results.append(TestResult(test.name, stack, lines or failed))
+        outcome.results.append(RuleTestResult(test.name, stack, lines or failed))
     return outcome
 
 
