@@ -86,6 +86,42 @@ def test_tenancy_gives_input_series_the_namespace(tmp_path: Path, promtool: Path
     assert code == 0, out
 
 
+CHAIN = """apiVersion: augur.dev/v1alpha1
+kind: AlertPolicy
+metadata: {name: api, namespace: shop}
+spec:
+  alerts:
+    - {name: Slow, severity: medium, expr: slow > 0, for: 1m}
+  routing:
+    escalation:
+      - {severities: [medium], after: 10m, to: high}
+      - {severities: [high], after: 5m, to: critical}
+  tests:
+    - name: climbs
+      inputSeries:
+        - {series: slow, values: '0 1x39 0x20'}
+      expectAlerts:
+        - {alert: Slow, at: 11m, labels: {severity: high}, firing: false}
+        - {alert: Slow, at: 12m, labels: {severity: high, augur_escalated_from: medium}}
+        - {alert: Slow, at: 16m, labels: {severity: critical}, firing: false}
+        - {alert: Slow, at: 17m, labels: {severity: critical, augur_escalated_from: medium}}
+        - {alert: Slow, at: 41m, firing: false}
+"""
+
+
+@pytest.mark.tools
+def test_a_policy_can_test_its_escalation_chain(tmp_path: Path, promtool: Path) -> None:
+    code, out, _ = run("test", "-f", write(tmp_path, CHAIN), "--promtool", str(promtool))
+    assert code == 0, out
+    assert "PASS shop/api/climbs" in out
+    early = CHAIN.replace(
+        "at: 17m, labels: {severity: critical", "at: 16m, labels: {severity: critical"
+    )
+    code, out, _ = run("test", "-f", write(tmp_path, early), "--promtool", str(promtool))
+    assert code == 1
+    assert 'at 16m: expected Slow{severity="critical", augur_escalated_from="medium"} firing' in out
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

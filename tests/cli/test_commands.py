@@ -68,6 +68,17 @@ def test_validate_reports_file_line_column_object_field(tmp_path: Path) -> None:
     ) in err
 
 
+def test_validate_refuses_an_escalation_cycle_naming_its_steps() -> None:
+    path = EXAMPLES / "invalid" / "escalation-cycle.yaml"
+    code, _, err = run("validate", "-f", str(path))
+    assert code == 1
+    assert (
+        f"{path}:1 AlertPolicy/shop/escalation-cycle: spec.routing.escalation: "
+        "steps escalation[0] (medium -> high after 4h) and escalation[1] (high -> medium after 1h) "
+        "form a cycle medium -> high -> medium: every step must raise severity"
+    ) in err
+
+
 def test_validate_json_output(tmp_path: Path) -> None:
     code, out, _ = run(
         "validate", "-f", str(EXAMPLES / "invalid" / "bad-severity.yaml"), "-o", "json"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from augur.api.common import (
-    SEVERITY_RANK,
     AlertName,
     ApiModel,
     Condition,
@@ -22,8 +21,8 @@ from augur.api.common import (
     Severity,
     UserLabels,
     cel,
-    duration_seconds,
 )
+from augur.api.escalation import MAX_STEPS, EscalationStep, escalation_cycle
 from augur.api.matchers import MatcherString
 from augur.api.monitoringstack import LIST_MAP_BY_NAME
 from augur.api.receivers import Receiver
@@ -116,26 +115,6 @@ class Route(ApiModel):
     """Grouping for this route; default: the policy's."""
 
 
-class EscalationStep(ApiModel):
-    """An alert still firing after `after` is raised to `to`."""
-
-    severities: list[Severity] = Field(min_length=1)
-    """Severities this step raises."""
-    after: Duration
-    """How long the alert must have been firing."""
-    to: Severity
-    """The higher severity."""
-
-    @model_validator(mode="after")
-    def _raises(self) -> EscalationStep:
-        for severity in self.severities:
-            if SEVERITY_RANK[self.to] <= SEVERITY_RANK[severity]:
-                raise ValueError(f"escalation must raise severity: {severity} -> {self.to}")
-        if duration_seconds(self.after) <= 0:
-            raise ValueError("after must be longer than 0s")
-        return self
-
-
 class Routing(ApiModel):
     """How the policy's alerts are delivered."""
 
@@ -149,8 +128,37 @@ class Routing(ApiModel):
     """Wait before repeating a notification; default: the stack's."""
     routes: list[Route] = Field(default_factory=list)
     """Ordered routes; alerts no route takes go to the stack's defaultReceiver."""
-    escalation: list[EscalationStep] = Field(default_factory=list)
-    """Escalation steps."""
+    escalation: list[EscalationStep] = Field(default_factory=list, max_length=MAX_STEPS)
+    """Escalation steps. They chain: an alert raised to a severity is raised again by the
+    step that starts at that severity, after that step's delay (medium → high after 4h, then
+    high → critical after 1h: critical 5h after the medium alert fired). Each severity an
+    alert reaches is one more alert: the same alertname and labels, `severity` set to the
+    higher one, `augur_escalated_from` to the alert's own severity and `augur_escalated`
+    "true", and an `escalation` annotation such as "escalated from medium after 4h". It
+    fires while the alert it came from fires and resolves with it; the alert it came from
+    keeps notifying unless the step sets silenceSource or an inhibition mutes it. When two
+    chains reach one severity, the quicker one counts. Steps must raise severity, so they
+    never form a cycle."""
+
+    @field_validator("escalation", mode="before")
+    @classmethod
+    def _no_cycle(cls, steps: Any) -> Any:
+        # before the steps themselves: a cycle is named as a whole, not as one lowering step
+        if isinstance(steps, list) and len(steps) <= MAX_STEPS:
+            cycle = escalation_cycle(steps)
+            if cycle is not None:
+                raise ValueError(cycle)
+        return steps
+
+    @model_validator(mode="after")
+    def _silenced_sources_are_identifiable(self) -> Routing:
+        silencing = [i for i, step in enumerate(self.escalation) if step.silence_source]
+        if silencing and "..." in self.group_by:
+            raise ValueError(
+                f"escalation[{silencing[0]}].silenceSource needs groupBy to name the labels "
+                "that tell alerts apart, not `...`"
+            )
+        return self
 
 
 class Inhibition(ApiModel):

@@ -101,7 +101,14 @@ PATTERN_MEANINGS = {
 """What each pattern means, for error messages a person can read."""
 
 RESERVED_LABELS = frozenset(
-    {"namespace", "severity", "augur_policy", "augur_kpi", "augur_escalated"}
+    {
+        "namespace",
+        "severity",
+        "augur_policy",
+        "augur_kpi",
+        "augur_escalated",
+        "augur_escalated_from",
+    }
 )
 
 

@@ -189,6 +189,99 @@ def test_escalation_appears_after_its_delay_and_resolves_with_its_source(
     promtool_tests(rules.files, [test])
 
 
+CHAIN = (
+    "  routing:\n    escalation:\n"
+    "      - {severities: [medium], after: 10m, to: high}\n"
+    "      - {severities: [high], after: 5m, to: critical}\n"
+)
+
+
+def test_a_two_step_chain_climbs_level_by_level_and_resolves_with_its_source(
+    promtool_tests: PromtoolTests,
+) -> None:
+    rules = render_text(
+        policy("    - {name: Slow, severity: medium, expr: slow > 0, for: 1m}\n", CHAIN)
+    )
+    escalated = {"augur_escalated": "true", "augur_escalated_from": "medium"}
+    test = {
+        "name": "chain",
+        "interval": "1m",
+        # slow from 1m to 40m: Slow fires at 2m, is high 10m later, critical 5m after that
+        "input_series": [{"series": "slow", "values": "0 1x39 0x20"}],
+        "promql_expr_test": [
+            firing("Slow", "2m", True, severity="medium"),
+            firing("Slow", "11m", False, severity="high"),
+            firing("Slow", "12m", True, severity="high", **escalated),
+            firing("Slow", "16m", False, severity="critical"),
+            firing("Slow", "17m", True, severity="critical", **escalated),
+            # every level keeps firing while the source does...
+            firing("Slow", "40m", True, severity="medium"),
+            firing("Slow", "40m", True, severity="high", **escalated),
+            firing("Slow", "40m", True, severity="critical", **escalated),
+            # ...and all of them resolve in the evaluation the source does
+            firing("Slow", "41m", False, severity="medium"),
+            firing("Slow", "41m", False, severity="high"),
+            firing("Slow", "41m", False, severity="critical"),
+        ],
+        "alert_rule_test": [
+            {
+                "alertname": "Slow",
+                "eval_time": "17m",
+                "exp_alerts": [
+                    slow_alert("medium", {}, {}),
+                    slow_alert("high", escalated, notes("10m", "high", "after 10m")),
+                    slow_alert(
+                        "critical",
+                        escalated,
+                        notes(
+                            "15m",
+                            "critical",
+                            "after 15m (to high after 10m, then to critical after 5m)",
+                        ),
+                    ),
+                ],
+            }
+        ],
+    }
+    promtool_tests(rules.files, [test])
+
+
+def notes(after: str, to: str, how: str) -> dict[str, str]:
+    """The annotations of Slow escalated from medium."""
+    return {
+        "summary": "Slow is still firing",
+        "description": f"Firing for {after} at severity medium: raised to {to}.",
+        "escalation": f"escalated from medium {how}",
+    }
+
+
+def slow_alert(
+    severity: str, labels: dict[str, str], annotations: dict[str, str]
+) -> dict[str, Any]:
+    """Slow at `severity` as promtool expects it: every label and every annotation."""
+    every = {"alertname": "Slow", "severity": severity, "namespace": "shop", "augur_policy": "api"}
+    return {"exp_labels": every | labels, "exp_annotations": annotations}
+
+
+def test_an_alert_starting_midway_takes_only_the_rest_of_the_chain(
+    promtool_tests: PromtoolTests,
+) -> None:
+    rules = render_text(
+        policy("    - {name: Down, severity: high, expr: down > 0, for: 1m}\n", CHAIN)
+    )
+    test = {
+        "name": "midway",
+        "interval": "1m",
+        "input_series": [{"series": "down", "values": "0 1x29"}],
+        "promql_expr_test": [
+            firing("Down", "6m", False, severity="critical"),
+            firing("Down", "7m", True, severity="critical", augur_escalated_from="high"),
+            never_fired("Down", "30m", "30m", severity="high", augur_escalated="true"),
+        ],
+    }
+    promtool_tests(rules.files, [test])
+
+
 VALUE_KPI = """apiVersion: augur.dev/v1alpha1
 kind: BusinessKPI
 metadata: {name: score, namespace: ml}

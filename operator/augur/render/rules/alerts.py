@@ -1,4 +1,17 @@
-"""Static alerts and escalation alerts of an AlertPolicy, as Prometheus rules (plain dicts)."""
+"""Static alerts and escalation alerts of an AlertPolicy, as Prometheus rules (plain dicts).
+
+Escalation chains (medium → high after 4h, high → critical after 1h) become one rule per
+alert and severity it climbs to, each reading the source alert's own ALERTS series with
+`for:` the sum of the delays along its chain (critical: `for: 5h`), labelled with the final
+severity. Chaining rules on each other's ALERTS (critical from the high copy, `for: 1h`) would
+say the same but worse: each link adds an evaluation of lag before it starts counting, a
+link's output must be told apart from a native alert of the same severity, and a rule that
+matched its own output would loop. Reading only the source (`augur_escalated!="true"`) keeps
+every level independent: the `for:` of a level runs exactly while the source fires, all levels
+resolve in the evaluation the source does, and no rule ever selects an escalated copy. When
+two chains reach one severity the quicker one is the rule (`api/escalation.py`), so one copy
+per severity.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +19,19 @@ from typing import Any
 
 import promql_parser
 
-from augur.api.alertpolicy import Alert, AlertPolicySpec, EscalationStep
+from augur.api.alertpolicy import Alert, AlertPolicySpec
 from augur.api.common import duration_seconds
+from augur.api.escalation import Escalation, escalations
 from augur.render.rules.promql_text import enclosable, quote, selector
 from augur.render.rules.tenancy import RuleScope
 
 Rule = dict[str, Any]
 
 ESCALATED_LABEL = "augur_escalated"
+ESCALATED_FROM_LABEL = "augur_escalated_from"
+"""On an escalated copy: the severity of the alert it was raised from."""
+ESCALATION_ANNOTATION = "escalation"
+"""On an escalated copy: how it got there, e.g. `escalated from medium after 4h`."""
 EXPORTED_NAMESPACE = "exported_namespace"
 
 
@@ -106,20 +124,25 @@ def static_alert_rule(name: str, spec: AlertPolicySpec, alert: Alert, scope: Rul
 
 
 def escalation_rules(name: str, spec: AlertPolicySpec, scope: RuleScope) -> list[Rule]:
-    """One rule per escalation step and alert it raises, in the order of steps then alerts."""
-    rules = []
-    for step in spec.routing.escalation:
-        for alert in spec.alerts:
-            if alert.severity in step.severities:
-                rules.append(escalation_rule(name, alert, step, scope))
-    return rules
+    """One rule per alert and severity its escalation chain raises it to, in alert order,
+    each alert's levels in the order they are reached."""
+    return [
+        escalation_rule(name, alert, escalation, scope)
+        for alert in spec.alerts
+        for escalation in escalations(spec.routing.escalation, alert.severity)
+    ]
 
 
-def escalation_rule(name: str, alert: Alert, step: EscalationStep, scope: RuleScope) -> Rule:
-    """The alert at the higher severity while its source has been firing for `after`.
+def escalation_rule(name: str, alert: Alert, escalation: Escalation, scope: RuleScope) -> Rule:
+    """The alert at `escalation.severity` while its source has been firing for the sum of the
+    chain's delays.
 
+    Every level is read from the source alert itself, never from the level below: with `for`
+    equal to the sum of the delays it fires exactly when the level below has fired for the
+    last step's delay, resolves in the same evaluation as the source, and, since it selects
+    only alerts without augur_escalated="true", can never feed itself.
     It keeps the source's alertname and labels (routes and inhibitions treat it as the same
-    alert), and carries augur_escalated="true" so it never matches itself.
+    alert) and says where it came from: augur_escalated_from and the `escalation` annotation.
     """
     source = {
         "alertname": alert.name,
@@ -133,15 +156,21 @@ def escalation_rule(name: str, alert: Alert, step: EscalationStep, scope: RuleSc
     annotations = {
         "summary": alert.summary or f"{alert.name} is still firing",
         "description": (
-            f"Firing for {step.after} at severity {alert.severity}: raised to {step.to}."
+            f"Firing for {escalation.after} at severity {alert.severity}: "
+            f"raised to {escalation.severity}."
         ),
+        ESCALATION_ANNOTATION: escalation.describe(),
     }
     if alert.runbook_url is not None:
         annotations["runbook_url"] = alert.runbook_url
     return {
         "alert": alert.name,
         "expr": expr,
-        "for": step.after,
-        "labels": {"severity": step.to, ESCALATED_LABEL: "true"},
+        "for": escalation.after,
+        "labels": {
+            "severity": escalation.severity,
+            ESCALATED_LABEL: "true",
+            ESCALATED_FROM_LABEL: alert.severity,
+        },
         "annotations": annotations,
     }
