@@ -26,6 +26,13 @@ from augur.api.common import (
     format_duration,
 )
 
+ESCALATED_LABEL = "augur_escalated"
+"""On an escalated copy: "true" (the rules select only alerts without it)."""
+ESCALATED_FROM_LABEL = "augur_escalated_from"
+"""On an escalated copy: the severity of the alert it was raised from."""
+ESCALATION_ANNOTATION = "escalation"
+"""On an escalated copy: how it got there, e.g. `escalated from medium after 4h`."""
+
 _RANKS = "{" + ", ".join(f"'{s}': {r}" for s, r in SEVERITY_RANK.items()) + "}"
 
 MAX_STEPS = 16

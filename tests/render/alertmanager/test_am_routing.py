@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -66,11 +67,92 @@ def test_each_severity_reaches_exactly_its_routes_receivers(
 def test_an_escalated_alert_reaches_the_higher_severitys_receivers(
     routes_test: RoutesTest, shop: str
 ) -> None:
-    escalated = _api("critical", augur_escalated="true")
+    escalated = _api("critical", augur_escalated="true", augur_escalated_from="high")
     assert routes_test(shop, escalated) == ["shop/api/pagerduty", "shop/api/slack-critical"]
     # medium escalates to high: the high route's receivers, not the medium original's twice
-    raised = _api("high", alertname="LatencyAnomaly", augur_escalated="true")
+    raised = _api(
+        "high", alertname="LatencyAnomaly", augur_escalated="true", augur_escalated_from="medium"
+    )
     assert routes_test(shop, raised) == ["shop/api/slack-alerts"]
+
+
+def _checkout(severity: str, origin: str | None = None, **labels: str) -> dict[str, str]:
+    alert = {"alertname": "CheckoutSlow", "namespace": "shop", "tenant": "shop"}
+    alert |= {"augur_policy": "checkout", "severity": severity, "service": "web", **labels}
+    if origin is not None:
+        alert |= {"augur_escalated": "true", "augur_escalated_from": origin}
+    return alert
+
+
+def test_each_level_of_a_chain_reaches_its_severitys_receivers(
+    routes_test: RoutesTest, load_inputs: LoadInputs
+) -> None:
+    text, _ = _config(load_inputs, "escalation")
+    assert routes_test(text, _checkout("medium")) == ["shop/checkout/chat"]
+    assert routes_test(text, _checkout("high", "medium")) == ["shop/checkout/chat-high"]
+    assert routes_test(text, _checkout("critical", "medium")) == ["shop/checkout/pager"]
+
+
+def _muted(rules: list[dict[str, Any]], firing: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The firing alerts Alertmanager's inhibit rules mute (equality matchers only)."""
+
+    def matches(alert: dict[str, str], matchers: list[str]) -> bool:
+        pairs = [m.split("=", 1) for m in matchers]
+        return all(alert.get(name, "") == json.loads(value) for name, value in pairs)
+
+    return [
+        target
+        for target in firing
+        if any(
+            matches(target, rule["target_matchers"])
+            and any(
+                source is not target
+                and matches(source, rule["source_matchers"])
+                and all(source.get(n, "") == target.get(n, "") for n in rule.get("equal", []))
+                for source in firing
+            )
+            for rule in rules
+        )
+    ]
+
+
+def test_silence_source_mutes_only_the_level_its_step_raised_from(
+    load_inputs: LoadInputs,
+) -> None:
+    _, config = _config(load_inputs, "escalation")
+    rules = config["inhibit_rules"]
+    assert all("=~" not in m and "!=" not in m for r in rules for m in r["source_matchers"])
+    medium, high, critical = (
+        _checkout("medium"),
+        _checkout("high", "medium"),
+        _checkout("critical", "medium"),
+    )
+    elsewhere = _checkout("medium", service="cart")  # another notification group
+    other = _checkout("medium", alertname="Other")  # another alert of the same group
+    # at high (silenceSource): the medium source is muted, nothing else
+    assert _muted(rules, [medium, high, elsewhere, other]) == [medium]
+    # at critical (no silenceSource): the high copy is muted only by the policy's own
+    # inhibition (critical mutes high on equal alertname and service), the source stays muted
+    assert _muted(rules, [medium, high, critical]) == [medium, high]
+    # a native high alert raised to critical: the step does not silence it, but the policy's
+    # inhibition does, as the copy keeps the source's labels
+    native = _checkout("high", alertname="CheckoutErrors", service="api")
+    raised = _checkout("critical", "high", alertname="CheckoutErrors", service="api")
+    escalation_rules = [r for r in rules if "augur_escalated_from" in str(r["source_matchers"])]
+    assert len(escalation_rules) == 3
+    assert _muted(escalation_rules, [native, raised]) == []
+    assert _muted(rules, [native, raised]) == [native]
+    # the tenant's step silences: its high alert is muted by its critical copy
+    down = {"alertname": "AppDown", "namespace": "team-a", "tenant": "team-a"}
+    down |= {"augur_policy": "app", "severity": "high"}
+    down_raised = down | {
+        "severity": "critical",
+        "augur_escalated": "true",
+        "augur_escalated_from": "high",
+    }
+    assert _muted(rules, [down, down_raised]) == [down]
+    # ...and never another namespace's alerts of the same name
+    assert _muted(rules, [down | {"namespace": "shop", "tenant": "shop"}, down_raised]) == []
 
 
 def test_a_route_naming_the_stacks_default_receiver_reaches_it(

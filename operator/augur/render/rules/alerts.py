@@ -21,17 +21,18 @@ import promql_parser
 
 from augur.api.alertpolicy import Alert, AlertPolicySpec
 from augur.api.common import duration_seconds
-from augur.api.escalation import Escalation, escalations
+from augur.api.escalation import (
+    ESCALATED_FROM_LABEL,
+    ESCALATED_LABEL,
+    ESCALATION_ANNOTATION,
+    Escalation,
+    escalations,
+)
 from augur.render.rules.promql_text import enclosable, quote, selector
 from augur.render.rules.tenancy import RuleScope
 
 Rule = dict[str, Any]
 
-ESCALATED_LABEL = "augur_escalated"
-ESCALATED_FROM_LABEL = "augur_escalated_from"
-"""On an escalated copy: the severity of the alert it was raised from."""
-ESCALATION_ANNOTATION = "escalation"
-"""On an escalated copy: how it got there, e.g. `escalated from medium after 4h`."""
 EXPORTED_NAMESPACE = "exported_namespace"
 
 
