@@ -73,7 +73,7 @@ def test_validate_refuses_an_escalation_cycle_naming_its_steps() -> None:
     code, _, err = run("validate", "-f", str(path))
     assert code == 1
     assert (
-        f"{path}:1 AlertPolicy/shop/escalation-cycle: spec.routing.escalation: "
+        f"{path}:10:5 AlertPolicy/shop/escalation-cycle: spec.routing.escalation: "
         "steps escalation[0] (medium -> high after 4h) and escalation[1] (high -> medium after 1h) "
         "form a cycle medium -> high -> medium: every step must raise severity"
     ) in err
