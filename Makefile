@@ -43,12 +43,12 @@ run: venv
 	$(BIN)/augur dev up
 
 render: venv
-	$(BIN)/augur render -f examples/shop -o out
+	$(BIN)/augur render -f examples/shop --out-dir out
 	@echo "rendered into ./out — see README for what each folder holds"
 
 crds: venv
-	$(BIN)/augur crds -o crds
-	$(BIN)/augur crds -o charts/augur/crds
+	$(BIN)/augur crds --out-dir crds
+	$(BIN)/augur crds --out-dir charts/augur/crds
 
 golden: venv
 	$(BIN)/pytest tests --update-golden

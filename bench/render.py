@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from augur.api.resources import AlertPolicy, BusinessKPI, MonitoringStack
-from augur.render.rules import render_rule_files, render_rules_component
+from augur.render.rules.files import render_rule_files, render_rules_component
 from augur.render.selection import StackInputs
 
 POLICIES = 1000

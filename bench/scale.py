@@ -34,8 +34,9 @@ from typing import Any
 
 from augur.kube.client import KubeClient, load_api_client
 from augur.kube.ownership import ObjectKey
-from augur.render.rule_shards import config_map_key, shard_of
-from augur.status.statuses import policy_rule_file, rules_in_file
+from augur.render.prometheus.rule_shards import config_map_key, shard_of
+from augur.render.rules.files import rule_file_path
+from augur.status.statuses import rules_in_file
 
 ROOT = Path(__file__).resolve().parent.parent
 AUGUR = str(Path(sys.executable).parent / "augur")
@@ -144,7 +145,7 @@ def stack(namespace: str) -> dict[str, Any]:
 
 def shard_name(namespace: str, index: int) -> tuple[str, int]:
     """The ConfigMap key of policy `index`'s rule file, and its shard."""
-    key = config_map_key(policy_rule_file(namespace, f"p{index:05d}"))
+    key = config_map_key(rule_file_path("AlertPolicy", namespace, f"p{index:05d}"))
     return key, shard_of(key)
 
 

@@ -76,7 +76,7 @@ def test_rendered_manifests_pass_server_dry_run(crds_installed: Cluster, tmp_pat
             "render",
             "-f",
             str(REPO_ROOT / "examples" / "shop"),
-            "-o",
+            "--out-dir",
             str(out),
         ],
         check=True,

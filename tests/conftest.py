@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-GOLDEN_ROOT = Path(__file__).parent / "golden"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -22,7 +21,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture
 def golden(request: pytest.FixtureRequest) -> Callable[[Path, str], None]:
-    """Compare text with a golden file, or rewrite the file under --update-golden."""
+    """Compare text with a golden file, or rewrite the file under --update-golden.
+
+    Golden files live beside the tests of what renders them, in a `golden/` folder
+    (tests/render/<component>/golden/)."""
     update = bool(request.config.getoption("--update-golden"))
 
     def check(path: Path, actual: str) -> None:

@@ -35,7 +35,9 @@ def test_refuses_with_the_message_augur_validate_prints(path: Path) -> None:
     findings = load([str(path)]).findings
     assert [(p.path, p.message) for p in problems] == [(f.path, f.message) for f in findings]
     if len(findings) == 1:
-        assert str(findings[0]) == f"{path}:1 {denial_message(obj, problems)}"
+        finding = findings[0]
+        where = f"{path}:{finding.line}:{finding.column}"
+        assert str(finding) == f"{where} {denial_message(obj, problems)}"
 
 
 def test_a_receiver_left_to_the_stack_is_not_an_admission_matter() -> None:

@@ -51,4 +51,4 @@ def test_invalid_example_fails_with_field_and_reason(path: Path) -> None:
     lines = [str(f) for f in result.findings]
     assert any(expected.group(1) in line for line in lines), lines
     for line in lines:
-        assert line.startswith(f"{path}:1 "), "file:document comes first"
+        assert re.match(rf"{re.escape(str(path))}:\d+:\d+ ", line), "file:line:column comes first"

@@ -10,11 +10,13 @@ import yaml
 from chartrender import NAMESPACE, Obj, allows, group_of, of_kind, plural, render
 
 from augur.kube.sync import NEVER_PRUNED_KINDS, PRUNABLE_KINDS
-from augur.render.prometheus_objects import DISCOVERY_RULES
+from augur.render.prometheus.objects import DISCOVERY_RULES
 
 pytestmark = pytest.mark.tools
 
-GOLDEN_MANIFESTS = sorted((Path(__file__).parents[1] / "golden" / "stack").glob("*.manifests.yaml"))
+GOLDEN_MANIFESTS = sorted(
+    (Path(__file__).parents[1] / "render" / "stack" / "golden").glob("*.manifests.yaml")
+)
 OWNED_VERBS = ("get", "list", "create", "patch")
 WATCHED = ["shop", "monitoring"]
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from chartrender import CHART, KUBE_VERSION, NAMESPACE, of_kind, one, render, run_helm
 
-from augur.render.prometheus import OPERATOR_METRICS_PORT, OPERATOR_POD_LABELS
+from augur.render.prometheus.config import OPERATOR_METRICS_PORT, OPERATOR_POD_LABELS
 
 pytestmark = pytest.mark.tools
 

@@ -121,10 +121,35 @@ def test_render_reports_a_kpi_it_cannot_render(tmp_path: Path) -> None:
         " objective: {target: 1}}\n"
     )
     result = CliRunner().invoke(
-        main, ["render", "-f", write(tmp_path, kpi), "-o", str(tmp_path / "out")]
+        main, ["render", "-f", write(tmp_path, kpi), "--out-dir", str(tmp_path / "out")]
     )
     assert result.exit_code == 1
     assert (
         "BusinessKPI/shop/per-namespace: spec.groupBy[0]: label 'namespace' is reserved"
         in result.stderr
     )
+
+
+@pytest.mark.tools
+def test_junit_names_each_rule_test_and_its_failure(tmp_path: Path, promtool: Path) -> None:
+    from xml.etree import ElementTree
+
+    both = POLICY + "---\n" + WRONG.replace("name: api", "name: web")
+    report = tmp_path / "junit.xml"
+    code, out, _ = run(
+        "test", "-f", write(tmp_path, both), "--promtool", str(promtool), "--junit", str(report)
+    )
+    assert code == 1, out
+    root = ElementTree.parse(report).getroot()
+    assert (root.tag, root.get("tests"), root.get("failures")) == ("testsuites", "2", "1")
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("name") == "MonitoringStack monitoring/default"
+    cases = {(c.get("classname"), c.get("name")): c for c in suite.iter("testcase")}
+    assert set(cases) == {("AlertPolicy shop/api", "fires"), ("AlertPolicy shop/web", "fires")}
+    assert cases[("AlertPolicy shop/api", "fires")].find("failure") is None
+    failure = cases[("AlertPolicy shop/web", "fires")].find("failure")
+    assert failure is not None and failure.text is not None
+    assert 'at 15m: expected HighErrorRate{severity="critical"} firing, but it was not' in (
+        failure.text
+    )
+    assert "firing at 15m: HighErrorRate{" in failure.text

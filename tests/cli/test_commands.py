@@ -41,7 +41,7 @@ def test_crds_to_stdout_are_yaml_crds() -> None:
 
 
 def test_crds_to_folder(tmp_path: Path) -> None:
-    code, _, _ = run("crds", "-o", str(tmp_path))
+    code, _, _ = run("crds", "--out-dir", str(tmp_path))
     assert code == 0
     assert (tmp_path / "augur.dev_alertpolicies.yaml").exists()
 
@@ -52,7 +52,7 @@ def test_validate_examples_passes() -> None:
     assert "8 augur object(s), all valid; 12 other document(s) skipped" in out
 
 
-def test_validate_reports_file_document_object_field(tmp_path: Path) -> None:
+def test_validate_reports_file_line_column_object_field(tmp_path: Path) -> None:
     bad = tmp_path / "policies.yaml"
     bad.write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\n"
@@ -63,7 +63,7 @@ def test_validate_reports_file_document_object_field(tmp_path: Path) -> None:
     code, _, err = run("validate", "-f", str(bad))
     assert code == 1
     assert (
-        f"{bad}:2 AlertPolicy/shop/api: spec.alerts[0].expr: "
+        f"{bad}:10:33 AlertPolicy/shop/api: spec.alerts[0].expr: "
         "invalid PromQL at column 6: unexpected end of expression"
     ) in err
 
@@ -106,7 +106,7 @@ def test_render_without_stack_uses_default_stack(tmp_path: Path) -> None:
     policy = EXAMPLES / "shop" / "21-alertpolicy-payments.yaml"
     # payments routes to platform-oncall, the shop stack's default receiver: without the stack
     # the reference cannot resolve, so render reports it and exits 1, but still writes.
-    code, out, err = run("render", "-f", str(policy), "-o", str(tmp_path))
+    code, out, err = run("render", "-f", str(policy), "--out-dir", str(tmp_path))
     assert "monitoring/default" in out
     assert (tmp_path / "monitoring" / "default" / "manifests.yaml").exists()
     assert code == 1
@@ -114,7 +114,7 @@ def test_render_without_stack_uses_default_stack(tmp_path: Path) -> None:
 
 
 def test_render_shop_writes_one_folder_per_stack(tmp_path: Path) -> None:
-    code, _, err = run("render", "-f", str(EXAMPLES / "shop"), "-o", str(tmp_path))
+    code, _, err = run("render", "-f", str(EXAMPLES / "shop"), "--out-dir", str(tmp_path))
     assert code == 0, err
     assert (tmp_path / "monitoring" / "platform" / "manifests.yaml").exists()
     assert not (tmp_path / "monitoring" / "default").exists()

@@ -8,7 +8,7 @@ from typing import Any
 
 from augur.controllers import registry
 from augur.controllers.stack_worker import Changes
-from augur.controllers.state import OperatorConfig, OperatorState, StackWorkers
+from augur.controllers.state import OperatorConfig, OperatorState, Workers
 from augur.controllers.writers import StatusWriter
 from augur.kube.errors import KubeError
 from augur.kube.ownership import ObjectKey
@@ -39,7 +39,7 @@ class Worker:
 
 
 def test_workers_are_poked_by_key_until_stopped() -> None:
-    workers = StackWorkers()
+    workers = Workers()
     a, b, replaced = Worker(), Worker(), Worker()
     workers.started("mon/a", replaced)
     workers.started("mon/a", a)
@@ -128,6 +128,7 @@ def test_every_kind_is_indexed_under_the_name_startup_reads() -> None:
         "alert_policy_index": "alertpolicies",
         "business_kpi_index": "businesskpis",
         "namespace_index": "namespaces",
+        "scaling_policy_index": "scalingpolicies",
     }
     watched = {h.selector.any_name for h in registry._watching.get_all_handlers()}  # type: ignore[attr-defined]
     assert watched == set(indexes.values())

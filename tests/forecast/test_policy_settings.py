@@ -79,9 +79,9 @@ def test_what_a_policy_leaves_out_is_the_models_default() -> None:
     assert settings.rules == ScalingRules(
         per_replica_capacity=10,
         replicas=ReplicaBounds(min=1, max=5),
-        headroom=0.1,
+        headroom=0.0,
         scale_up=ScaleUp(max_step=10),
-        scale_down=ScaleDown(max_step=2, stabilization_window=900),
+        scale_down=ScaleDown(max_step=2, stabilization_window=300),
     )
     assert (settings.startup, settings.evaluation_interval) == (120, 300)
 
@@ -107,3 +107,8 @@ def test_method_names_map_both_ways() -> None:
     )
     assert tuple(api_method(name) for name in METHODS) == API_METHODS
     assert tuple(engine_method(name) for name in API_METHODS) == METHODS
+
+
+def test_a_combination_converts_each_part() -> None:
+    assert api_method("holt_winters+seasonal_naive") == "holtWinters+seasonalNaive"
+    assert engine_method("holtWinters+linear") == "holt_winters+linear"

@@ -6,9 +6,9 @@ import base64
 from typing import Any, cast
 
 from augur.kube.client import KubeClient
-from augur.kube.ownership import ObjectKey, StackRef, object_key
+from augur.kube.ownership import ObjectKey, object_key
 from augur.kube.sync import StackObjects
-from augur.render.labels import CREATE_ONLY_ANNOTATION, RANDOM_KEYS_ANNOTATION
+from augur.render.k8s.labels import CREATE_ONLY_ANNOTATION, RANDOM_KEYS_ANNOTATION, StackRef
 
 STACK = StackRef("augur.dev/v1alpha1", "MonitoringStack", "monitoring", "platform", "uid-1")
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from augur.kube.ownership import ObjectKey, StackRef, stamp
+from augur.kube.ownership import ObjectKey
 from augur.kube.sync import Applied, normalize, plan_sync
+from augur.render.k8s.labels import StackRef, stamp
 
 CM = ObjectKey("v1", "ConfigMap", "monitoring", "rules")
 SECRET = ObjectKey("v1", "Secret", "monitoring", "creds")

@@ -11,9 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from augur.render import yamlwriter
-from augur.render.output import dump_yaml, dump_yaml_documents
+from augur.render.yamlwriter import dump_yaml, dump_yaml_documents
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+RENDER_TESTS = Path(__file__).resolve().parent
+GOLDEN_FILES = sorted(RENDER_TESTS.glob("*/golden/**/*.yaml"))
+"""The golden files of every component's tests (tests/render/<component>/golden/)."""
 
 
 class ReferenceDumper(yaml.SafeDumper):
@@ -43,9 +45,7 @@ def test_scalars_yaml_would_misread_are_quoted() -> None:
     assert yaml.safe_load(dump_yaml(data))["f"][:4] == [0.001, 1e-07, 3.0, -2.5]
 
 
-@pytest.mark.parametrize(
-    "path", sorted(GOLDEN.rglob("*.yaml"))[:60], ids=lambda p: str(p.relative_to(GOLDEN))
-)
+@pytest.mark.parametrize("path", GOLDEN_FILES[:60], ids=lambda p: str(p.relative_to(RENDER_TESTS)))
 def test_golden_documents_write_as_pyyaml_writes_them(path: Path) -> None:
     documents = [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
     assert dump_yaml_documents(documents) == reference(documents)
@@ -54,7 +54,7 @@ def test_golden_documents_write_as_pyyaml_writes_them(path: Path) -> None:
 def test_without_libyaml_pyyaml_s_emitter_writes_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     documents = [
         d
-        for path in sorted(GOLDEN.rglob("*.yaml"))[:20]
+        for path in GOLDEN_FILES[:20]
         for d in yaml.safe_load_all(path.read_text())
         if d is not None
     ]

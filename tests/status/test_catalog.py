@@ -53,3 +53,38 @@ def test_invalid_objects_count_by_namespace_labels_and_policy_labels() -> None:
     )
     assert catalog.invalid_selected_by(stack.resource) == 2
     assert in_shop.problem_summary.startswith("spec")
+
+
+def test_scaling_policies_are_selected_like_the_other_kinds() -> None:
+    cache = ParseCache()
+    stacks = [
+        cache.entry(body("MonitoringStack", "mon", name, {"namespaceSelector": selector}))
+        for name, selector in (
+            ("shop-only", {"matchLabels": {"team": "shop"}}),
+            ("other-only", {"matchLabels": {"team": "other"}}),
+        )
+    ]
+    policy = cache.entry(
+        body(
+            "ScalingPolicy",
+            "shop",
+            "web",
+            {
+                "targetRef": {"name": "web"},
+                "metric": {"query": "sum(rate(requests_total[5m]))", "perReplicaCapacity": 10},
+                "replicas": {"max": 5},
+            },
+        )
+    )
+    assert policy.resource is not None, policy.problems
+    catalog = Catalog(
+        index(*stacks),
+        {},
+        {},
+        {"shop": [{"team": "shop"}], "other": [{"team": "other"}]},
+        index(policy),
+    )
+    assert catalog.stacks_selecting(policy) == ["mon/shop-only"]
+    assert catalog.scaling_policy("shop/web") is policy
+    assert catalog.scaling_policy("shop/absent") is None
+    assert [p.key for p in catalog.inventory().scaling_policies] == ["shop/web"]

@@ -1,4 +1,4 @@
-"""Stack status names components and endpoints as API.md does, from the rendered objects."""
+"""Stack status names components and endpoints as the MonitoringStack status documents them, from the rendered objects."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ import yaml
 from augur.api.inventory import Inventory
 from augur.api.resources import Problem, parse_resource
 from augur.metrics import OperatorMetrics
+from augur.render.rules.files import rule_file_path
 from augur.render.selection import inputs_for, stacks_of
 from augur.render.stack import rerender_stack
 from augur.status.catalog import ParseCache
@@ -19,7 +20,6 @@ from augur.status.kpi_status import combined_kpi_values
 from augur.status.statuses import (
     PolicyView,
     StackOutcome,
-    policy_rule_file,
     policy_status,
     rules_in_file,
     stack_status,
@@ -130,7 +130,7 @@ def test_policy_rules_are_the_rules_rendered_for_it() -> None:
     # The status counts what the render kept for the policy (StackMemo.rule_count).
     output, memo = rerender_stack(inputs_for(stacks_of(inventory)[0], inventory))
     rendered = memo.rule_files[f"AlertPolicy/{entry.key}"]
-    assert rendered.path == policy_rule_file(entry.namespace, entry.name)  # as bench/ reads it
+    assert rendered.path == rule_file_path("AlertPolicy", entry.namespace, entry.name)  # bench/
     loaded = yaml.safe_load(output.files[rendered.path])
     expected = sum(len(group["rules"]) for group in loaded["groups"])
     assert expected > len(body["spec"]["alerts"])  # anomaly recordings count too

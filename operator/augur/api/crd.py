@@ -75,12 +75,27 @@ PRINTER_COLUMNS: dict[str, list[dict[str, Any]]] = {
         {"name": "Mode", "type": "string", "jsonPath": ".spec.mode"},
         {"name": "Current", "type": "integer", "jsonPath": ".status.currentReplicas"},
         {"name": "Recommended", "type": "integer", "jsonPath": ".status.recommendedReplicas"},
+        {"name": "Method", "type": "string", "jsonPath": ".status.model.method"},
+        {"name": "MASE", "type": "number", "jsonPath": ".status.accuracy.mase"},
+        _ready(),
         {
             "name": "Forecast",
             "type": "string",
+            "priority": 1,
             "jsonPath": '.status.conditions[?(@.type=="ForecastHealthy")].status',
         },
-        _ready(),
+        {
+            "name": "Applied",
+            "type": "integer",
+            "priority": 1,
+            "jsonPath": ".status.applied.minReplicas",
+        },
+        {
+            "name": "Reason",
+            "type": "string",
+            "priority": 1,
+            "jsonPath": '.status.conditions[?(@.type=="Ready")].reason',
+        },
         _AGE,
     ],
 }

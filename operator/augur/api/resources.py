@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from augur.api.alertpolicy import AlertPolicySpec, AlertPolicyStatus
 from augur.api.businesskpi import BusinessKPISpec, BusinessKPIStatus
-from augur.api.common import API_VERSION, GROUP, PATTERN_MEANINGS, ApiModel
+from augur.api.common import API_VERSION, GROUP, ApiModel
+from augur.api.messages import problem_message
 from augur.api.monitoringstack import MonitoringStackSpec, MonitoringStackStatus
 from augur.api.scalingpolicy import ScalingPolicySpec, ScalingPolicyStatus
 
@@ -156,21 +157,13 @@ def format_location(loc: tuple[int | str, ...]) -> str:
     return path
 
 
-def problems_from(error: ValidationError) -> list[Problem]:
-    """Readable problems from a pydantic ValidationError."""
-    problems = []
-    for item in error.errors(include_url=False):
-        message = str(item["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        if item["type"] == "extra_forbidden":
-            message = "unknown field"
-        elif item["type"] == "missing":
-            message = "required field is missing"
-        elif item["type"] == "string_pattern_mismatch":
-            pattern = item["ctx"]["pattern"]
-            meaning = PATTERN_MEANINGS.get(pattern, f"matching {pattern}")
-            message = f"{item.get('input')!r} is not {meaning}"
-        problems.append(Problem(format_location(tuple(item["loc"])), message))
-    return problems
+def problems_from(error: ValidationError, model: type[BaseModel] | None = None) -> list[Problem]:
+    """Readable problems from a pydantic ValidationError of `model` (worded by
+    `augur.api.messages`; `model` makes unknown-field suggestions possible)."""
+    return [
+        Problem(format_location(tuple(item["loc"])), problem_message(item, model))
+        for item in error.errors(include_url=False)
+    ]
 
 
 def parse_resource(doc: dict[str, Any]) -> AnyResource:
@@ -196,5 +189,5 @@ def parse_resource(doc: dict[str, Any]) -> AnyResource:
     try:
         resource = cls.model_validate(body)
     except ValidationError as error:
-        raise InvalidObject(kind, namespace, name, problems_from(error)) from None
+        raise InvalidObject(kind, namespace, name, problems_from(error, cls)) from None
     return resource  # type: ignore[return-value]

@@ -7,26 +7,28 @@ from pathlib import Path
 import click
 
 from augur.api.crd import HEADER, all_crds
-from augur.render.output import dump_yaml_documents
+from augur.commands.options import out_dir_option
+from augur.render.yamlwriter import dump_yaml_documents
 
 
 def crd_files() -> dict[str, str]:
-    """Every CRD file's name and text, as `augur crds -o DIR` writes them."""
+    """Every CRD file's name and text, as `augur crds --out-dir DIR` writes them."""
     return {name: HEADER + dump_yaml_documents(docs) for name, docs in sorted(all_crds().items())}
 
 
 @click.command("crds")
-@click.option(
-    "-o", "--output-dir", type=click.Path(file_okay=False), help="Write one file per CRD here."
-)
-def crds_command(output_dir: str | None) -> None:
+@out_dir_option(required=False, help="Write one file per CRD into DIR (default: print them).")
+def crds_command(out_dir: str | None) -> None:
     """Print the CRDs of augur's kinds (and kopf's peering kinds), or write them to a folder."""
     files = crd_files()
-    if output_dir is None:
+    if out_dir is None:
         click.echo("---\n".join(files.values()), nl=False)
         return
-    folder = Path(output_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(text)
-        click.echo(f"wrote {folder / name}")
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (folder / name).write_text(text)
+            click.echo(f"wrote {folder / name}")
+    except OSError as error:
+        raise click.ClickException(f"cannot write into {folder}: {error.strerror}") from None

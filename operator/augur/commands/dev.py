@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from augur.commands.dev_cluster import cluster_group, dev_up_command
 from augur.dev.tools_command import tools_command
 
 
@@ -13,3 +14,5 @@ def dev_group() -> None:
 
 
 dev_group.add_command(tools_command)
+dev_group.add_command(cluster_group)
+dev_group.add_command(dev_up_command)

@@ -18,7 +18,8 @@ from augur.dev.cluster import (
     default_run_dir,
     kubectl,
 )
-from augur.dev.processes import ClusterError, stop
+from augur.dev.livestack import LiveStacks
+from augur.dev.processes import ClusterError, free_port, stop
 from augur.dev.tools import ToolError, tool_path
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -131,24 +132,29 @@ def dev_up_command(name: str, paths: tuple[str, ...]) -> None:
             click.echo(kubectl(plane.kubeconfig, "apply", "-f", target).rstrip())
         _print_access(plane)
         click.echo(kubectl(plane.kubeconfig, "get", "augur", "-A").rstrip())
-        click.echo("augur dev up: running the operator; Ctrl-C stops it and the control plane")
-        operator = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "augur"),
-                "run",
-                "--kubeconfig",
-                str(plane.kubeconfig),
-                "--standalone",
-                "--listen",
-                "127.0.0.1:8080",
-            ]
-        )
-        try:
-            operator.wait()
-        finally:
-            if operator.poll() is None:
-                operator.terminate()
-                operator.wait(timeout=30)
+        with LiveStacks(plane.kubeconfig, run_dir / "live", say=_say_live) as live:
+            flags = _live_stack_flags(plane, live)
+            listen = f"127.0.0.1:{free_port()}"
+            click.echo(f"operator: /metrics and /healthz on http://{listen}")
+            click.echo("augur dev up: running the operator; Ctrl-C stops it and the control plane")
+            operator = subprocess.Popen(
+                [
+                    str(Path(sys.executable).parent / "augur"),
+                    "run",
+                    "--kubeconfig",
+                    str(plane.kubeconfig),
+                    "--standalone",
+                    "--listen",
+                    listen,
+                    *flags,
+                ]
+            )
+            try:
+                operator.wait()
+            finally:
+                if operator.poll() is None:
+                    operator.terminate()
+                    operator.wait(timeout=30)
     except ClusterError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
@@ -156,3 +162,26 @@ def dev_up_command(name: str, paths: tuple[str, ...]) -> None:
         click.echo("\nstopping")
     finally:
         plane.stop()
+
+
+def _say_live(message: str) -> None:
+    click.echo(f"live stack: {message}")
+
+
+def _live_stack_flags(plane: ControlPlane, live: LiveStacks) -> list[str]:
+    """Reserve each applied stack's ports; print its UIs; the operator's --prometheus-url."""
+    names = kubectl(
+        plane.kubeconfig,
+        "get",
+        "mstack",
+        "-A",
+        "-o",
+        "jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{'\\n'}{end}",
+    ).split()
+    flags = []
+    for key in names:
+        namespace, _, name = key.partition("/")
+        urls = live.urls(namespace, name)
+        click.echo(f"{key}: Prometheus {urls.prometheus}  Alertmanager {urls.alertmanager}")
+        flags += ["--prometheus-url", f"{key}={urls.prometheus}"]
+    return flags

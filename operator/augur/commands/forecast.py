@@ -117,7 +117,10 @@ def _format_table(report: TraceReport) -> str:
 )
 @click.option("--step", callback=_duration, help="Grid step, e.g. 5m (default: inferred).")
 @click.option(
-    "--horizon", callback=_duration, show_default=_policy_default(ForecastSettings, "horizon")
+    "--horizon",
+    callback=_duration,
+    show_default=_policy_default(ForecastSettings, "horizon"),
+    help="How far ahead to forecast, e.g. 30m.",
 )
 @click.option(
     "--method",
@@ -131,24 +134,27 @@ def _format_table(report: TraceReport) -> str:
     "--quantile",
     type=click.FloatRange(0.5, 0.999),
     show_default=_policy_default(ForecastSettings, "quantile"),
+    help="The forecast quantile replicas are sized for.",
 )
 @click.option(
     "--headroom",
-    default=0.0,
-    show_default=True,
     type=click.FloatRange(0),
-    help="Extra capacity over the forecast quantile. 0 (not the ScalingPolicy's "
-    f"{ScalingPolicySpec.model_fields['headroom'].default}) compares like with like: the "
-    "reactive HPA runs replicas at exactly --capacity and the quantile already covers "
+    show_default=_policy_default(ScalingPolicySpec, "headroom"),
+    help="Extra capacity over the forecast quantile. The default 0 compares like with like: "
+    "the reactive HPA runs replicas at exactly --capacity and the quantile already covers "
     "uncertainty.",
 )
 @click.option(
-    "--history", callback=_duration, show_default=_policy_default(ForecastSettings, "history")
+    "--history",
+    callback=_duration,
+    show_default=_policy_default(ForecastSettings, "history"),
+    help="How much of the past a model is fitted on, e.g. 7d.",
 )
 @click.option(
     "--min-replicas",
     type=click.IntRange(0),
     show_default=_policy_default(ReplicaBounds, "min"),
+    help="The replica floor.",
 )
 @click.option(
     "--max-replicas",
@@ -181,14 +187,19 @@ def _format_table(report: TraceReport) -> str:
 )
 @click.option(
     "--scale-down-window",
-    default="5m",
-    show_default=True,
     callback=_duration,
+    show_default=_policy_default(ScaleDown, "stabilization_window"),
     help="The HPA's scale-down stabilization window; augur's floor uses the same one, so it "
-    "holds replicas no longer than the HPA itself would (a ScalingPolicy's default is "
-    f"{ScaleDown.model_fields['stabilization_window'].default}).",
+    "holds replicas no longer than the HPA itself would.",
 )
-@click.option("--output", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people, json (snake_case keys) for scripts.",
+)
 @click.option(
     "--plot",
     "plot_path",
@@ -202,14 +213,14 @@ def backtest_command(
     methods: tuple[str, ...],
     capacity: float | None,
     quantile: float | None,
-    headroom: float,
+    headroom: float | None,
     history: str | None,
     min_replicas: int | None,
     max_replicas: int,
     refit: str,
     reselect: str,
     startup: str | None,
-    scale_down_window: str,
+    scale_down_window: str | None,
     output: str,
     plot_path: Path | None,
 ) -> None:
@@ -232,8 +243,8 @@ def backtest_command(
             startup=startup,
         ),
         replicas=_given(min=min_replicas, max=max_replicas),
-        headroom=headroom,
-        scale_down={"stabilization_window": scale_down_window},
+        **_given(headroom=headroom),
+        scale_down=_given(stabilization_window=scale_down_window),
     )
     config = engine.forecast
     steps = config.horizon_steps
@@ -293,20 +304,28 @@ def backtest_command(
 )
 @click.option("--step", callback=_duration, help="Grid step, e.g. 5m (default: inferred).")
 @click.option(
-    "--horizon", callback=_duration, show_default=_policy_default(ForecastSettings, "horizon")
+    "--horizon",
+    callback=_duration,
+    show_default=_policy_default(ForecastSettings, "horizon"),
+    help="How far ahead to forecast, e.g. 30m.",
 )
 @click.option(
-    "--history", callback=_duration, show_default=_policy_default(ForecastSettings, "history")
+    "--history",
+    callback=_duration,
+    show_default=_policy_default(ForecastSettings, "history"),
+    help="How much of the past the model is fitted on, e.g. 7d.",
 )
 @click.option(
     "--method",
     type=click.Choice(METHODS),
     show_default=_policy_default(ForecastSettings, "method"),
+    help="Forecasting method.",
 )
 @click.option(
     "--quantile",
     type=click.FloatRange(0.5, 0.999),
     show_default=_policy_default(ForecastSettings, "quantile"),
+    help="The upper quantile of the forecast band.",
 )
 def predict_command(
     csv: Path,
@@ -316,7 +335,7 @@ def predict_command(
     method: str | None,
     quantile: float | None,
 ) -> None:
-    """Forecast the horizon after a trace's last point, as JSON.
+    """Forecast the horizon after a trace's last point, as JSON (snake_case keys).
 
     The forecast settings are a ScalingPolicy's defaults, except for what the flags say.
     """
@@ -343,13 +362,13 @@ def predict_command(
     if result.model is not None and result.accuracy is not None:
         body["forecast"] = {
             "peak": result.peak,
-            "peakAt": result.peak_at,
+            "peak_at": result.peak_at,
             "points": [vars(p) for p in result.points],
         }
         body["model"] = {
             "method": result.model.method,
             "seasonality": [format_duration(s) for s in result.model.seasonality],
-            "trainingPoints": result.model.training_points,
+            "training_points": result.model.training_points,
         }
         accuracy = vars(result.accuracy)
         body["accuracy"] = {k: (v if math.isfinite(v) else None) for k, v in accuracy.items()}

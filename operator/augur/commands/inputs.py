@@ -1,38 +1,52 @@
-"""Reading CRs from files and folders (multi-document YAML), as a GitOps repository holds them."""
+"""Reading CRs as a GitOps repository or pipeline holds them, and what is wrong with them.
+
+Every problem is placed at `file:line:column` of the field at fault, so editors and CI
+annotations can point at it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import Any, TextIO
 
 from augur.api.inventory import Inventory
-from augur.api.resources import InvalidObject, Problem, is_augur_document, parse_resource
-from augur.render.selection import reference_problems
+from augur.api.resources import (
+    AnyResource,
+    InvalidObject,
+    Problem,
+    is_augur_document,
+    parse_resource,
+)
+from augur.commands.sources import Document, Position, documents, read_sources
+from augur.render.selection import reference_problems, stack_selects
 
-YAML_SUFFIXES = (".yaml", ".yml", ".json")
+ERROR = "error"
+WARNING = "warning"
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem in one document of one file."""
+    """One problem (or warning) at one place of one object."""
 
     file: str
-    document: int
+    line: int
+    column: int
     kind: str
     namespace: str
     name: str
     path: str
     message: str
+    severity: str = ERROR
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.document}" if self.document else self.file
+        where = self.file
+        if self.line:
+            where += f":{self.line}:{self.column}"
         obj = f" {self.kind}/{self.namespace}/{self.name}" if self.kind else ""
         field_path = f" {self.path}:" if self.path else ""
-        return f"{where}{obj}:{field_path} {self.message}"
+        level = " warning:" if self.severity == WARNING else ""
+        return f"{where}{obj}:{field_path}{level} {self.message}"
 
 
 @dataclass
@@ -41,97 +55,137 @@ class LoadResult:
 
     inventory: Inventory = field(default_factory=Inventory)
     findings: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
     objects: int = 0
     skipped: int = 0
-    origin: dict[str, tuple[str, int]] = field(default_factory=dict)
-    """Where each object came from: 'Kind/namespace/name' -> (file, document)."""
+    origin: dict[str, Document] = field(default_factory=dict)
+    """Where each object came from: 'Kind/namespace/name' -> its document."""
 
-
-def yaml_files(paths: Iterable[str]) -> list[Path]:
-    """Every YAML file named, or found under a named folder, in a stable order."""
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES))
-        elif path.exists():
-            found.append(path)
-        else:
-            raise FileNotFoundError(f"{raw}: no such file or folder")
-    return found
-
-
-def _documents(path: Path, result: LoadResult) -> list[tuple[int, Any]]:
-    try:
-        return list(enumerate(yaml.safe_load_all(path.read_text()), start=1))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f"line {mark.line + 1}: " if mark is not None else ""
-        result.findings.append(
-            Finding(str(path), 0, "", "", "", "", f"{line}not valid YAML: {error}")
+    def finding(
+        self, key: str, problem: Problem, severity: str = ERROR, document: Document | None = None
+    ) -> Finding:
+        """A finding about the object 'Kind/namespace/name', placed at the problem's field."""
+        kind, namespace, name = key.split("/")
+        document = document or self.origin.get(key)
+        if document is None:
+            return Finding(
+                "<input>", 0, 0, kind, namespace, name, problem.path, problem.message, severity
+            )
+        at = document.position(problem.path)
+        return Finding(
+            document.source,
+            at.line,
+            at.column,
+            kind,
+            namespace,
+            name,
+            problem.path,
+            problem.message,
+            severity,
         )
-        return []
 
 
-def load(paths: Iterable[str]) -> LoadResult:
-    """Parse and validate every augur object under `paths`; other objects are skipped."""
+def load(
+    paths: Iterable[str], *, exclude: tuple[str, ...] = (), stdin: TextIO | None = None
+) -> LoadResult:
+    """Parse and validate every augur object under `paths` (`-` is standard input); other
+    objects are skipped, `kind: List` items read one by one. Raises InputError for a path
+    that does not exist."""
     result = LoadResult()
-    for path in yaml_files(paths):
-        for index, doc in _documents(path, result):
-            if doc is None:
-                continue
-            if isinstance(doc, dict) and doc.get("kind") == "Namespace":
-                meta = doc.get("metadata") or {}
-                result.inventory.namespace_labels[str(meta.get("name"))] = dict(
-                    meta.get("labels") or {}
-                )
-            if not is_augur_document(doc):
-                result.skipped += 1
-                continue
-            result.objects += 1
-            try:
-                resource = parse_resource(doc)
-            except InvalidObject as error:
-                result.findings.extend(
-                    Finding(
-                        str(path), index, error.kind, error.namespace, error.name, p.path, p.message
-                    )
-                    for p in error.problems
-                )
-                continue
-            key = f"{resource.kind}/{resource.key}"
-            if key in result.origin:
-                first = result.origin[key]
-                result.findings.append(
-                    Finding(
-                        str(path),
-                        index,
-                        resource.kind,
-                        resource.namespace,
-                        resource.name,
-                        "metadata.name",
-                        f"defined twice (first in {first[0]}:{first[1]})",
-                    )
-                )
-                continue
-            result.origin[key] = (str(path), index)
-            result.inventory.add(resource)
+    sources, unreadable = read_sources(paths, exclude, stdin)
+    for bad in unreadable:
+        result.findings.append(Finding(bad.name, 0, 0, "", "", "", "", bad.reason))
+    for source in sources:
+        found, syntax = documents(source)
+        for document in found:
+            _read(document, result)
+        if syntax is not None:
+            at = syntax.position
+            result.findings.append(
+                Finding(syntax.source, at.line, at.column, "", "", "", "", syntax.message)
+            )
     result.inventory.sort()
-    _add_reference_findings(result)
+    for key, problems in reference_problems(result.inventory).items():
+        result.findings.extend(result.finding(key, p) for p in problems)
+    _add_selection_warnings(result)
     return result
 
 
-def _add_reference_findings(result: LoadResult) -> None:
-    for key, problems in reference_problems(result.inventory).items():
-        kind, namespace, name = key.split("/")
-        file, index = result.origin.get(key, ("<input>", 0))
-        result.findings.extend(
-            Finding(file, index, kind, namespace, name, p.path, p.message) for p in problems
+def _read(document: Document, result: LoadResult) -> None:
+    doc = document.body
+    if doc is None:
+        return
+    if isinstance(doc, dict) and doc.get("kind") == "Namespace":
+        meta = doc.get("metadata") or {}
+        result.inventory.namespace_labels[str(meta.get("name"))] = dict(meta.get("labels") or {})
+    if not is_augur_document(doc):
+        result.skipped += 1
+        return
+    result.objects += 1
+    try:
+        resource = parse_resource(doc)
+    except InvalidObject as error:
+        key = f"{error.kind}/{error.namespace}/{error.name}"
+        result.findings.extend(result.finding(key, p, document=document) for p in error.problems)
+        return
+    key = f"{resource.kind}/{resource.key}"
+    first = result.origin.get(key)
+    if first is not None:
+        at = first.position()
+        problem = Problem("metadata.name", f"defined twice (first in {_place(first, at)})")
+        result.findings.append(result.finding(key, problem, document=document))
+        return
+    result.origin[key] = document
+    result.inventory.add(resource)
+    if not _namespace_given(doc):
+        problem = Problem(
+            "metadata",
+            "no metadata.namespace: checked as namespace `default`, but `kubectl apply` puts "
+            "it in the current context's namespace (say which)",
         )
+        result.warnings.append(result.finding(key, problem, WARNING, document))
+
+
+def _place(document: Document, at: Position) -> str:
+    return f"{document.source}:{at.line}:{at.column}" if at.line else document.source
+
+
+def _namespace_given(doc: dict[str, Any]) -> bool:
+    meta = doc.get("metadata")
+    return isinstance(meta, dict) and bool(meta.get("namespace"))
+
+
+def _add_selection_warnings(result: LoadResult) -> None:
+    """Objects no MonitoringStack of the input selects: their rules would never load. Without
+    a stack in the input every object is rendered against the default stack, so no warning."""
+    inventory = result.inventory
+    if not inventory.stacks:
+        return
+    labels = inventory.namespace_labels
+    stacks = ", ".join(s.key for s in inventory.stacks)
+    selected: list[AnyResource] = [
+        *inventory.alert_policies,
+        *inventory.business_kpis,
+        *inventory.scaling_policies,
+    ]
+    for resource in selected:
+        if any(stack_selects(s, resource, labels) for s in inventory.stacks):
+            continue
+        hint = ""
+        unknown = resource.namespace not in labels
+        if unknown and any(s.spec.namespace_selector.match_labels for s in inventory.stacks):
+            hint = (
+                f" (the labels of namespace {resource.namespace} are not in the input: add its "
+                "Namespace object if a namespaceSelector should match it)"
+            )
+        problem = Problem(
+            "metadata",
+            f"no MonitoringStack of the input selects it (stacks: {stacks}), so it is never "
+            f"loaded{hint}",
+        )
+        result.warnings.append(result.finding(f"{resource.kind}/{resource.key}", problem, WARNING))
 
 
 def problem_findings(result: LoadResult, key: str, problems: list[Problem]) -> list[Finding]:
     """Findings for problems of one object named by 'Kind/namespace/name'."""
-    kind, namespace, name = key.split("/")
-    file, index = result.origin.get(key, ("<input>", 0))
-    return [Finding(file, index, kind, namespace, name, p.path, p.message) for p in problems]
+    return [result.finding(key, p) for p in problems]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 import kopf
+from kubernetes.config import ConfigException
 
 from augur.controllers import registry
 from augur.controllers.endpoints import serve
@@ -141,7 +142,7 @@ async def _operate(
     type=click.Path(exists=True, dir_okay=False),
     help="Default: in-cluster, then ~/.kube/config.",
 )
-@click.option("--context", default=None, help="kubeconfig context.")
+@click.option("--context", default=None, help="kubeconfig context (default: the current one).")
 @click.option(
     "--namespace-mode",
     type=click.Choice(["all", "listed"]),
@@ -211,7 +212,18 @@ async def _operate(
     help="Seconds between KPI evaluations.",
 )
 @click.option(
-    "--log-format", type=click.Choice(["plain", "json"]), default="plain", show_default=True
+    "--scaling-concurrency",
+    type=click.IntRange(1),
+    default=2,
+    show_default=True,
+    help="ScalingPolicy forecasts fitted at once (the others wait; the event loop never does).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["plain", "json"]),
+    default="plain",
+    show_default=True,
+    help="plain: one line per record; json: one JSON object per record.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log more.")
 def run_command(
@@ -230,14 +242,21 @@ def run_command(
     prometheus_urls: tuple[str, ...],
     drift_interval: float,
     kpi_interval: float,
+    scaling_concurrency: int,
     log_format: str,
     verbose: bool,
 ) -> None:
-    """Run the operator: reconcile MonitoringStacks, AlertPolicies and BusinessKPIs."""
+    """Run the operator: reconcile MonitoringStacks, AlertPolicies and BusinessKPIs, and
+    evaluate ScalingPolicies."""
     if namespace_mode == "listed" and not namespaces:
         raise click.BadParameter("give at least one --namespace", param_hint="--namespace-mode")
-    if namespace_mode == "all":
-        namespaces = ()
+    if namespace_mode == "all" and namespaces:
+        raise click.BadParameter(
+            "--namespace is only read with --namespace-mode listed (the default, all, watches "
+            "every namespace)",
+            param_hint="--namespace",
+        )
+    address = _address(listen, "--listen")
     webhook = None
     if webhook_listen:
         if webhook_tls_cert is None or webhook_tls_key is None:
@@ -246,7 +265,15 @@ def run_command(
             )
         files = ServingCertificate(webhook_tls_cert, webhook_tls_key)
         webhook = (*_address(webhook_listen, "--webhook-listen"), files)
+    urls = _prometheus_urls(prometheus_urls)
     identity = identity or default_identity()
+    try:
+        client = load_api_client(kubeconfig, context)
+    except ConfigException as error:
+        where = kubeconfig or "in-cluster configuration, then ~/.kube/config"
+        raise click.ClickException(f"cannot log in to the cluster ({where}): {error}") from None
+    if kubeconfig:
+        os.environ["KUBECONFIG"] = kubeconfig  # kopf logs in through the same file
     kopf.configure(
         verbose=verbose,
         log_format=kopf.LogFormat.JSON if log_format == "json" else kopf.LogFormat.PLAIN,
@@ -257,16 +284,15 @@ def run_command(
     if not verbose:
         # One line per handled watch event is noise at thousands of policies.
         logging.getLogger("kopf.objects").addFilter(_quiet_handler_success)
-    if kubeconfig:
-        os.environ["KUBECONFIG"] = kubeconfig  # kopf logs in through the same file
-    kube = KubeClient(load_api_client(kubeconfig, context))
+    kube = KubeClient(client)
     if not standalone:
         ensure_peering(kube, namespaces)
     config = OperatorConfig(
         identity=identity,
         drift_interval=drift_interval,
         kpi_interval=kpi_interval,
-        prometheus_urls=_prometheus_urls(prometheus_urls),
+        prometheus_urls=urls,
+        scaling_concurrency=scaling_concurrency,
         namespaces=namespaces or None,
         operator_namespace=operator_namespace or default_operator_namespace(),
     )
@@ -277,7 +303,7 @@ def run_command(
             namespaces=namespaces,
             standalone=standalone,
             priority=priority if priority is not None else priority_of(identity),
-            listen=_address(listen, "--listen"),
+            listen=address,
             webhook=webhook,
         )
     )

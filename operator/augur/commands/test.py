@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import click
 
 from augur.api.resources import AlertPolicy, MonitoringStack
-from augur.commands.inputs import LoadResult, load
-from augur.render.output import dump_yaml
-from augur.render.rules import render_rule_files, stack_scope
-from augur.render.ruletests import (
+from augur.commands.inputs import LoadResult
+from augur.commands.options import InputOptions, echo_findings, failed, input_options, load_inputs
+from augur.render.rules.files import render_rule_files, stack_scope
+from augur.render.rules.ruletests import (
     PROBE_SUFFIX,
     PolicyTest,
     failed_checks,
@@ -23,25 +24,41 @@ from augur.render.ruletests import (
     translate,
 )
 from augur.render.selection import inputs_for, stack_selects, stacks_of
+from augur.render.yamlwriter import dump_yaml
+
+
+@dataclass(frozen=True)
+class RuleTestResult:
+    """One rule test: which, where it ran, and what failed (empty: it passed)."""
+
+    name: str
+    stack: str
+    failures: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Outcome:
-    """Tests run and failed."""
+    """Tests run, with their results."""
 
-    passed: int = 0
-    failed: int = 0
+    results: list[RuleTestResult] = field(default_factory=list)
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for r in self.results if not r.failures)
+
+    @property
+    def failed(self) -> int:
+        return len(self.results) - self.passed
 
 
 def _promtool(explicit: str | None) -> str:
-    if explicit:
-        return explicit
-    from augur.dev.tools import ToolError, tool_path
+    from augur.dev.tools import ToolError, find_tool
 
     try:
-        return str(tool_path("promtool", build_missing=False))
+        return str(find_tool("promtool", explicit))
     except ToolError as error:
-        raise click.ClickException(f"{error} Or pass --promtool PATH.") from None
+        hint = "" if explicit else " Or pass --promtool PATH."
+        raise click.ClickException(f"{error}{hint}") from None
 
 
 def _stack_of(policy: AlertPolicy, result: LoadResult) -> MonitoringStack:
@@ -69,58 +86,112 @@ def run_stack_tests(
             (root / name).write_text(rule_file.text())
             names.append(name)
         (root / "tests.yaml").write_text(dump_yaml(test_suite(names, tests, interval)))
-        process = subprocess.run(
-            [promtool, "test", "rules", "--junit=junit.xml", "tests.yaml"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        try:
+            process = subprocess.run(
+                [promtool, "test", "rules", "--junit=junit.xml", "tests.yaml"],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        except OSError as error:
+            raise click.ClickException(f"cannot run {promtool}: {error.strerror}") from None
         junit = root / "junit.xml"
         if not junit.exists():
             raise click.ClickException(f"promtool failed: {process.stderr or process.stdout}")
         failures = junit_failures(junit.read_text())
-    return _report(tests, failures)
+    return _report(stack.key, tests, failures)
 
 
-def _report(tests: list[PolicyTest], failures: dict[str, list[str]]) -> Outcome:
+def _report(stack: str, tests: list[PolicyTest], failures: dict[str, list[str]]) -> Outcome:
     outcome = Outcome()
     for test in tests:
         failed = failures.get(test.name, [])
         if not failed:
-            outcome.passed += 1
+            outcome.results.append(RuleTestResult(test.name, stack))
             click.echo(f"PASS {test.name}")
             continue
-        outcome.failed += 1
         click.echo(f"FAIL {test.name}")
         firing = firing_at(failures.get(test.name + PROBE_SUFFIX, []))
+        lines = []
         for check in failed_checks(test, failed):
-            click.echo(f"  {check.describe()}")
             alerts = firing.get(check.expected.at, [])
-            click.echo(
-                f"    firing at {check.expected.at}: {', '.join(alerts) if alerts else 'nothing'}"
+            lines.append(check.describe())
+            lines.append(
+                f"  firing at {check.expected.at}: {', '.join(alerts) if alerts else 'nothing'}"
             )
+        for line in lines:
+            click.echo(f"  {line}")
+        outcome.results.append(RuleTestResult(test.name, stack, lines or failed))
     return outcome
 
 
+def junit_xml(outcome: Outcome) -> str:
+    """The results as JUnit XML (what CI systems show): one testsuite per stack the tests ran
+    in, one testcase per rule test, the differences as the failure's text."""
+    suites = ElementTree.Element(
+        "testsuites",
+        name="augur test",
+        tests=str(len(outcome.results)),
+        failures=str(outcome.failed),
+    )
+    for stack in dict.fromkeys(r.stack for r in outcome.results):
+        results = [r for r in outcome.results if r.stack == stack]
+        suite = ElementTree.SubElement(
+            suites,
+            "testsuite",
+            name=f"MonitoringStack {stack}",
+            tests=str(len(results)),
+            failures=str(sum(1 for r in results if r.failures)),
+        )
+        for result in results:
+            policy, _, name = result.name.rpartition("/")
+            case = ElementTree.SubElement(
+                suite, "testcase", classname=f"AlertPolicy {policy}", name=name
+            )
+            if result.failures:
+                failure = ElementTree.SubElement(
+                    case, "failure", message=result.failures[0], type="RuleTestFailed"
+                )
+                failure.text = "\n".join(result.failures)
+    ElementTree.indent(suites)
+    return ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
 @click.command("test")
+@input_options
 @click.option(
-    "-f", "--filename", "paths", multiple=True, required=True, help="File or folder (repeatable)."
+    "--promtool",
+    "promtool_path",
+    default=None,
+    metavar="PATH",
+    help="promtool binary to use (default: the one augur built, else promtool on PATH when "
+    "it is of the pinned release series).",
 )
-@click.option("--promtool", "promtool_path", default=None, help="promtool binary to use.")
-def test_command(paths: tuple[str, ...], promtool_path: str | None) -> None:
+@click.option(
+    "--junit",
+    "junit_path",
+    type=click.Path(dir_okay=False, writable=True),
+    metavar="FILE",
+    help="Also write the results as JUnit XML to FILE, for CI systems to show.",
+)
+def test_command(
+    paths: tuple[str, ...],
+    exclude: tuple[str, ...],
+    allow_empty: bool,
+    strict: bool,
+    promtool_path: str | None,
+    junit_path: str | None,
+) -> None:
     """Run the rule tests of AlertPolicies with `promtool test rules`.
 
     Each policy is tested against the rules the first stack selecting it renders (or the
     default stack), tenancy included. Prints PASS/FAIL per test with the difference on
     failure; the exit code is 1 when a test fails or an object is invalid.
     """
-    try:
-        result = load(paths)
-    except FileNotFoundError as error:
-        raise click.UsageError(str(error)) from None
-    for finding in result.findings:
-        click.echo(str(finding), err=True)
+    options = InputOptions(paths, exclude, allow_empty, strict)
+    result = load_inputs(options)
+    echo_findings(result)
     by_stack: dict[str, tuple[MonitoringStack, list[AlertPolicy]]] = {}
     for policy in result.inventory.alert_policies:
         if policy.spec.tests:
@@ -130,11 +201,14 @@ def test_command(paths: tuple[str, ...], promtool_path: str | None) -> None:
     if by_stack:
         promtool = _promtool(promtool_path)
         for stack, policies in by_stack.values():
-            outcome = run_stack_tests(stack, policies, result, promtool)
-            total.passed += outcome.passed
-            total.failed += outcome.failed
+            total.results += run_stack_tests(stack, policies, result, promtool).results
     click.echo(
         f"{total.passed + total.failed} test(s): {total.passed} passed, {total.failed} failed"
     )
-    if total.failed or result.findings:
+    if junit_path is not None:
+        try:
+            Path(junit_path).write_text(junit_xml(total))
+        except OSError as error:
+            raise click.ClickException(f"cannot write {junit_path}: {error.strerror}") from None
+    if total.failed or failed(result, options):
         raise SystemExit(1)

@@ -7,43 +7,53 @@ import json
 
 import click
 
-from augur.commands.inputs import load
+from augur.commands.options import InputOptions, echo_findings, failed, input_options, load_inputs
 
 
 @click.command("validate")
+@input_options
 @click.option(
-    "-f", "--filename", "paths", multiple=True, required=True, help="File or folder (repeatable)."
+    "-o",
+    "--output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one line per problem on standard error; json: one report on standard output.",
 )
-@click.option(
-    "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-def validate_command(paths: tuple[str, ...], output: str) -> None:
+def validate_command(
+    paths: tuple[str, ...], exclude: tuple[str, ...], allow_empty: bool, strict: bool, output: str
+) -> None:
     """Check AlertPolicies, BusinessKPIs, ScalingPolicies and MonitoringStacks in files.
 
-    Other Kubernetes objects are skipped. Every problem is printed as
-    `file:document kind/namespace/name: field.path: message`; the exit code is 0 only when
-    every object is valid.
+    Other Kubernetes objects are skipped; `kind: List` items are read one by one. Every problem
+    is printed as `file:line:column Kind/namespace/name: field.path: message`. Warnings (an
+    object no stack of the input selects, an object without a namespace) do not fail unless
+    --strict. The exit code is 0 only when every object is valid.
     """
-    try:
-        result = load(paths)
-    except FileNotFoundError as error:
-        raise click.UsageError(str(error)) from None
-    invalid = {(f.file, f.document) for f in result.findings}
+    options = InputOptions(paths, exclude, allow_empty, strict)
+    result = load_inputs(options)
+    invalid = {(f.kind, f.namespace, f.name) for f in result.findings if f.kind}
     if output == "json":
         report = {
-            "valid": not result.findings,
+            "valid": not failed(result, options),
             "objects": result.objects,
             "invalid": len(invalid),
             "skipped": result.skipped,
             "problems": [dataclasses.asdict(f) for f in result.findings],
+            "warnings": [dataclasses.asdict(f) for f in result.warnings],
         }
         click.echo(json.dumps(report, indent=2))
     else:
-        for finding in result.findings:
-            click.echo(str(finding), err=True)
-        state = "all valid" if not result.findings else f"{len(invalid)} invalid"
-        click.echo(
-            f"{result.objects} augur object(s), {state}; {result.skipped} other document(s) skipped"
+        echo_findings(result)
+        state = (
+            f"{len(invalid)} invalid, {len(result.findings)} problem(s)"
+            if result.findings
+            else "all valid"
         )
-    if result.findings:
+        warned = f", {len(result.warnings)} warning(s)" if result.warnings else ""
+        click.echo(
+            f"{result.objects} augur object(s), {state}{warned}; "
+            f"{result.skipped} other document(s) skipped"
+        )
+    if failed(result, options):
         raise SystemExit(1)

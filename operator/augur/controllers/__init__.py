@@ -3,7 +3,22 @@
 Each gathers inputs, calls the pure code of `augur.status` and `augur.render`, applies the
 result and writes status (see docs/architecture.md)."""
 
-from augur.controllers import alertpolicy, businesskpi, monitoringstack, namespaces, settings
+from augur.controllers import (
+    alertpolicy,
+    businesskpi,
+    monitoringstack,
+    namespaces,
+    scalingpolicy,
+    settings,
+)
 from augur.controllers.registry import registry
 
-__all__ = ["alertpolicy", "businesskpi", "monitoringstack", "namespaces", "registry", "settings"]
+__all__ = [
+    "alertpolicy",
+    "businesskpi",
+    "monitoringstack",
+    "namespaces",
+    "registry",
+    "scalingpolicy",
+    "settings",
+]

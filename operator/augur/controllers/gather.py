@@ -8,10 +8,10 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from augur.handlers.desired import Credentials, gather_credentials
 from augur.kube.client import KubeClient
 from augur.kube.errors import KubeError
 from augur.kube.ownership import object_key
+from augur.render.alertmanager.credentials import Credentials, gather_credentials
 from augur.status.statuses import WORKLOAD_KINDS, component_name, component_status
 
 logger = logging.getLogger("augur.operator")
@@ -30,15 +30,20 @@ class SourceSecrets:
         self.read_at = 0.0
 
     async def credentials(
-        self, secret_keys: Mapping[str, tuple[str, str]], *, force: bool
+        self,
+        secret_keys: Mapping[str, tuple[str, str]],
+        users: Mapping[str, str],
+        *,
+        force: bool,
     ) -> Credentials:
-        """Copy every key the render asked for: key -> (source Secret, source key)."""
+        """Copy every key the render asked for: key -> (source Secret, source key); `users`
+        names the AlertPolicy that needs a key (the others are the stack's)."""
         needed = {source for source, _ in secret_keys.values()}
         stale = time.monotonic() - self.read_at > self.refresh
         if force or stale or not needed <= set(self.sources):
             self.sources = await asyncio.to_thread(self._read, needed)
             self.read_at = time.monotonic()
-        return gather_credentials(secret_keys, self.sources, self.stack_key)
+        return gather_credentials(secret_keys, self.sources, self.stack_key, users)
 
     def _read(self, needed: set[str]) -> dict[str, dict[str, str] | None]:
         found: dict[str, dict[str, str] | None] = {}

@@ -39,11 +39,7 @@ class KPIReader:
         if time.monotonic() - self.read_at < config.kpi_interval:
             return
         self.read_at = time.monotonic()
-        url = (
-            config.prometheus_urls.get(self.stack_key)
-            or endpoints.get("prometheus")
-            or f"http://{stack.metadata.name}-prometheus.{stack.metadata.namespace}.svc:9090"
-        )
+        url = config.prometheus_url(self.stack_key, endpoints)
         catalog = self.state.catalog
         assert catalog is not None, "the catalog is set up at startup"
         entries = {e.key: e for e in catalog.business_kpis()}

@@ -12,8 +12,8 @@ from augur.controllers.registry import STACKS, registry
 from augur.controllers.stack_worker import StackWorker
 from augur.controllers.state import OperatorState
 from augur.kube.errors import KubeError
-from augur.kube.ownership import StackRef
 from augur.kube.sync import StackObjects
+from augur.render.k8s.labels import StackRef
 from augur.status.catalog import Entry
 
 KIND = "MonitoringStack"

@@ -28,7 +28,8 @@ def configure(settings: kopf.OperatorSettings) -> None:
     settings.batching.worker_limit = None
     settings.execution.max_workers = 8
     settings.networking.request_timeout = 60
-    # kopf's own bookkeeping under augur's prefix; only stacks carry it (for the finalizer).
+    # kopf's own bookkeeping under augur's prefix; stacks and ScalingPolicies carry it (their
+    # workers and ScalingPolicy's restore on deletion need the finalizer).
     settings.persistence.finalizer = "augur.dev/kopf-finalizer"
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="augur.dev")
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
@@ -48,6 +49,7 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **kwargs: An
         kwargs["alert_policy_index"],
         kwargs["business_kpi_index"],
         kwargs["namespace_index"],
+        kwargs["scaling_policy_index"],
     )
     state.session = aiohttp.ClientSession()
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from augur.kube.client import KubeClient
 from augur.kube.errors import KubeError
-from augur.kube.ownership import ObjectKey, StackRef
+from augur.kube.ownership import ObjectKey
 from augur.kube.sync import ListScope, StackObjects, SyncResult
+from augur.render.k8s.labels import StackRef
 
 
 class StackApplier:

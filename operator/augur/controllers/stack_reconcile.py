@@ -12,8 +12,8 @@ from augur.controllers.stack_apply import StackApplier
 from augur.controllers.stack_render import RenderFailed, StackRender
 from augur.controllers.stack_report import StackReport
 from augur.controllers.state import OperatorState
-from augur.handlers.desired import desired_objects
-from augur.kube.ownership import StackRef
+from augur.render.k8s.labels import StackRef
+from augur.render.stack import desired_objects
 from augur.status.statuses import StackOutcome
 
 
@@ -57,7 +57,9 @@ class StackReconciler:
                 return
         rendered = self.render.rendered
         assert rendered is not None
-        credentials = await self.secrets.credentials(rendered.output.secret_keys, force=render)
+        credentials = await self.secrets.credentials(
+            rendered.output.secret_keys, rendered.output.secret_users, force=render
+        )
         objects = desired_objects(
             rendered.output.manifests,
             ref,

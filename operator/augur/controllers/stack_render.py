@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass
 
 from augur.api.resources import MonitoringStack
-from augur.render.output import ComponentOutput
+from augur.render.component_output import ComponentOutput
 from augur.render.selection import StackInputs, inputs_for
 from augur.render.stack import StackMemo, rerender_stack
 from augur.status.catalog import Catalog

@@ -7,8 +7,8 @@ from typing import Any
 
 from augur.controllers.stack_render import Rendered
 from augur.controllers.state import OperatorState, now_rfc3339
-from augur.handlers.desired import Credentials
 from augur.kube.sync import SyncResult
+from augur.render.alertmanager.credentials import Credentials
 from augur.status.catalog import Entry
 from augur.status.statuses import StackOutcome, service_endpoints, stack_status
 

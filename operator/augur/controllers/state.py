@@ -1,7 +1,9 @@
-"""What the controllers share, kept in kopf's memo: clients, the catalog, stores, stack workers."""
+"""What the controllers share, kept in kopf's memo: clients, the catalog, stores, workers."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -37,11 +39,23 @@ class OperatorConfig:
     """The watched namespaces (None: every namespace); only there may stack objects be listed."""
     operator_namespace: str | None = None
     """Where the operator's own pods run, for the stacks' scrape job and network policies."""
+    scaling_concurrency: int = 2
+    """ScalingPolicy fits running at once (each in a thread; the rest wait their turn)."""
 
     @property
     def list_scope(self) -> ListScope:
         """Where this operator's identity may list a stack's objects."""
         return ListScope(self.namespaces, self.operator_namespace)
+
+    def prometheus_url(self, stack_key: str, endpoints: Mapping[str, str]) -> str:
+        """Where the operator reaches a stack's Prometheus: the `--prometheus-url` mapping,
+        else the stack's Service (from its rendered endpoints, or by the Service's name)."""
+        namespace, _, name = stack_key.partition("/")
+        return (
+            self.prometheus_urls.get(stack_key)
+            or endpoints.get("prometheus")
+            or f"http://{name}-prometheus.{namespace}.svc:9090"
+        )
 
 
 def now_rfc3339() -> str:
@@ -55,8 +69,8 @@ class Pokeable(Protocol):
     def poke(self) -> None: ...
 
 
-class StackWorkers:
-    """The running stack workers, by stack (namespace/name)."""
+class Workers:
+    """The running workers of one kind (stacks, ScalingPolicies), by namespace/name."""
 
     def __init__(self) -> None:
         self._workers: dict[str, Pokeable] = {}
@@ -71,14 +85,14 @@ class StackWorkers:
             del self._workers[key]
 
     def poke(self, keys: set[str] | list[str]) -> None:
-        """Ask these stacks to reconcile soon (their workers coalesce the requests)."""
+        """Ask these workers to run soon (they coalesce the requests)."""
         for key in keys:
             worker = self._workers.get(key)
             if worker is not None:
                 worker.poke()
 
     def poke_all(self) -> None:
-        """Ask every stack to reconcile soon."""
+        """Ask every worker to run soon."""
         self.poke(list(self._workers))
 
 
@@ -100,7 +114,17 @@ class OperatorState:
         self.catalog: Catalog | None = None
         """Set at startup, once kopf's indexes exist."""
         self.parsed = ParseCache()
-        self.workers = StackWorkers()
+        self.workers = Workers()
+        """Stack workers."""
+        self.scaling_workers = Workers()
+        """ScalingPolicy workers."""
+        self.fits = asyncio.Semaphore(config.scaling_concurrency)
+        """Bounds the ScalingPolicy fits running at once."""
+        self.scaling_stacks: dict[str, set[str]] = {}
+        """Per ScalingPolicy, the stacks that selected it when it last changed (told again
+        when it changes or goes: their dashboard and count include it)."""
+        self.scaling_locks: dict[str, asyncio.Lock] = {}
+        """Per ScalingPolicy: held while it evaluates or is restored on deletion."""
         self.statuses = StatusWriter(kube, metrics)
         self.events = EventWriter(kube, config.identity)
         self.seen = SeenStore()
@@ -124,3 +148,11 @@ class OperatorState:
         self.parsed.forget(uid)
         if kind == "BusinessKPI":
             self.kpi_readings.forget(key)
+        if kind == "ScalingPolicy":
+            namespace, _, name = key.partition("/")
+            self.metrics.scaling.forget(namespace, name)
+            self.scaling_locks.pop(key, None)
+
+    def scaling_lock(self, key: str) -> asyncio.Lock:
+        """The lock of one ScalingPolicy (created on first use)."""
+        return self.scaling_locks.setdefault(key, asyncio.Lock())

@@ -1,7 +1,6 @@
 """`python -m augur.dev tools [...]`: `augur dev tools` without loading the whole CLI.
 
-The full `augur` command imports every subcommand (kopf, the API models); finding nine cached
-binaries needs none of that, so scripts that only want the tools can start here.
+It loads click and the tool cache only, so scripts that only want the tools can start here.
 """
 
 from __future__ import annotations

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -69,8 +71,18 @@ class Process:
         return ClusterError(f"{self.name} {what}; last lines of {self.log}:\n{tail(self.log)}")
 
 
-def start(name: str, argv: Sequence[str], logs: Path, env: dict[str, str] | None = None) -> Process:
-    """Start a program in its own session (so a terminal's Ctrl-C reaches only augur)."""
+def start(
+    name: str,
+    argv: Sequence[str],
+    logs: Path,
+    env: dict[str, str] | None = None,
+    *,
+    die_with_parent: bool = False,
+) -> Process:
+    """Start a program in its own session (so a terminal's Ctrl-C reaches only augur).
+
+    With `die_with_parent` the kernel kills it (SIGKILL) when the thread that started it ends,
+    so it never outlives its parent, even one killed with SIGKILL (Linux only)."""
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"{name}.log"
     with log.open("ab") as out:
@@ -81,8 +93,19 @@ def start(name: str, argv: Sequence[str], logs: Path, env: dict[str, str] | None
             stdin=subprocess.DEVNULL,
             start_new_session=True,
             env={**os.environ, **(env or {})},
+            preexec_fn=_die_with_parent if die_with_parent else None,
         )
     return Process(name, popen.pid, log, popen)
+
+
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: ask for SIGKILL when the parent thread ends."""
+    if _libc is not None:
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def wait_until(

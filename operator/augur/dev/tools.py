@@ -10,6 +10,10 @@ Versions come from `augur.versions`, next to the images a stack deploys by defau
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +43,8 @@ __all__ = [
     "ToolError",
     "ToolStatus",
     "cached_tool_path",
+    "compatible",
+    "find_tool",
     "get_tool",
     "selected_tools",
     "status",
@@ -239,6 +245,75 @@ def tool_path(name: str, *, build_missing: bool = True, progress: Progress | Non
             f"{tool.name}` (it is cached in {cache_dir() / 'bin'})."
         )
     return build(tool, progress=progress or _to_stderr)
+
+
+_VERSION = re.compile(r"version v?(\d+)\.(\d+)\.(\d+)")
+
+
+def reported_version(binary: Path | str, tool: Tool) -> str | None:
+    """The version a binary of `tool` says it is (`2.42.0`), or None when it cannot say."""
+    try:
+        process = subprocess.run(
+            [str(binary), *tool.version_args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = _VERSION.search(process.stdout + process.stderr)
+    return ".".join(found.groups()) if found else None
+
+
+def compatible(tool: Tool, version: str) -> bool:
+    """True for the pinned release's own minor series (3.5.x for 3.5.0): patch releases fix
+    bugs only, so their promtool tests and amtool checks agree with the pinned ones."""
+    return version.split(".")[:2] == tool.version.split(".")[:2]
+
+
+def _ways_to_get(tool: Tool) -> str:
+    project = tool.module.rsplit("/", 1)[-1].capitalize()
+    return (
+        f"augur needs {tool.name} {tool.version.rsplit('.', 1)[0]}.x (it pins {tool.version}, "
+        f"the release of the {project} it deploys). Get it either way: `augur dev tools --build "
+        f"{tool.name}` (built from source into {cache_dir() / 'bin'}, needs Go), or install "
+        f"{project} {tool.version} (https://{tool.module}/releases/tag/v{tool.version}) and put "
+        f"its {tool.name} on PATH."
+    )
+
+
+def _checked(tool: Tool, binary: Path, where: str) -> Path:
+    version = reported_version(binary, tool)
+    if version is None:
+        raise ToolError(f"{where} ({binary}) does not say its version. {_ways_to_get(tool)}")
+    if not compatible(tool, version):
+        raise ToolError(f"{where} ({binary}) is version {version}. {_ways_to_get(tool)}")
+    return binary
+
+
+def find_tool(name: str, explicit: str | None = None) -> Path:
+    """The binary of a pinned tool to run, never building one: `explicit` (a path given by
+    the user), else the cached build, else one on PATH whose version is compatible.
+
+    Raises ToolError naming the version needed and both ways to get it (build it, or install
+    the release) when there is none, or the one given or found on PATH is another version.
+    """
+    tool = get_tool(name)
+    if explicit is not None:
+        given = Path(explicit)
+        if not given.is_file():
+            raise ToolError(f"{name} {explicit}: no such file.")
+        if not os.access(given, os.X_OK):
+            raise ToolError(f"{name} {explicit}: not executable.")
+        return _checked(tool, given, f"the {name} given")
+    cached = cached_binary(tool)
+    if cached is not None:
+        return cached
+    on_path = shutil.which(name)
+    if on_path is None:
+        raise ToolError(f"{name} is neither built nor on PATH. {_ways_to_get(tool)}")
+    return _checked(tool, Path(on_path), f"the {name} on PATH")
 
 
 def _to_stderr(message: str) -> None:

@@ -26,13 +26,15 @@ API_METHODS: tuple[str, ...] = typing.get_args(ForecastSettings.model_fields["me
 
 
 def engine_method(name: str) -> str:
-    """The engine's (snake_case) name for a method named as in the API (camelCase)."""
-    return _ENGINE_NAMES.get(name, name)
+    """The engine's (snake_case) name for a method named as in the API (camelCase); each part
+    of a combination (`holtWinters+linear`) is converted."""
+    return "+".join(_ENGINE_NAMES.get(part, part) for part in name.split("+"))
 
 
 def api_method(name: str) -> str:
-    """The API's (camelCase) name for a method named as in the engine (snake_case)."""
-    return _API_NAMES.get(name, name)
+    """The API's (camelCase) name for a method named as in the engine (snake_case); each part
+    of a combination (`holt_winters+linear`) is converted."""
+    return "+".join(_API_NAMES.get(part, part) for part in name.split("+"))
 
 
 METHODS = tuple(engine_method(name) for name in API_METHODS)

@@ -148,14 +148,18 @@ class KubeClient:
 
     # -- objects -------------------------------------------------------------------------
 
-    def apply(self, obj: dict[str, Any], *, force: bool = True) -> dict[str, Any]:
-        """Server-side apply of `obj` under augur's field manager; returns the live object."""
+    def apply(
+        self, obj: dict[str, Any], *, force: bool = True, field_manager: str | None = None
+    ) -> dict[str, Any]:
+        """Server-side apply of `obj` under augur's field manager (or `field_manager`);
+        returns the live object."""
         key = object_key(obj)
+        manager = field_manager or self.field_manager
         result: dict[str, Any] = self._call(
             "PATCH",
             self.path(key),
             body=obj,
-            query=[("fieldManager", self.field_manager), ("force", "true" if force else "false")],
+            query=[("fieldManager", manager), ("force", "true" if force else "false")],
             content_type="application/apply-patch+yaml",
         )
         return result
@@ -164,6 +168,16 @@ class KubeClient:
         """The live object, or None when it does not exist."""
         try:
             result: dict[str, Any] = self._call("GET", self.path(key))
+        except KubeError as error:
+            if error.not_found:
+                return None
+            raise
+        return result
+
+    def get_scale(self, key: ObjectKey) -> dict[str, Any] | None:
+        """The scale subresource of a workload, or None when it (or its kind) does not exist."""
+        try:
+            result: dict[str, Any] = self._call("GET", self.path(key, subresource="scale"))
         except KubeError as error:
             if error.not_found:
                 return None

@@ -12,8 +12,8 @@ from typing import Any
 
 from augur.kube.client import KubeClient
 from augur.kube.errors import KubeError
-from augur.kube.ownership import ObjectKey, StackRef, content_hash, object_key, stack_selector
-from augur.render.labels import CREATE_ONLY_ANNOTATION, RANDOM_KEYS_ANNOTATION
+from augur.kube.ownership import ObjectKey, content_hash, object_key, stack_selector
+from augur.render.k8s.labels import CREATE_ONLY_ANNOTATION, RANDOM_KEYS_ANNOTATION, StackRef
 
 PRUNABLE_KINDS: tuple[tuple[str, str], ...] = (
     ("v1", "ConfigMap"),

@@ -1,7 +1,8 @@
-"""A small client of Prometheus' HTTP API: instant queries, with one error type."""
+"""A small client of Prometheus' HTTP API: instant queries, with one error family."""
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,24 @@ import aiohttp
 
 
 class PromError(Exception):
-    """Prometheus could not be reached, or refused the query."""
+    """Prometheus could not be reached, or refused the query.
+
+    `reason` is a CamelCase word for a status condition; subclasses narrow it down.
+    """
+
+    reason = "PrometheusError"
+
+
+class PromUnreachable(PromError):
+    """No answer: connection refused, timed out, or not an HTTP answer Prometheus would give."""
+
+    reason = "PrometheusUnreachable"
+
+
+class PromRefused(PromError):
+    """Prometheus answered with an error (HTTP status or `status: error`), e.g. bad PromQL."""
+
+    reason = "PrometheusError"
 
 
 @dataclass(frozen=True)
@@ -22,7 +40,7 @@ class Sample:
 
 
 class PromClient:
-    """Instant queries against one Prometheus (`base_url` like http://host:9090)."""
+    """Queries against one Prometheus (`base_url` like http://host:9090)."""
 
     def __init__(self, base_url: str, session: aiohttp.ClientSession, timeout: float = 10) -> None:
         self.base_url = base_url.rstrip("/")
@@ -34,17 +52,43 @@ class PromClient:
         params = {"query": expr}
         if at is not None:
             params["time"] = f"{at:.3f}"
-        url = f"{self.base_url}/api/v1/query"
+        return parse_vector(await self.call("query", params))
+
+    async def call(self, endpoint: str, params: dict[str, str]) -> dict[str, Any]:
+        """The `data` of a successful `/api/v1/<endpoint>` answer (form-encoded POST).
+
+        Raises PromUnreachable when no answer comes, PromRefused when Prometheus answers
+        with an error, with its own message.
+        """
+        url = f"{self.base_url}/api/v1/{endpoint}"
         try:
             async with self.session.post(url, data=params, timeout=self.timeout) as response:
-                payload: dict[str, Any] = await response.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
-            raise PromError(f"Prometheus at {self.base_url} cannot be reached: {error}") from None
-        if payload.get("status") != "success":
-            raise PromError(
-                f"Prometheus refused the query: {payload.get('error', 'unknown error')}"
-            )
-        return parse_vector(payload.get("data") or {})
+                status = response.status
+                text = await response.text()
+        except (aiohttp.ClientError, TimeoutError) as error:
+            detail = str(error) or type(error).__name__
+            raise PromUnreachable(
+                f"Prometheus at {self.base_url} cannot be reached: {detail}"
+            ) from None
+        return _answer(self.base_url, status, text)
+
+
+def _answer(base_url: str, status: int, text: str) -> dict[str, Any]:
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        if status >= 400:
+            raise PromRefused(f"Prometheus at {base_url} answered HTTP {status}: {text[:200]}")
+        raise PromUnreachable(f"{base_url} did not answer as Prometheus does (not JSON)")
+    if payload.get("status") != "success":
+        kind = payload.get("errorType")
+        error = payload.get("error", "unknown error")
+        detail = f"{kind}: {error}" if kind else str(error)
+        raise PromRefused(f"Prometheus refused the query (HTTP {status}): {detail}")
+    data = payload.get("data")
+    return data if isinstance(data, dict) else {}
 
 
 def parse_vector(data: dict[str, Any]) -> list[Sample]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from augur.api.alertpolicy import AlertPolicySpec
@@ -47,13 +48,26 @@ def namespace_selected(
     return namespace == stack.metadata.namespace
 
 
+def stack_selects_labels(
+    stack: MonitoringStack,
+    namespace: str,
+    labels: Mapping[str, str],
+    namespace_labels: dict[str, dict[str, str]],
+) -> bool:
+    """True when `stack` loads an object of `namespace` carrying `labels`: the one rule of
+    selection (also for objects whose spec did not parse)."""
+    return namespace_selected(stack, namespace, namespace_labels) and (
+        stack.spec.policy_selector.matches(dict(labels))
+    )
+
+
 def stack_selects(
     stack: MonitoringStack, resource: AnyResource, namespace_labels: dict[str, dict[str, str]]
 ) -> bool:
     """True when `stack` loads `resource` (by namespace and labels)."""
-    return namespace_selected(
-        stack, resource.metadata.namespace, namespace_labels
-    ) and stack.spec.policy_selector.matches(resource.metadata.labels)
+    return stack_selects_labels(
+        stack, resource.metadata.namespace, resource.metadata.labels, namespace_labels
+    )
 
 
 @dataclass

@@ -1,34 +1,61 @@
-"""Everything one MonitoringStack renders into: its objects and configuration files.
+"""Everything one MonitoringStack renders into: its objects and configuration files, and the
+objects it owns once stamped with its identity (`desired_objects`).
 
 `render_stack` renders everything from scratch (`augur render`). `rerender_stack` gives the
 same objects and files from the same inputs, but takes what the previous render of the stack
 kept (a `StackMemo`) and renders again only what changed: the rule file of an object whose
 model or rule scope is new, and the Alertmanager configuration only when the stack or some
-policy's routing, receivers, inhibitions or time intervals changed. Both are pure."""
+policy's routing, receivers, inhibitions or time intervals changed. Both are pure, and both
+write each rule file with `augur.render.rules.files.render_rule_file`.
+
+This module composes the components: it alone imports more than one of them, and hands each
+what it needs of the others as typed values (the rule files to Prometheus, the
+`AlertmanagerConfig` to the Alertmanager objects, the `StackEndpoints` of the programs to
+Prometheus and Grafana)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from augur.api.resources import AlertPolicy, BusinessKPI, Problem
-from augur.render.alertmanager import render_alertmanager_component
-from augur.render.alertmanager_objects import render_alertmanager_workload
-from augur.render.exposure import render_exposure_component
-from augur.render.grafana import render_grafana_component
-from augur.render.jaeger import render_jaeger_component
-from augur.render.kpi import kpi_problems
-from augur.render.output import GENERATED_HEADER, ComponentOutput, dump_yaml_documents
-from augur.render.prometheus_objects import render_prometheus_component
-from augur.render.rules import (
-    kpi_rule_file,
-    policy_rule_file,
+from augur.api.resources import AlertPolicy, BusinessKPI, MonitoringStack, Problem
+from augur.render.alertmanager import ports as alertmanager_ports
+from augur.render.alertmanager.config import (
+    AlertmanagerConfig,
+    config_output,
+    render_stack_alertmanager_config,
+)
+from augur.render.alertmanager.credentials import Credentials
+from augur.render.alertmanager.credentials import (
+    credentials_secret_name as alertmanager_credentials_secret_name,
+)
+from augur.render.alertmanager.objects import render_alertmanager_workload
+from augur.render.component_output import ComponentOutput
+from augur.render.grafana.objects import render_grafana_component
+from augur.render.jaeger import ports as jaeger_ports
+from augur.render.jaeger.objects import render_jaeger_component
+from augur.render.k8s.endpoints import StackEndpoints
+from augur.render.k8s.labels import RETAIN_ANNOTATION, StackRef, stamp
+from augur.render.network_policies import render_network_policies
+from augur.render.prometheus import ports as prometheus_ports
+from augur.render.prometheus.credentials import CREDENTIALS_KEY_PREFIX as PROMETHEUS_KEY_PREFIX
+from augur.render.prometheus.credentials import (
+    credentials_secret_name as prometheus_credentials_secret_name,
+)
+from augur.render.prometheus.objects import render_prometheus_component
+from augur.render.rules.files import (
+    RuleFile,
+    render_rule_file,
     render_rules_component,
+    rule_sources,
+    source_name,
     stack_scope,
 )
+from augur.render.rules.tenancy import RuleScope
 from augur.render.selection import StackInputs
-from augur.render.tenancy import RuleScope
+from augur.render.yamlwriter import GENERATED_HEADER, dump_yaml_documents
 
 
 @dataclass(frozen=True)
@@ -62,7 +89,7 @@ class StackMemo:
     """By 'Kind/namespace/name' of every selected AlertPolicy and BusinessKPI."""
     alertmanager_inputs: tuple[Any, ...] | None = None
     """What the Alertmanager configuration was rendered from (see `_alertmanager_inputs`)."""
-    alertmanager: ComponentOutput | None = None
+    alertmanager: AlertmanagerConfig | None = None
 
     def rule_count(self, kind: str, key: str) -> int:
         """Rules in the rule file of a selected object (0 when it has none)."""
@@ -91,19 +118,11 @@ def _alertmanager_inputs(inputs: StackInputs) -> tuple[Any, ...]:
 
 
 def _render_file(source: AlertPolicy | BusinessKPI, scope: RuleScope) -> RenderedFile:
-    """One object's rule file, or why it is left out (as `render_rule_files` decides)."""
-    if isinstance(source, BusinessKPI):
-        problems = kpi_problems(source.spec)
-        if problems:
-            return RenderedFile(source, scope, "", "", 0, tuple(problems))
-    try:
-        if isinstance(source, AlertPolicy):
-            rule_file = policy_rule_file(source, scope)
-        else:
-            rule_file = kpi_rule_file(source, scope)
-    except ValueError as error:  # PromQLError, InjectionError: not valid PromQL
-        return RenderedFile(source, scope, "", "", 0, (Problem("spec", str(error)),))
-    return RenderedFile(source, scope, rule_file.path, rule_file.text(), rule_file.rule_count)
+    """One object's rule file (or why it is left out), with what it was rendered from."""
+    result = render_rule_file(source, scope)
+    if not isinstance(result, RuleFile):
+        return RenderedFile(source, scope, "", "", 0, tuple(result))
+    return RenderedFile(source, scope, result.path, result.text(), result.rule_count)
 
 
 def _rules(
@@ -114,12 +133,10 @@ def _rules(
     """The rules component (as `render_rules_component`), rendering only what changed."""
     output = ComponentOutput()
     kept: dict[str, RenderedFile] = {}
-    sources: list[AlertPolicy | BusinessKPI] = [*inputs.alert_policies, *inputs.business_kpis]
-    for source in sources:
-        is_policy = isinstance(source, AlertPolicy)
-        name = f"{'AlertPolicy' if is_policy else 'BusinessKPI'}/{source.key}"
+    for source in rule_sources(inputs):
+        name = source_name(source)
         scope = stack_scope(inputs, source.namespace)
-        outline = is_policy and whole is not None
+        outline = isinstance(source, AlertPolicy) and whole is not None
         rendered = previous.get(name)
         if rendered is None or not rendered.renders(source, scope, same_object=outline):
             if outline:
@@ -136,21 +153,44 @@ def _rules(
     return output, kept
 
 
+def stack_endpoints(stack: MonitoringStack) -> StackEndpoints:
+    """The ports of the stack's programs, as each names them, for the others to reach."""
+    return StackEndpoints(
+        prometheus_web=prometheus_ports.web_endpoint(stack),
+        alertmanager_web=alertmanager_ports.web_endpoint(stack),
+        alertmanager_reloader=alertmanager_ports.reloader_endpoint(),
+        jaeger_query=jaeger_ports.query_endpoint(stack),
+        jaeger_metrics=jaeger_ports.metrics_endpoint(),
+    )
+
+
 def _assemble(
     inputs: StackInputs,
     rules: ComponentOutput,
-    alertmanager_config: ComponentOutput,
+    alertmanager_config: AlertmanagerConfig | None,
     *,
     operator_namespace: str | None,
     dashboard_config_maps: Mapping[str, Mapping[str, str]] | None,
 ) -> ComponentOutput:
     result = ComponentOutput(rejected={k: list(v) for k, v in inputs.rejected.items()})
-    prometheus = render_prometheus_component(inputs, rules, operator_namespace=operator_namespace)
+    peers = stack_endpoints(inputs.stack)
+    prometheus = render_prometheus_component(
+        inputs, rules, peers, operator_namespace=operator_namespace
+    )
     alertmanager = render_alertmanager_workload(inputs, alertmanager_config)
-    grafana = render_grafana_component(inputs, dashboard_config_maps=dashboard_config_maps)
+    grafana = render_grafana_component(inputs, peers, dashboard_config_maps=dashboard_config_maps)
     jaeger = render_jaeger_component(inputs)
-    exposure = render_exposure_component(inputs, operator_namespace=operator_namespace)
-    for output in (rules, alertmanager_config, prometheus, alertmanager, grafana, jaeger, exposure):
+    policies = render_network_policies(inputs, operator_namespace=operator_namespace)
+    outputs = (
+        rules,
+        config_output(alertmanager_config),
+        prometheus,
+        alertmanager,
+        grafana,
+        jaeger,
+        policies,
+    )
+    for output in outputs:
         result.merge(output)
     return result
 
@@ -172,7 +212,7 @@ def render_stack(
     result = _assemble(
         inputs,
         render_rules_component(inputs),
-        render_alertmanager_component(inputs),
+        render_stack_alertmanager_config(inputs),
         operator_namespace=operator_namespace,
         dashboard_config_maps=dashboard_config_maps,
     )
@@ -202,27 +242,73 @@ def rerender_stack(
     previous = previous or StackMemo()
     rules, rule_files = _rules(inputs, previous.rule_files, whole)
     am_inputs = _alertmanager_inputs(inputs)
+    alertmanager_config: AlertmanagerConfig | None
     if previous.alertmanager is not None and previous.alertmanager_inputs == am_inputs:
         alertmanager_config = previous.alertmanager
     else:
-        alertmanager_config = render_alertmanager_component(inputs)
+        alertmanager_config = render_stack_alertmanager_config(inputs)
     result = _assemble(
         inputs,
         rules,
-        _copy(alertmanager_config),
+        alertmanager_config,
         operator_namespace=operator_namespace,
         dashboard_config_maps=dashboard_config_maps,
     )
     return result, StackMemo(rule_files, am_inputs, alertmanager_config)
 
 
-def _copy(output: ComponentOutput) -> ComponentOutput:
-    """A copy that merging into another output cannot change (its containers are new)."""
-    return ComponentOutput(
-        files=dict(output.files),
-        manifests=list(output.manifests),
-        rule_count=output.rule_count,
-        secret_keys=dict(output.secret_keys),
-        rejected={k: list(v) for k, v in output.rejected.items()},
-        warnings=list(output.warnings),
-    )
+def credentials_by_secret(stack_name: str, data: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Split the credentials by the Secret that mounts them: Prometheus' keys (prefixed) go to
+    its own Secret, the rest to Alertmanager's, so neither program sees the other's."""
+    split: dict[str, dict[str, str]] = {alertmanager_credentials_secret_name(stack_name): {}}
+    for key, value in data.items():
+        if key.startswith(PROMETHEUS_KEY_PREFIX):
+            target = prometheus_credentials_secret_name(stack_name)
+        else:
+            target = alertmanager_credentials_secret_name(stack_name)
+        split.setdefault(target, {})[key] = value
+    return split
+
+
+def desired_objects(
+    manifests: list[dict[str, Any]],
+    stack: StackRef,
+    credentials: Credentials,
+    *,
+    needs_credentials: bool,
+    is_namespaced: Callable[[str, str], bool],
+) -> list[dict[str, Any]]:
+    """Every object the stack owns, with labels and owner references; the credentials Secrets
+    carry `data` only."""
+    secrets = credentials_by_secret(stack.name, credentials.data)
+    objects = []
+    found: set[str] = set()
+    for manifest in manifests:
+        obj = copy.deepcopy(manifest)
+        meta = obj.setdefault("metadata", {})
+        namespaced = is_namespaced(str(obj.get("apiVersion")), str(obj.get("kind")))
+        if (
+            obj.get("kind") == "Secret"
+            and meta.get("name") in secrets
+            and meta.get("namespace", stack.namespace) == stack.namespace
+        ):
+            obj.pop("stringData", None)
+            obj["data"] = dict(secrets[meta["name"]])
+            found.add(meta["name"])
+        owned = meta.get("annotations", {}).get(RETAIN_ANNOTATION) != "true"
+        objects.append(stamp(obj, stack, cluster_scoped=not namespaced, owned=owned))
+    for name, data in sorted(secrets.items()):
+        if name in found:
+            continue
+        is_alertmanager = name == alertmanager_credentials_secret_name(stack.name)
+        if not data and not (is_alertmanager and needs_credentials):
+            continue
+        secret = {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": name, "namespace": stack.namespace},
+            "type": "Opaque",
+            "data": dict(data),
+        }
+        objects.append(stamp(secret, stack, cluster_scoped=False))
+    return objects

@@ -17,7 +17,7 @@ from augur.api.resources import (
     Problem,
     parse_resource,
 )
-from augur.render.selection import namespace_selected, stack_selects
+from augur.render.selection import stack_selects, stack_selects_labels
 
 IndexView = Mapping[Any, Iterable[Any]]
 """A kopf index (key -> store of values), or a plain dict of lists in tests."""
@@ -166,11 +166,13 @@ class Catalog:
         alert_policies: IndexView,
         business_kpis: IndexView,
         namespaces: IndexView,
+        scaling_policies: IndexView | None = None,
     ) -> None:
         self._stacks = stacks
         self._policies = alert_policies
         self._kpis = business_kpis
         self._namespaces = namespaces
+        self._scaling = scaling_policies if scaling_policies is not None else {}
 
     def namespace_labels(self) -> dict[str, dict[str, str]]:
         """Labels of every Namespace."""
@@ -194,11 +196,25 @@ class Catalog:
         """Every BusinessKPI, valid or not."""
         return sorted(_values(self._kpis), key=lambda e: (e.namespace, e.name))
 
+    def scaling_policies(self) -> list[Entry]:
+        """Every ScalingPolicy, valid or not."""
+        return sorted(_values(self._scaling), key=lambda e: (e.namespace, e.name))
+
+    def scaling_policy(self, key: str) -> Entry | None:
+        """A ScalingPolicy by namespace/name (the index's key: no scan)."""
+        return next(iter(self._scaling.get(key) or ()), None)
+
     def inventory(self) -> Inventory:
         """The valid objects that are not being deleted, as the renderers take them (the
         AlertPolicies without their rules: render those from `policy_models()`)."""
         inventory = Inventory(namespace_labels=self.namespace_labels())
-        for entries in (self.stacks(), self.alert_policies(), self.business_kpis()):
+        everything = (
+            self.stacks(),
+            self.alert_policies(),
+            self.business_kpis(),
+            self.scaling_policies(),
+        )
+        for entries in everything:
             for entry in entries:
                 if entry.resource is not None and not entry.deleting:
                     inventory.add(entry.resource)
@@ -220,7 +236,8 @@ class Catalog:
         return complete
 
     def stacks_selecting(self, entry: Entry) -> list[str]:
-        """Keys of the valid stacks that select `entry` (an AlertPolicy or BusinessKPI)."""
+        """Keys of the valid stacks that select `entry` (an AlertPolicy, BusinessKPI or
+        ScalingPolicy)."""
         if entry.resource is None:
             return []
         labels = self.namespace_labels()
@@ -240,6 +257,5 @@ class Catalog:
             1
             for entry in self.alert_policies() + self.business_kpis()
             if entry.resource is None
-            and namespace_selected(stack, entry.namespace, labels)
-            and stack.spec.policy_selector.matches(dict(entry.labels))
+            and stack_selects_labels(stack, entry.namespace, dict(entry.labels), labels)
         )

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from augur.api.businesskpi import BusinessKPISpec, substitute_window
+from augur.api.businesskpi import BusinessKPISpec
 from augur.api.common import duration_seconds
+from augur.render.rules.kpi import kpi_status_query
 
 Trend = Literal["improving", "stable", "declining"]
 _MAX_DIMENSIONS = 5
@@ -25,16 +26,9 @@ class Sample(Protocol):
 
 
 def kpi_query(spec: BusinessKPISpec) -> str:
-    """The KPI over its objective window, one series per groupBy dimension."""
-    window = spec.objective.window
-    by = f" by ({', '.join(spec.group_by)})" if spec.group_by else ""
-    ratio = spec.indicator.ratio
-    if ratio is not None:
-        good = substitute_window(ratio.good, window)
-        total = substitute_window(ratio.total, window)
-        return f"sum{by} ({good}) / sum{by} ({total})"
-    value = str(spec.indicator.value)
-    return f"avg{by} ({value})" if by else value
+    """The KPI over its objective window, one series per groupBy dimension, as its rules
+    compute it (`augur.render.rules.kpi.kpi_status_query`)."""
+    return kpi_status_query(spec)
 
 
 def higher_is_better(spec: BusinessKPISpec) -> bool:

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from augur.api.resources import Problem
-from augur.render.rules import RULES_DIR
 from augur.status.conditions import Cond, merge_conditions
 
 WORKLOAD_KINDS = ("StatefulSet", "Deployment")
@@ -149,11 +148,6 @@ def stack_status(outcome: StackOutcome, existing: dict[str, Any], now: str) -> d
         },
         "endpoints": outcome.endpoints,
     }
-
-
-def policy_rule_file(namespace: str, name: str) -> str:
-    """Output path of an AlertPolicy's rule file (as render/rules.py names it)."""
-    return f"{RULES_DIR}/{namespace}__{name}.yaml"
 
 
 def rules_in_file(text: str) -> int:

@@ -20,7 +20,7 @@ from augur.render.alertmanager import (
 )
 from augur.render.selection import StackInputs
 
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "alertmanager"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 LoadInputs = Callable[[str], StackInputs]
 CheckConfig = Callable[[str], None]
 

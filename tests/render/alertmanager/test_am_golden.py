@@ -1,4 +1,4 @@
-"""Golden Alertmanager configurations: tests/golden/alertmanager/<case>.in.yaml -> output."""
+"""Golden Alertmanager configurations: golden/<case>.in.yaml -> output."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 from augur.render.alertmanager import render_alertmanager_config
-from augur.render.output import GENERATED_HEADER, dump_yaml
 from augur.render.selection import StackInputs
+from augur.render.yamlwriter import GENERATED_HEADER, dump_yaml
 
 LoadInputs = Callable[[str], StackInputs]
 CheckConfig = Callable[[str], None]
 
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "alertmanager"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 CASES = sorted(p.name.removesuffix(".in.yaml") for p in GOLDEN.glob("*.in.yaml"))
 
 

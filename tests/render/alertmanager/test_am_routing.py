@@ -13,7 +13,7 @@ from augur.render.selection import StackInputs
 
 pytestmark = pytest.mark.tools
 
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "alertmanager"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 RoutesTest = Callable[[str, dict[str, str]], list[str]]
 LoadInputs = Callable[[str], StackInputs]
 

@@ -20,10 +20,10 @@ from augur.render.alertmanager import (
     render_alertmanager_component,
 )
 from augur.render.alertmanager.credentials import Credentials, CredentialScope, secret_key
-from augur.render.output import GENERATED_HEADER
 from augur.render.selection import StackInputs
+from augur.render.yamlwriter import GENERATED_HEADER
 
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "alertmanager"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 LoadInputs = Callable[[str], StackInputs]
 KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 
@@ -104,3 +104,7 @@ def test_the_component_writes_the_file_and_lists_the_keys(load_inputs: LoadInput
         "shop/pagerduty",
         "routing-key",
     )
+    # Who needs a key is recorded as it is named, never read back from the key.
+    assert output.secret_users["shop_api_pagerduty_pagerduty_routing-key"] == "shop/api"
+    assert set(output.secret_users) == {k for k in output.secret_keys if k.startswith("shop_")}
+    assert "default-receiver_pagerduty_routing-key" in output.secret_keys

@@ -11,11 +11,12 @@ import yaml
 
 from augur.api.inventory import Inventory
 from augur.api.resources import is_augur_document, parse_resource
-from augur.render.grafana import render_grafana_component
-from augur.render.output import ComponentOutput
+from augur.render.component_output import ComponentOutput
+from augur.render.grafana.objects import render_grafana_component
 from augur.render.selection import StackInputs, inputs_for, stacks_of
+from augur.render.stack import stack_endpoints
 
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "grafana"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 CASES = sorted(p.name.removesuffix(".in.yaml") for p in GOLDEN.glob("*.in.yaml"))
 
 PANEL_TYPES = {"row", "timeseries", "stat", "bargauge"}
@@ -44,7 +45,9 @@ def load(text: str) -> tuple[StackInputs, dict[str, dict[str, str]]]:
 def render_text(text: str) -> ComponentOutput:
     """render_grafana_component of a multi-document YAML text."""
     inputs, config_maps = load(text)
-    return render_grafana_component(inputs, dashboard_config_maps=config_maps)
+    return render_grafana_component(
+        inputs, stack_endpoints(inputs.stack), dashboard_config_maps=config_maps
+    )
 
 
 def render_case(case: str) -> ComponentOutput:

@@ -23,11 +23,12 @@ from grafanahelpers import (
     render_text,
 )
 
-from augur.render.dashboards.provisioning import DATASOURCES_FILE, PROVIDERS_FILE
-from augur.render.grafana import ADMIN_PASSWORD_KEY, render_grafana_component
-from augur.render.labels import CREATE_ONLY_ANNOTATION, RANDOM_KEYS_ANNOTATION
-from augur.render.output import dump_yaml_documents
-from augur.render.rules import render_rules_component
+from augur.render.grafana.dashboards.provisioning import DATASOURCES_FILE, PROVIDERS_FILE
+from augur.render.grafana.objects import ADMIN_PASSWORD_KEY, render_grafana_component
+from augur.render.k8s.labels import CREATE_ONLY_ANNOTATION, RANDOM_KEYS_ANNOTATION
+from augur.render.rules.files import render_rules_component
+from augur.render.stack import stack_endpoints
+from augur.render.yamlwriter import dump_yaml_documents
 
 Golden = Callable[[Path, str], None]
 
@@ -212,7 +213,7 @@ def test_datasources_are_the_enabled_components_at_their_service_urls() -> None:
 def test_disabled_grafana_renders_nothing() -> None:
     text = "apiVersion: augur.dev/v1alpha1\nkind: MonitoringStack\nmetadata: {name: s, namespace: m}\nspec: {grafana: {enabled: false}}"
     inputs, _ = load(text)
-    output = render_grafana_component(inputs)
+    output = render_grafana_component(inputs, stack_endpoints(inputs.stack))
     assert output.files == {} and output.manifests == []
 
 

@@ -13,11 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from augur.api.resources import MonitoringStack
-from augur.render.dashboards.provisioning import DATASOURCES_FILE
-from augur.render.exposure import render_exposure_component
-from augur.render.grafana import render_grafana_component
-from augur.render.jaeger import render_jaeger_component
+from augur.render.grafana.dashboards.provisioning import DATASOURCES_FILE
+from augur.render.grafana.objects import render_grafana_component
+from augur.render.jaeger.objects import render_jaeger_component
+from augur.render.network_policies import render_network_policies
 from augur.render.selection import StackInputs
+from augur.render.stack import stack_endpoints
 
 hosts = st.from_regex(r"[a-z]{1,8}\.example\.com", fullmatch=True)
 ingresses = st.none() | st.fixed_dictionaries(
@@ -89,9 +90,11 @@ def stacks(draw: st.DrawFn) -> dict[str, Any]:
 def test_generated_stacks_render_valid_objects_and_dashboards(body: dict[str, Any]) -> None:
     inputs = StackInputs(stack=MonitoringStack.model_validate(body))
     grafana = render_grafana_component(
-        inputs, dashboard_config_maps={"d": {"augur.dev/dashboard": "true"}}
+        inputs,
+        stack_endpoints(inputs.stack),
+        dashboard_config_maps={"d": {"augur.dev/dashboard": "true"}},
     )
-    outputs = [grafana, render_jaeger_component(inputs), render_exposure_component(inputs)]
+    outputs = [grafana, render_jaeger_component(inputs), render_network_policies(inputs)]
     for output in outputs:
         for manifest in output.manifests:
             kubernetes_validate.validate(manifest, "1.33", strict=True)

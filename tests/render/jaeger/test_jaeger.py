@@ -15,11 +15,13 @@ import yaml
 from augur.api.inventory import Inventory
 from augur.api.resources import is_augur_document, parse_resource
 from augur.dev.tools import tool_path
-from augur.render.jaeger import CONFIG_FILE, ES_PASSWORD_FILE, render_jaeger_component
-from augur.render.output import ComponentOutput, dump_yaml_documents
+from augur.render.component_output import ComponentOutput
+from augur.render.jaeger.config import CONFIG_FILE, ES_PASSWORD_FILE
+from augur.render.jaeger.objects import render_jaeger_component
 from augur.render.selection import StackInputs, inputs_for, stacks_of
+from augur.render.yamlwriter import dump_yaml_documents
 
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "jaeger"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 CASES = sorted(p.name.removesuffix(".in.yaml") for p in GOLDEN.glob("*.in.yaml"))
 Golden = Callable[[Path, str], None]
 

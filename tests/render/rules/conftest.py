@@ -10,7 +10,7 @@ import pytest
 import yaml
 from rulehelpers import PromtoolTests, write_rule_files
 
-from augur.render.rules import RuleFile
+from augur.render.rules.files import RuleFile
 
 
 @pytest.fixture

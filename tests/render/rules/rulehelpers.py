@@ -11,7 +11,7 @@ import yaml
 
 from augur.api.inventory import Inventory
 from augur.api.resources import parse_resource
-from augur.render.rules import RenderedRules, RuleFile, render_rule_files
+from augur.render.rules.files import RenderedRules, RuleFile, render_rule_files
 from augur.render.selection import inputs_for, stacks_of
 
 

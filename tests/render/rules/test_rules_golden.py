@@ -1,4 +1,4 @@
-"""Golden rule files: tests/golden/rules/<case>.in.yaml -> <case>.out/ (and examples/shop).
+"""Golden rule files: golden/<case>.in.yaml -> <case>.out/ (and examples/shop).
 
 `pytest --update-golden` rewrites the expected files; every golden rule file must also pass
 `promtool check rules` of the Prometheus version augur deploys.
@@ -13,10 +13,10 @@ import pytest
 from rulehelpers import promtool_check
 
 from augur.commands.inputs import load
-from augur.render.rules import render_rule_files
+from augur.render.rules.files import render_rule_files
 from augur.render.selection import inputs_for, stacks_of
 
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "rules"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 CASES = sorted(p.name.removesuffix(".in.yaml") for p in GOLDEN.glob("*.in.yaml"))
 

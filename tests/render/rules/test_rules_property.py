@@ -13,7 +13,7 @@ from rulehelpers import promtool_check
 
 from augur.api.inventory import Inventory
 from augur.api.resources import InvalidObject, parse_resource
-from augur.render.rules import render_rule_files
+from augur.render.rules.files import render_rule_files
 from augur.render.selection import default_stack, inputs_for
 
 EXPRS = [

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from rulehelpers import promtool_check
 
 from augur.api.promql import PromQLError
-from augur.render.tenancy import InjectionError, inject_matcher
+from augur.render.rules.tenancy import InjectionError, inject_matcher
 
 CORPUS = Path(__file__).parent / "data" / "promql_corpus.txt"
 

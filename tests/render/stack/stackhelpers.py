@@ -11,11 +11,11 @@ import yaml
 
 from augur.api.inventory import Inventory
 from augur.api.resources import is_augur_document, parse_resource
-from augur.render.output import ComponentOutput
+from augur.render.component_output import ComponentOutput
 from augur.render.selection import StackInputs, inputs_for, stacks_of
 from augur.render.stack import render_stack
 
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "stack"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 CASES = sorted(p.name.removesuffix(".in.yaml") for p in GOLDEN.glob("*.in.yaml"))
 
 

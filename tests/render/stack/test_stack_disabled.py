@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from stackhelpers import render_spec
 
-from augur.render.prometheus import ALERTMANAGER_JOB, CONFIG_FILE
+from augur.render.prometheus.config import ALERTMANAGER_JOB, CONFIG_FILE
 
 
 def test_disabled_prometheus_renders_nothing_of_it() -> None:

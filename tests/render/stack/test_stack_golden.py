@@ -1,4 +1,4 @@
-"""Golden stacks: tests/golden/stack/<case>.in.yaml -> manifests, prometheus.yml, needs.
+"""Golden stacks: golden/<case>.in.yaml -> manifests, prometheus.yml, needs.
 
 Each case is also proven by the tools that read it: the Kubernetes 1.33 OpenAPI schema,
 `promtool check config` (with the rule shards mounted beside it, as in the pod) and
@@ -21,8 +21,8 @@ from stackhelpers import (
     render_case,
 )
 
-from augur.render.output import GENERATED_HEADER, dump_yaml
-from augur.render.prometheus import CONFIG_FILE
+from augur.render.prometheus.config import CONFIG_FILE
+from augur.render.yamlwriter import GENERATED_HEADER, dump_yaml
 
 Golden = Callable[[Path, str], None]
 Run = Callable[..., str]

@@ -25,12 +25,12 @@ from stackhelpers import (
 from augur.api.resources import MonitoringStack
 from augur.commands.inputs import load
 from augur.render.alertmanager import CONFIG_FILE as ALERTMANAGER_CONFIG_FILE
-from augur.render.output import ComponentOutput
-from augur.render.prometheus import CONFIG_FILE
-from augur.render.prometheus_objects import render_prometheus_component
-from augur.render.rule_shards import RULE_SHARDS, SHARD_LIMIT_BYTES, shard_of
+from augur.render.component_output import ComponentOutput
+from augur.render.prometheus.config import CONFIG_FILE
+from augur.render.prometheus.objects import render_prometheus_component
+from augur.render.prometheus.rule_shards import RULE_SHARDS, SHARD_LIMIT_BYTES, shard_of
 from augur.render.selection import inputs_for, stacks_of
-from augur.render.stack import render_stack
+from augur.render.stack import render_stack, stack_endpoints
 
 Run = Callable[..., str]
 
@@ -43,7 +43,9 @@ def _rule_file(name: str, size: int = 0) -> str:
 
 def _prometheus(rule_files: dict[str, str]) -> ComponentOutput:
     inputs = inputs_from_yaml(stack_yaml({}))
-    return render_prometheus_component(inputs, ComponentOutput(files=rule_files))
+    return render_prometheus_component(
+        inputs, ComponentOutput(files=rule_files), stack_endpoints(inputs.stack)
+    )
 
 
 def _shards(output: ComponentOutput) -> dict[str, dict[str, str]]:

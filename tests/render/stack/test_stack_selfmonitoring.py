@@ -11,7 +11,11 @@ import pytest
 import yaml
 from stackhelpers import inputs_from_yaml, render_spec, stack_yaml
 
-from augur.render.selfmonitoring import SELF_MONITORING_FILE, SelfAlert, self_monitoring_alerts
+from augur.render.prometheus.selfmonitoring import (
+    SELF_MONITORING_FILE,
+    SelfAlert,
+    self_monitoring_alerts,
+)
 
 Run = Callable[..., str]
 

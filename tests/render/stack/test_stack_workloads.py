@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from stackhelpers import CASES, named, objects, render_case, render_spec
 
-from augur.render.output import ComponentOutput
+from augur.render.component_output import ComponentOutput
 
 
 def _pods(output: ComponentOutput) -> list[dict[str, Any]]:

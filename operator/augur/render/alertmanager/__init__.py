@@ -1,21 +1,25 @@
-"""The Alertmanager configuration from a stack and the AlertPolicies it selects.
+"""Alertmanager of a stack: its configuration from the stack and the AlertPolicies it selects,
+and its Kubernetes objects.
 
-Route tree (routes.py), receivers with credentials as files (receivers.py, credentials.py),
-inhibition rules (inhibitions.py), time intervals (timeintervals.py), what Alertmanager would
-refuse (checks.py) and the compressed form stored in a Secret (compression.py)."""
+The configuration (config.py) is made of the route tree (routes.py), receivers with
+credentials as files (receivers.py), inhibition rules (inhibitions.py) and time intervals
+(timeintervals.py); policies Alertmanager would refuse are left out by config.py (with
+`augur.render.selection.unresolved_receivers`). The credentials Secret's keys and data are
+credentials.py's; the StatefulSet, Services and the Secret holding the compressed configuration
+(compression.py) are objects.py's, its ports ports.py's."""
 
 from __future__ import annotations
 
-from augur.render.alertmanager.component import (
-    CONFIG_FILE,
-    AlertmanagerConfig,
-    render_alertmanager_component,
-    render_alertmanager_config,
-)
 from augur.render.alertmanager.compression import (
     CONFIG_SECRET_KEY,
     compress_config,
     decompress_config,
+)
+from augur.render.alertmanager.config import (
+    CONFIG_FILE,
+    AlertmanagerConfig,
+    render_alertmanager_component,
+    render_alertmanager_config,
 )
 from augur.render.alertmanager.credentials import (
     AWS_CREDENTIALS_KEY,

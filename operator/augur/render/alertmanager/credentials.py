@@ -1,4 +1,5 @@
-"""Where receiver credentials live: keys of the stack's credentials Secret, mounted as files."""
+"""Receiver credentials: the keys of the stack's credentials Secret that name them, the files
+Alertmanager reads them from, and the Secret's data copied from the users' Secrets."""
 
 from __future__ import annotations
 
@@ -50,11 +51,15 @@ class CredentialScope:
 
     namespace: str
     prefix: str
+    policy: str | None = None
+    """namespace/name of the AlertPolicy whose receiver needs these (None: the stack's own)."""
 
     @staticmethod
     def of_policy(namespace: str, policy: str, receiver: str) -> CredentialScope:
         """The scope of a receiver of a policy."""
-        return CredentialScope(namespace, f"{namespace}_{policy}_{receiver}")
+        return CredentialScope(
+            namespace, f"{namespace}_{policy}_{receiver}", f"{namespace}/{policy}"
+        )
 
     @staticmethod
     def of_stack(namespace: str) -> CredentialScope:
@@ -73,26 +78,39 @@ def secret_key(scope: CredentialScope, channel: str, field_name: str) -> str:
 
 @dataclass
 class Credentials:
-    """Collects the credentials a configuration refers to, and hands out their file paths."""
+    """The credentials of a stack's Alertmanager: while rendering, the Secret keys its
+    configuration refers to (handing out their file paths); once gathered
+    (`gather_credentials`), the credentials Secret's data and what could not be found."""
 
     mount_path: str = CREDENTIALS_MOUNT_PATH
     secret_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Credentials Secret key -> (source Secret as namespace/name, source key)."""
     aws_profiles: dict[str, AwsProfile] = field(default_factory=dict)
     """Profile of the merged AWS credentials file -> where its section comes from."""
+    users: dict[str, str] = field(default_factory=dict)
+    """Credentials Secret key -> namespace/name of the AlertPolicy that needs it (keys the
+    stack itself needs are not listed)."""
+    data: dict[str, str] = field(default_factory=dict)
+    """Key -> base64 value, copied from the source Secrets as stored (once gathered)."""
+    missing: dict[str, list[str]] = field(default_factory=dict)
+    """User (AlertPolicy namespace/name, or the stack's) -> what is missing (once gathered)."""
+
+    def _record(self, scope: CredentialScope, key: str, ref: SecretRef) -> None:
+        selector = ref.secret_key_ref
+        self.secret_keys[key] = (f"{scope.namespace}/{selector.name}", selector.key)
+        if scope.policy is not None:
+            self.users[key] = scope.policy
 
     def file(self, scope: CredentialScope, channel: str, field_name: str, ref: SecretRef) -> str:
         """Record a credential and return the path Alertmanager reads it from."""
         key = secret_key(scope, channel, field_name)
-        selector = ref.secret_key_ref
-        self.secret_keys[key] = (f"{scope.namespace}/{selector.name}", selector.key)
+        self._record(scope, key, ref)
         return f"{self.mount_path.rstrip('/')}/{key}"
 
     def aws_profile(self, scope: CredentialScope, ref: SecretRef, profile: str | None) -> str:
         """Record an AWS credentials file and return the profile name the config uses."""
         key = secret_key(scope, "sns", "credentials")
-        selector = ref.secret_key_ref
-        self.secret_keys[key] = (f"{scope.namespace}/{selector.name}", selector.key)
+        self._record(scope, key, ref)
         self.aws_profiles[key] = AwsProfile(key, profile or "default")
         return key
 
@@ -100,6 +118,29 @@ class Credentials:
     def aws_credentials_path(self) -> str:
         """Path of the merged AWS credentials file in the container."""
         return f"{self.mount_path.rstrip('/')}/{AWS_CREDENTIALS_KEY}"
+
+
+def gather_credentials(
+    secret_keys: Mapping[str, tuple[str, str]],
+    sources: Mapping[str, Mapping[str, str] | None],
+    stack_key: str,
+    users: Mapping[str, str],
+) -> Credentials:
+    """Copy each needed key from its source Secret; note what is missing (never values), by
+    who needs it: the AlertPolicy named in `users`, else the stack (`stack_key`)."""
+    result = Credentials(secret_keys=dict(secret_keys), users=dict(users))
+    for key, (source, source_key) in sorted(secret_keys.items()):
+        data = sources.get(source)
+        user = users.get(key, stack_key)
+        if data is None:
+            result.missing.setdefault(user, []).append(f"Secret {source} not found")
+        elif source_key not in data:
+            result.missing.setdefault(user, []).append(f"key {source_key!r} of Secret {source}")
+        else:
+            result.data[key] = data[source_key]
+    for user, items in result.missing.items():
+        result.missing[user] = sorted(set(items))
+    return result
 
 
 class AwsCredentialsError(ValueError):

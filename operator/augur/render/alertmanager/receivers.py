@@ -188,8 +188,3 @@ def render_receiver(
         configs_key, render = _RENDERERS[kind]
         rendered[configs_key] = [render(channel, scope, files)]
     return rendered
-
-
-def channel_kinds() -> tuple[str, ...]:
-    """The channel kinds rendered, in the API's order."""
-    return tuple(_RENDERERS)

@@ -1,1 +1,0 @@
-"""The objects a stack owns, stamped for applying, with its credentials Secrets."""

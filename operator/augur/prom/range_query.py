@@ -1,0 +1,148 @@
+"""Range queries: one series over a long history, read in chunks Prometheus accepts."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from augur.forecast.series import FloatArray, Series
+from augur.prom.client import PromClient, PromError
+
+MAX_POINTS_PER_QUERY = 11_000
+"""Prometheus refuses a range query of more than 11,000 steps per series; a chunk asks for at
+most this many points (10,999 steps), so it stays under the limit."""
+
+
+class NoSeries(PromError):
+    """The query returned no series over the whole range."""
+
+    reason = "QueryReturnedNoSeries"
+
+
+class SeveralSeries(PromError):
+    """The query returned more than one series where one was expected."""
+
+    reason = "QueryReturnedSeveralSeries"
+
+    def __init__(self, message: str, count: int) -> None:
+        super().__init__(message)
+        self.count = count
+
+
+@dataclass(frozen=True)
+class RangeSeries:
+    """The one series a range query returned, on the query's grid."""
+
+    labels: dict[str, str]
+    series: Series
+    """Values at `start + i * step`; NaN where Prometheus had no sample (gaps stay gaps)."""
+    non_finite: int
+    """Samples Prometheus returned as NaN or ±Inf, kept as gaps."""
+
+
+def range_chunks(
+    start: float, end: float, step: float, max_points: int = MAX_POINTS_PER_QUERY
+) -> list[tuple[float, float]]:
+    """(start, end) of consecutive queries covering the grid `start + k * step` up to `end`.
+
+    Each chunk holds at most `max_points` grid points; chunks neither overlap nor skip a
+    point, and every chunk starts on the grid, so their answers join into one series.
+    """
+    if step <= 0:
+        raise ValueError("step must be positive")
+    if end < start:
+        raise ValueError("end is before start")
+    if max_points < 1:
+        raise ValueError("max_points must be at least 1")
+    points = _grid_points(start, end, step)
+    chunks = []
+    for first in range(0, points, max_points):
+        last = min(points, first + max_points) - 1
+        chunks.append((start + first * step, start + last * step))
+    return chunks
+
+
+def _grid_points(start: float, end: float, step: float) -> int:
+    return math.floor((end - start) / step + 1e-9) + 1
+
+
+async def query_range(
+    client: PromClient,
+    expr: str,
+    *,
+    start: float,
+    end: float,
+    step: float,
+    max_points: int = MAX_POINTS_PER_QUERY,
+) -> RangeSeries:
+    """The one series `expr` yields from `start` to `end` (Unix seconds) every `step` seconds.
+
+    The range is read in chunks of at most `max_points` points, in order. Raises
+    PromUnreachable / PromRefused (see the client), NoSeries when no chunk returned a
+    series, and SeveralSeries (naming how many) when the answers hold more than one.
+    """
+    chunks = range_chunks(start, end, step, max_points)
+    collected: dict[tuple[tuple[str, str], ...], list[Sequence[Any]]] = {}
+    for chunk_start, chunk_end in chunks:
+        params = {
+            "query": expr,
+            "start": _stamp(chunk_start),
+            "end": _stamp(chunk_end),
+            "step": _stamp(step),
+        }
+        for labels, values in _matrix(await client.call("query_range", params)):
+            collected.setdefault(labels, []).extend(values)
+    if not collected:
+        raise NoSeries(
+            f"the query returned no series between {_stamp(start)} and {_stamp(end)}: {expr}"
+        )
+    if len(collected) > 1:
+        shown = ", ".join(_show(labels) for labels in list(collected)[:3])
+        more = " …" if len(collected) > 3 else ""
+        raise SeveralSeries(
+            f"the query returned {len(collected)} series where one is needed "
+            f"(aggregate it, e.g. with sum()): {shown}{more}",
+            len(collected),
+        )
+    [(labels, samples)] = collected.items()
+    grid, non_finite = _on_grid(samples, start, step, _grid_points(start, end, step))
+    return RangeSeries(dict(labels), Series(start, step, grid), non_finite)
+
+
+def _stamp(seconds: float) -> str:
+    return f"{seconds:.3f}".rstrip("0").rstrip(".")
+
+
+def _show(labels: tuple[tuple[str, str], ...]) -> str:
+    return "{" + ", ".join(f'{k}="{v}"' for k, v in labels) + "}"
+
+
+def _matrix(data: dict[str, Any]) -> list[tuple[tuple[tuple[str, str], ...], list[Sequence[Any]]]]:
+    if data.get("resultType") != "matrix" or not isinstance(data.get("result"), list):
+        raise PromError(f"expected a range vector (matrix), got {data.get('resultType')!r}")
+    series = []
+    for item in data["result"]:
+        labels = tuple(sorted((str(k), str(v)) for k, v in (item.get("metric") or {}).items()))
+        series.append((labels, list(item.get("values") or [])))
+    return series
+
+
+def _on_grid(
+    samples: list[Sequence[Any]], start: float, step: float, size: int
+) -> tuple[FloatArray, int]:
+    grid = np.full(size, np.nan)
+    non_finite = 0
+    for stamp, text in samples:
+        index = round((float(stamp) - start) / step)
+        if not 0 <= index < size:
+            continue
+        value = float(text)
+        if math.isfinite(value):
+            grid[index] = value
+        else:
+            non_finite += 1
+    return grid, non_finite

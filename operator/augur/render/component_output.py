@@ -1,0 +1,43 @@
+"""What each renderer of a stack returns, and how the outputs of several add up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from augur.api.resources import Problem
+
+
+@dataclass
+class ComponentOutput:
+    """What one renderer produces for a stack."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    """Configuration files by path relative to the stack's folder (e.g. prometheus/rules/x.yaml)."""
+    manifests: list[dict[str, Any]] = field(default_factory=list)
+    """Kubernetes objects."""
+    rule_count: int = 0
+    """Prometheus rules rendered."""
+    secret_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Keys the stack's credentials Secret must hold: key -> (source Secret, source key)."""
+    secret_users: dict[str, str] = field(default_factory=dict)
+    """Who needs a key of `secret_keys`, when not the stack itself: key -> namespace/name of
+    the AlertPolicy."""
+    rejected: dict[str, list[Problem]] = field(default_factory=dict)
+    """Objects left out, by 'Kind/namespace/name', with why."""
+    warnings: list[str] = field(default_factory=list)
+    """What the stack's status should say although everything rendered (e.g. rule shards full)."""
+
+    def merge(self, other: ComponentOutput) -> None:
+        """Add another renderer's output to this one."""
+        clash = set(self.files) & set(other.files)
+        if clash:
+            raise ValueError(f"two renderers wrote {sorted(clash)}")
+        self.files.update(other.files)
+        self.manifests.extend(other.manifests)
+        self.rule_count += other.rule_count
+        self.secret_keys.update(other.secret_keys)
+        self.secret_users.update(other.secret_users)
+        self.warnings.extend(other.warnings)
+        for key, problems in other.rejected.items():
+            self.rejected.setdefault(key, []).extend(problems)

@@ -1,0 +1,1 @@
+"""Grafana of a stack: its provisioning, built-in dashboards and Kubernetes objects."""

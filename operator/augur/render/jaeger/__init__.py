@@ -1,0 +1,1 @@
+"""Jaeger of a stack: its configuration and Kubernetes objects."""

@@ -1,0 +1,1 @@
+"""Builders of the Kubernetes objects every component shares: workloads, Services, claims, labels."""

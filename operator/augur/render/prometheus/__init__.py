@@ -1,0 +1,1 @@
+"""Prometheus of a stack: its configuration, rule shards, self-monitoring rules and Kubernetes objects."""
