@@ -141,10 +141,10 @@ def test_cluster_wide_mode_binds_cluster_roles(cluster_wide: list[Obj]) -> None:
 def test_watched_mode_grants_namespaced_access_only_in_the_listed_namespaces(
     watched: list[Obj],
 ) -> None:
-    roles = of_kind(watched, "Role")
+    roles = [r for r in of_kind(watched, "Role") if r["metadata"]["namespace"] != NAMESPACE]
     assert sorted(role["metadata"]["namespace"] for role in roles) == sorted(WATCHED)
-    bindings = of_kind(watched, "RoleBinding")
-    assert sorted(b["metadata"]["namespace"] for b in bindings) == sorted(WATCHED)
+    bindings = [b for b in of_kind(watched, "RoleBinding") if b["metadata"]["namespace"] in WATCHED]
+    assert len(bindings) == len(WATCHED)
     _bound_to_the_service_account(watched, "RoleBinding")
     # Cluster-wide, only read access to the cluster-scoped kinds kopf and the selectors need.
     cluster: list[dict[str, Any]] = _rules(watched, "ClusterRole")
@@ -161,3 +161,27 @@ def test_watched_mode_grants_namespaced_access_only_in_the_listed_namespaces(
         rules = _rules(watched, "Role", namespace)
         assert allows(rules, "", "secrets", "get")
         assert allows(rules, "kopf.dev", "kopfpeerings", "patch")
+
+
+def test_watched_mode_manages_only_discovery_roles_in_the_operators_namespace(
+    watched: list[Obj], helm: Path, tmp_path: Path
+) -> None:
+    # Every stack scrapes the operator's pods: its Prometheus gets a discovery Role there.
+    rules = _rules(watched, "Role", NAMESPACE)
+    assert _holds_discovery_rules(rules)
+    for verb in ("get", "list", "create", "patch", "delete"):
+        assert allows(rules, "rbac.authorization.k8s.io", "roles", verb)
+        assert allows(rules, "rbac.authorization.k8s.io", "rolebindings", verb)
+    granted = {(g, r) for rule in rules for g in rule["apiGroups"] for r in rule["resources"]}
+    assert granted == {
+        ("rbac.authorization.k8s.io", "roles"),
+        ("rbac.authorization.k8s.io", "rolebindings"),
+        ("", "pods"),
+        ("", "services"),
+        ("discovery.k8s.io", "endpointslices"),
+    }
+    assert [b["roleRef"]["name"] for b in of_kind(watched, "RoleBinding")
+            if b["metadata"]["namespace"] == NAMESPACE] == ["augur-discovery"]  # fmt: skip
+    # Watching its own namespace already gives all of that: no second Role.
+    own = render(helm, {"watchNamespaces": [NAMESPACE]}, tmp_path)
+    assert [r["metadata"]["name"] for r in of_kind(own, "Role")] == ["augur"]

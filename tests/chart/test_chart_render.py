@@ -63,10 +63,10 @@ def test_default_deployment_runs_two_peered_replicas(helm: Path) -> None:
     container = pod["spec"]["containers"][0]
     assert container["args"][0] == "run"
     assert not any(arg.startswith("--namespace") for arg in container["args"])
-    pod_name = next(e for e in container["env"] if e["name"] == "POD_NAME")
-    assert pod_name["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
+    env = {e["name"]: e["valueFrom"]["fieldRef"]["fieldPath"] for e in container["env"]}
+    assert env == {"POD_NAME": "metadata.name", "POD_NAMESPACE": "metadata.namespace"}
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
-    assert ports == {OPERATOR_METRICS_PORT: 8080}
+    assert ports == {OPERATOR_METRICS_PORT: 8080, "webhook": 9443}
     assert "--listen=0.0.0.0:8080" in container["args"]
     for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
         assert container[probe]["httpGet"] == {"path": "/healthz", "port": OPERATOR_METRICS_PORT}
@@ -81,6 +81,7 @@ def test_security_context_is_as_strict_as_the_stacks(helm: Path) -> None:
         "runAsNonRoot": True,
         "runAsUser": 65534,
         "runAsGroup": 65534,
+        "fsGroup": 65534,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
     context = pod["containers"][0]["securityContext"]
@@ -116,6 +117,8 @@ def test_one_replica_has_no_disruption_budget(helm: Path, tmp_path: Path) -> Non
         ("watchNamespaces: [Shop]", "watchNamespaces"),
         ("replicas: 2", "replicas"),
         ("logFormat: xml", "logFormat"),
+        ("webhook: {failurePolicy: Sometimes}", "failurePolicy"),
+        ("webhook: {enable: true}", "enable"),
     ],
 )
 def test_schema_refuses_bad_values(helm: Path, tmp_path: Path, values: str, complaint: str) -> None:
@@ -148,3 +151,4 @@ def test_notes_say_what_to_apply_next(helm: Path, tmp_path: Path) -> None:
         assert f"kubectl -n {NAMESPACE} get pods" in notes
         assert ("It watches only: shop." in notes) is watched
         assert ("It watches every namespace." in notes) is not watched
+        assert "admission webhook refuses augur objects" in notes

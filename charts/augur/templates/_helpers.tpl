@@ -42,5 +42,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 {{- end -}}
 
+{{- define "augur.webhookSecretName" -}}
+{{- printf "%s-webhook-tls" (include "augur.fullname" .) -}}
+{{- end -}}
+
 {{/* The peering object's name: `augur run` coordinates its replicas through "augur". */}}
 {{- define "augur.peeringName" -}}augur{{- end -}}

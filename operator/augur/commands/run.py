@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
 import zlib
+from pathlib import Path
 
 import click
 import kopf
@@ -15,11 +17,31 @@ from kubernetes.config import ConfigException
 from augur.controllers import registry
 from augur.controllers.endpoints import serve
 from augur.controllers.state import OperatorConfig, OperatorState
+from augur.controllers.webhook import ServingCertificate, serving_webhook
 from augur.kube.client import KubeClient, load_api_client
 from augur.kube.errors import KubeError
 from augur.metrics import OperatorMetrics
 
 PEERING_NAME = "augur"
+SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+
+
+def default_operator_namespace() -> str | None:
+    """Where this process runs: POD_NAMESPACE, else the in-cluster ServiceAccount's namespace,
+    else unknown (a process outside the cluster)."""
+    if os.environ.get("POD_NAMESPACE"):
+        return os.environ["POD_NAMESPACE"]
+    try:
+        return SERVICE_ACCOUNT_NAMESPACE.read_text().strip() or None
+    except OSError:
+        return None
+
+
+def _address(value: str, option: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit():
+        raise click.BadParameter(f"{value!r} is not HOST:PORT", param_hint=option)
+    return host or "0.0.0.0", int(port)
 
 
 def default_identity() -> str:
@@ -83,20 +105,35 @@ async def _main(
     standalone: bool,
     priority: int,
     listen: tuple[str, int],
+    webhook: tuple[str, int, ServingCertificate] | None,
 ) -> None:
     runner = await serve(state, *listen)
     try:
-        await kopf.operator(
-            registry=registry,
-            clusterwide=not namespaces,
-            namespaces=list(namespaces),
-            standalone=standalone,
-            priority=priority,
-            peering_name=None if standalone else PEERING_NAME,
-            memo=kopf.Memo(state=state),
-        )
+        async with contextlib.AsyncExitStack() as stack:
+            if webhook is not None:
+                await stack.enter_async_context(serving_webhook(*webhook))
+            await _operate(
+                state,
+                namespaces=namespaces,
+                standalone=standalone,
+                priority=priority,
+            )
     finally:
         await runner.cleanup()
+
+
+async def _operate(
+    state: OperatorState, *, namespaces: tuple[str, ...], standalone: bool, priority: int
+) -> None:
+    await kopf.operator(
+        registry=registry,
+        clusterwide=not namespaces,
+        namespaces=list(namespaces),
+        standalone=standalone,
+        priority=priority,
+        peering_name=None if standalone else PEERING_NAME,
+        memo=kopf.Memo(state=state),
+    )
 
 
 @click.command("run")
@@ -118,6 +155,30 @@ async def _main(
 )
 @click.option(
     "--listen", default="0.0.0.0:8080", show_default=True, help="Address of /healthz and /metrics."
+)
+@click.option(
+    "--operator-namespace",
+    default=None,
+    help="Where the operator's pods run, for the stacks' scrape job of them "
+    "(default: POD_NAMESPACE, else the in-cluster ServiceAccount's namespace).",
+)
+@click.option(
+    "--webhook-listen",
+    default=None,
+    metavar="HOST:PORT",
+    help="Serve the validating admission webhook (HTTPS, POST /validate) here.",
+)
+@click.option(
+    "--webhook-tls-cert",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The webhook's serving certificate (PEM); reloaded when the file changes.",
+)
+@click.option(
+    "--webhook-tls-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The key of --webhook-tls-cert (PEM).",
 )
 @click.option(
     "--identity", default=None, help="This replica's name (default: POD_NAME or host-pid)."
@@ -171,6 +232,10 @@ def run_command(
     namespace_mode: str,
     namespaces: tuple[str, ...],
     listen: str,
+    operator_namespace: str | None,
+    webhook_listen: str | None,
+    webhook_tls_cert: Path | None,
+    webhook_tls_key: Path | None,
     identity: str | None,
     priority: int | None,
     standalone: bool,
@@ -191,9 +256,15 @@ def run_command(
             "every namespace)",
             param_hint="--namespace",
         )
-    host, _, port = listen.rpartition(":")
-    if not port.isdigit():
-        raise click.BadParameter(f"{listen!r} is not HOST:PORT", param_hint="--listen")
+    address = _address(listen, "--listen")
+    webhook = None
+    if webhook_listen:
+        if webhook_tls_cert is None or webhook_tls_key is None:
+            raise click.BadParameter(
+                "give --webhook-tls-cert and --webhook-tls-key", param_hint="--webhook-listen"
+            )
+        files = ServingCertificate(webhook_tls_cert, webhook_tls_key)
+        webhook = (*_address(webhook_listen, "--webhook-listen"), files)
     urls = _prometheus_urls(prometheus_urls)
     identity = identity or default_identity()
     try:
@@ -222,6 +293,8 @@ def run_command(
         kpi_interval=kpi_interval,
         prometheus_urls=urls,
         scaling_concurrency=scaling_concurrency,
+        namespaces=namespaces or None,
+        operator_namespace=operator_namespace or default_operator_namespace(),
     )
     state = OperatorState(config, kube, OperatorMetrics.create())
     asyncio.run(
@@ -230,6 +303,7 @@ def run_command(
             namespaces=namespaces,
             standalone=standalone,
             priority=priority if priority is not None else priority_of(identity),
-            listen=(host or "0.0.0.0", int(port)),
+            listen=address,
+            webhook=webhook,
         )
     )

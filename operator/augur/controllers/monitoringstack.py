@@ -61,7 +61,9 @@ async def stack_deleted(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, *
     meta = body["metadata"]
     ref = StackRef(str(body["apiVersion"]), KIND, meta["namespace"], meta["name"], meta["uid"])
     try:
-        deleted = await asyncio.to_thread(StackObjects(state.kube, ref).cleanup_unowned)
+        deleted = await asyncio.to_thread(
+            StackObjects(state.kube, ref, state.config.list_scope).cleanup_unowned
+        )
     except KubeError as error:
         if error.permanent:
             logger.warning("cleanup of %s incomplete: %s", ref.key, error)

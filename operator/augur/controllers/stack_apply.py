@@ -8,15 +8,16 @@ from typing import Any
 from augur.kube.client import KubeClient
 from augur.kube.errors import KubeError
 from augur.kube.ownership import ObjectKey
-from augur.kube.sync import StackObjects, SyncResult
+from augur.kube.sync import ListScope, StackObjects, SyncResult
 from augur.render.k8s.labels import StackRef
 
 
 class StackApplier:
     """Applies one stack's objects, remembering what it wrote to each."""
 
-    def __init__(self, kube: KubeClient) -> None:
+    def __init__(self, kube: KubeClient, scope: ListScope | None = None) -> None:
         self.kube = kube
+        self.scope = scope
         self.objects: StackObjects | None = None
 
     def target(self, stack: StackRef) -> bool:
@@ -24,7 +25,7 @@ class StackApplier:
         the same name): what was written before is then unknown, so check live objects."""
         if self.objects is not None and self.objects.stack == stack:
             return False
-        self.objects = StackObjects(self.kube, stack)
+        self.objects = StackObjects(self.kube, stack, self.scope)
         return True
 
     def is_namespaced(self, api_version: str, kind: str) -> bool:

@@ -23,9 +23,9 @@ class StackReconciler:
     def __init__(self, state: OperatorState, key: str) -> None:
         self.state = state
         self.key = key
-        self.render = StackRender(key)
+        self.render = StackRender(key, state.config.operator_namespace)
         self.secrets = SourceSecrets(state.kube, state.config.secret_refresh, key)
-        self.applier = StackApplier(state.kube)
+        self.applier = StackApplier(state.kube, state.config.list_scope)
         self.workloads = WorkloadReader(state.kube)
         self.report = StackReport(state, key)
         self.policies = StackPolicyViews(state, key)

@@ -33,8 +33,11 @@ class Rendered:
 class StackRender:
     """Renders one stack, reusing what the previous render made."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, operator_namespace: str | None = None) -> None:
         self.key = key
+        self.operator_namespace = operator_namespace
+        """Where the operator's pods run (None: unknown; the stack looks for them wherever
+        it discovers)."""
         self.rendered: Rendered | None = None
         """The last successful render."""
 
@@ -42,7 +45,11 @@ class StackRender:
         """Render `stack` with what it selects in `catalog` (in a thread: it is CPU work);
         raises RenderFailed when a renderer fails, keeping the last render."""
         inputs = inputs_for(stack, catalog.inventory())
-        renderer = functools.partial(rerender_stack, whole=catalog.policy_models())
+        renderer = functools.partial(
+            rerender_stack,
+            whole=catalog.policy_models(),
+            operator_namespace=self.operator_namespace,
+        )
         previous = self.rendered.memo if self.rendered is not None else None
         try:
             output, memo = await asyncio.to_thread(renderer, inputs, previous)

@@ -12,6 +12,7 @@ import aiohttp
 
 from augur.controllers.writers import EventWriter, StatusWriter
 from augur.kube.client import KubeClient
+from augur.kube.sync import ListScope
 from augur.metrics import OperatorMetrics
 from augur.status.catalog import Catalog, Entry, ParseCache
 from augur.status.stores import KPIReadings, PolicyViews, SeenStore
@@ -34,8 +35,17 @@ class OperatorConfig:
     """How often BusinessKPIs are read from Prometheus."""
     prometheus_urls: dict[str, str] = field(default_factory=dict)
     """Prometheus URL by stack (namespace/name), for an operator running outside the cluster."""
+    namespaces: tuple[str, ...] | None = None
+    """The watched namespaces (None: every namespace); only there may stack objects be listed."""
+    operator_namespace: str | None = None
+    """Where the operator's own pods run, for the stacks' scrape job and network policies."""
     scaling_concurrency: int = 2
     """ScalingPolicy fits running at once (each in a thread; the rest wait their turn)."""
+
+    @property
+    def list_scope(self) -> ListScope:
+        """Where this operator's identity may list a stack's objects."""
+        return ListScope(self.namespaces, self.operator_namespace)
 
     def prometheus_url(self, stack_key: str, endpoints: Mapping[str, str]) -> str:
         """Where the operator reaches a stack's Prometheus: the `--prometheus-url` mapping,

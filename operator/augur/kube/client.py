@@ -202,10 +202,11 @@ class KubeClient:
         return [key for key, _ in self.list_versions(api_version, kind, label_selector)]
 
     def list_versions(
-        self, api_version: str, kind: str, label_selector: str
+        self, api_version: str, kind: str, label_selector: str, *, namespace: str = ""
     ) -> list[tuple[ObjectKey, str]]:
-        """(identity, resourceVersion) of selected objects in all namespaces, metadata only."""
-        key = ObjectKey(api_version, kind, "", "")
+        """(identity, resourceVersion) of selected objects in one namespace (or all), metadata
+        only."""
+        key = ObjectKey(api_version, kind, namespace, "")
         listing = self._call(
             "GET",
             self.path(key, collection=True),

@@ -34,6 +34,40 @@ PRUNABLE_KINDS: tuple[tuple[str, str], ...] = (
 
 _RECREATE_WAIT = 30.0
 
+DISCOVERY_RBAC_KINDS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("rbac.authorization.k8s.io/v1", "Role"),
+        ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+    }
+)
+"""The only kinds a stack places in the operator's own namespace: its Prometheus' discovery
+Role and RoleBinding there, to scrape the operator's pods."""
+
+
+@dataclass(frozen=True)
+class ListScope:
+    """Where the operator may list a stack's objects.
+
+    `namespaces` None: every namespace and the cluster scope (cluster-wide RBAC). A tuple: only
+    these namespaces (the watched ones, where it holds Roles), plus the discovery Role and
+    RoleBinding in `operator_namespace`; listing anything else would be Forbidden."""
+
+    namespaces: tuple[str, ...] | None = None
+    operator_namespace: str | None = None
+
+    def where(self, api_version: str, kind: str, namespaced: bool) -> list[str] | None:
+        """The namespaces to list `kind` in, one call each (None: one call across all of
+        them; empty: none at all, as for cluster-scoped kinds when namespaces are listed)."""
+        if self.namespaces is None:
+            return None
+        if not namespaced:
+            return []
+        where = list(self.namespaces)
+        extra = self.operator_namespace
+        if (api_version, kind) in DISCOVERY_RBAC_KINDS and extra and extra not in where:
+            where.append(extra)
+        return where
+
 
 NEVER_PRUNED_KINDS = frozenset({"PersistentVolumeClaim"})
 """Data is never deleted by a spec change; PVCs go with the stack only when it owns them."""
@@ -124,23 +158,36 @@ def _immutable_change(key: ObjectKey, error: KubeError) -> bool:
 class StackObjects:
     """The objects one stack owns, and what augur last wrote to each."""
 
-    def __init__(self, kube: KubeClient, stack: StackRef) -> None:
+    def __init__(self, kube: KubeClient, stack: StackRef, scope: ListScope | None = None) -> None:
         self.kube = kube
         self.stack = stack
+        self.scope = scope or ListScope()
         self.applied: dict[ObjectKey, Applied] = {}
 
     def live_versions(self, kinds: set[tuple[str, str]]) -> dict[ObjectKey, str]:
-        """resourceVersion of every object carrying the stack's label, metadata only."""
+        """resourceVersion of every object carrying the stack's label, metadata only, listed
+        only where the scope allows."""
         live: dict[ObjectKey, str] = {}
+        selector = stack_selector(self.stack)
         for api_version, kind in sorted(kinds):
             try:
-                found = self.kube.list_versions(api_version, kind, stack_selector(self.stack))
+                where = self.scope.where(api_version, kind, self._namespaced(api_version, kind))
+                if where is None:
+                    live.update(self.kube.list_versions(api_version, kind, selector))
+                for namespace in where or ():
+                    live.update(
+                        self.kube.list_versions(api_version, kind, selector, namespace=namespace)
+                    )
             except KubeError as error:
                 if error.not_found:  # kind not served by this cluster
                     continue
                 raise
-            live.update(found)
         return live
+
+    def _namespaced(self, api_version: str, kind: str) -> bool:
+        if self.scope.namespaces is None:
+            return True  # not asked: every namespace and the cluster scope are listed alike
+        return self.kube.resource_info(api_version, kind).namespaced
 
     def sync(self, objects: list[dict[str, Any]], *, check_live: bool) -> SyncResult:
         """Apply what changed; with `check_live`, also put back drift and prune (blocking)."""
