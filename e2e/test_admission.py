@@ -25,18 +25,23 @@ INVALID = REPO_ROOT / "examples" / "invalid"
 SHOP = REPO_ROOT / "examples" / "shop"
 AUGUR = str(Path(sys.executable).parent / "augur")
 
-# What only augur's checks find: the CRD schema (types, patterns, CEL rules) admits these.
-REFUSED_BY_WEBHOOK = [
-    "bad-matcher.yaml",
-    "bad-promql.yaml",
-    "bad-time-interval.yaml",
-    "escalation-down.yaml",
-    "kpi-ratio-target.yaml",
-    "reserved-label.yaml",
-]
 # Its receiver may be a selecting stack's defaultReceiver: not the webhook's to refuse, or
 # `kubectl apply -f dir/` would depend on the order of the files.
 CROSS_OBJECT = "unknown-receiver.yaml"
+
+
+def _refused_by_schema(path: Path) -> bool:
+    """An example whose header says what the API server's schema (types, patterns, CEL rules)
+    answers: the schema refuses it before any webhook is called."""
+    return any(line.startswith("# apiserver-expect:") for line in path.read_text().splitlines())
+
+
+# What only augur's checks find: the CRD schema admits these, the webhook must refuse them.
+REFUSED_BY_WEBHOOK = sorted(
+    path.name
+    for path in INVALID.glob("*.yaml")
+    if not _refused_by_schema(path) and path.name != CROSS_OBJECT
+)
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +132,12 @@ def validate_message(path: Path) -> str:
     assert result.returncode != 0, result.stdout
     line = next(line for line in (result.stdout + result.stderr).splitlines() if path.name in line)
     return line.split(" ", 1)[1]
+
+
+def test_the_schema_leaves_some_examples_to_the_webhook() -> None:
+    # A PromQL syntax error is beyond any CRD schema: if it were marked as refused by the
+    # schema, the list above would be wrong, and the parametrized test below would shrink.
+    assert "bad-promql.yaml" in REFUSED_BY_WEBHOOK
 
 
 @pytest.mark.parametrize("name", REFUSED_BY_WEBHOOK)
