@@ -197,7 +197,8 @@ class ExpectedAlert(ApiModel):
 
 
 class RuleTest(ApiModel):
-    """A rule unit test run by `augur test` and reported in status."""
+    """A rule unit test, run with promtool by `augur test` and by the operator (the results in
+    status.tests and the TestsPassed condition)."""
 
     name: ItemName
     """Test name."""
@@ -266,15 +267,15 @@ class InvalidItem(ApiModel):
     """What is wrong."""
 
 
-class TestResults(ApiModel):
-    """Rule-test results."""
+class RuleTestOutcome(ApiModel):
+    """One rule test's result from its last run."""
 
-    passed: int = 0
-    """Tests that passed."""
-    failed: int = 0
-    """Tests that failed."""
-    failures: list[str] = Field(default_factory=list)
-    """Names and reasons of failed tests."""
+    name: str
+    """The test's name in spec.tests."""
+    passed: bool
+    """True when every expectation held."""
+    message: str | None = Field(default=None, max_length=1024)
+    """What differed (expected against firing alerts), or promtool's error, when it failed."""
 
 
 class AlertPolicyStatus(ApiModel):
@@ -283,12 +284,18 @@ class AlertPolicyStatus(ApiModel):
     observed_generation: int | None = None
     """Generation of the spec last handled."""
     conditions: list[Condition] = Field(default_factory=list)
-    """Ready, Accepted."""
+    """Ready, Accepted, SecretsResolved and TestsPassed (True: AllPassed or NoTests; False:
+    TestsFailed, naming the failed tests; Unknown: Pending, NotLoaded, PromtoolUnavailable,
+    TimedOut, PromtoolFailed)."""
     stacks: list[str] = Field(default_factory=list)
     """Stacks (namespace/name) that load this policy."""
     rules: int = 0
     """Prometheus rules rendered from this policy."""
     invalid: list[InvalidItem] = Field(default_factory=list)
     """Items not loaded."""
-    tests: TestResults | None = None
-    """Rule-test results."""
+    tests: list[RuleTestOutcome] = Field(default_factory=list)
+    """One entry per test of spec.tests from their last run with promtool. The operator runs
+    them when the policy or its rendered rules change, against the rules of the first stack
+    (by namespace/name) that loads the policy, tenancy included, as `augur test` does."""
+    tests_failed: int | None = None
+    """How many tests failed in the last run (unset while there are no results)."""

@@ -11,6 +11,7 @@ from augur.api.common import (
     Condition,
     Duration,
     LabelName,
+    ObjectName,
     PromQL,
     PromQLTemplate,
     Severity,
@@ -112,8 +113,16 @@ class ForecastBreachAlerting(ApiModel):
     """Severity."""
 
 
+class PolicyRef(ApiModel):
+    """An AlertPolicy in the KPI's own namespace, whose routing the KPI's alerts share."""
+
+    name: ObjectName
+    """Name of the AlertPolicy (always in the KPI's namespace: a KPI cannot route through
+    another namespace's policy)."""
+
+
 class KPIAlerting(ApiModel):
-    """The KPI's alerts."""
+    """The KPI's alerts, and where they are delivered."""
 
     burn_rate: BurnRateAlerting = Field(default_factory=BurnRateAlerting)
     """Burn-rate alerts (ratio KPIs)."""
@@ -123,6 +132,11 @@ class KPIAlerting(ApiModel):
     """Forecast-breach alert."""
     labels: UserLabels = Field(default_factory=dict)
     """Extra labels on every alert of the KPI."""
+    policy_ref: PolicyRef | None = None
+    """The AlertPolicy of the KPI's namespace whose routing delivers the KPI's alerts: they
+    carry its augur_policy label, so its routes (by severity and matchers), receivers,
+    inhibitions and mute windows apply to them as to the policy's own alerts; a stack must
+    select the policy too. Unset: the alerts go to the stack's defaultReceiver."""
 
 
 class KPIDashboard(ApiModel):

@@ -45,7 +45,7 @@ PRINTER_COLUMNS: dict[str, list[dict[str, Any]]] = {
         _ready(),
         {"name": "Stacks", "type": "string", "jsonPath": ".status.stacks"},
         {"name": "Rules", "type": "integer", "jsonPath": ".status.rules"},
-        {"name": "Tests-Failed", "type": "integer", "jsonPath": ".status.tests.failed"},
+        {"name": "Tests-Failed", "type": "integer", "jsonPath": ".status.testsFailed"},
         {
             "name": "Reason",
             "type": "string",

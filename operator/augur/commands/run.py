@@ -16,6 +16,7 @@ from kubernetes.config import ConfigException
 
 from augur.controllers import registry
 from augur.controllers.endpoints import serve
+from augur.controllers.rule_tests import RuleTestSettings
 from augur.controllers.state import OperatorConfig, OperatorState
 from augur.controllers.webhook import ServingCertificate, serving_webhook
 from augur.kube.client import KubeClient, load_api_client
@@ -96,6 +97,21 @@ def _prometheus_urls(values: tuple[str, ...]) -> dict[str, str]:
             )
         urls[stack] = url
     return urls
+
+
+def _promtool(explicit: str | None) -> str | None:
+    """The promtool the operator runs rule tests with: the one given, else the pinned build
+    (augur's tool cache: AUGUR_CACHE_DIR, set in the image), else one on PATH of the pinned
+    release series; None (rule tests then say so in status) when there is none."""
+    from augur.dev.tools import ToolError, find_tool
+
+    try:
+        return str(find_tool("promtool", explicit))
+    except ToolError as error:
+        if explicit is not None:
+            raise click.BadParameter(str(error), param_hint="--promtool") from None
+        logging.getLogger("augur.operator").warning("rule tests will not run: %s", error)
+        return None
 
 
 async def _main(
@@ -219,6 +235,21 @@ async def _operate(
     help="ScalingPolicy forecasts fitted at once (the others wait; the event loop never does).",
 )
 @click.option(
+    "--promtool",
+    "promtool_path",
+    default=None,
+    metavar="PATH",
+    help="promtool binary for AlertPolicy rule tests (default: the one augur built, else "
+    "promtool on PATH when it is of the pinned release series).",
+)
+@click.option(
+    "--rule-test-timeout",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="Seconds one promtool call running rule tests may take before it is killed.",
+)
+@click.option(
     "--log-format",
     type=click.Choice(["plain", "json"]),
     default="plain",
@@ -243,11 +274,14 @@ def run_command(
     drift_interval: float,
     kpi_interval: float,
     scaling_concurrency: int,
+    promtool_path: str | None,
+    rule_test_timeout: float,
     log_format: str,
     verbose: bool,
 ) -> None:
     """Run the operator: reconcile MonitoringStacks, AlertPolicies and BusinessKPIs, and
-    evaluate ScalingPolicies."""
+    evaluate ScalingPolicies. AlertPolicy rule tests run with promtool (--promtool) when a
+    policy or its rules change; their results are in the policy's status."""
     if namespace_mode == "listed" and not namespaces:
         raise click.BadParameter("give at least one --namespace", param_hint="--namespace-mode")
     if namespace_mode == "all" and namespaces:
@@ -295,6 +329,7 @@ def run_command(
         scaling_concurrency=scaling_concurrency,
         namespaces=namespaces or None,
         operator_namespace=operator_namespace or default_operator_namespace(),
+        rule_tests=RuleTestSettings(_promtool(promtool_path), timeout=rule_test_timeout),
     )
     state = OperatorState(config, kube, OperatorMetrics.create())
     asyncio.run(

@@ -15,16 +15,14 @@ from augur.commands.inputs import LoadResult
 from augur.commands.options import InputOptions, echo_findings, failed, input_options, load_inputs
 from augur.render.rules.files import render_rule_files, stack_scope
 from augur.render.rules.ruletests import (
-    PROBE_SUFFIX,
+    SUITE_FILE,
     PolicyTest,
-    failed_checks,
-    firing_at,
     junit_failures,
-    test_suite,
+    suite_files,
     translate,
+    verdicts,
 )
 from augur.render.selection import inputs_for, stack_selects, stacks_of
-from augur.render.yamlwriter import dump_yaml
 
 
 @dataclass(frozen=True)
@@ -78,17 +76,15 @@ def run_stack_tests(
         scope = stack_scope(inputs_for(stack, result.inventory), policy.namespace)
         tests += [translate(policy, test, scope) for test in policy.spec.tests]
     interval = stack.spec.prometheus.evaluation_interval
+    rule_files = [(Path(f.path).name, f.text()) for f in rendered.files]
+    suite = suite_files(rule_files, tests, interval)
     with tempfile.TemporaryDirectory(prefix="augur-test-") as folder:
         root = Path(folder)
-        names = []
-        for rule_file in rendered.files:
-            name = Path(rule_file.path).name
-            (root / name).write_text(rule_file.text())
-            names.append(name)
-        (root / "tests.yaml").write_text(dump_yaml(test_suite(names, tests, interval)))
+        for name, text in suite.files.items():
+            (root / name).write_text(text)
         try:
             process = subprocess.run(
-                [promtool, "test", "rules", "--junit=junit.xml", "tests.yaml"],
+                [promtool, "test", "rules", "--junit=junit.xml", SUITE_FILE],
                 cwd=root,
                 capture_output=True,
                 text=True,
@@ -105,24 +101,12 @@ def run_stack_tests(
 
 def _report(stack: str, tests: list[PolicyTest], failures: dict[str, list[str]]) -> Outcome:
     outcome = Outcome()
-    for test in tests:
-        failed = failures.get(test.name, [])
-        if not failed:
-            outcome.results.append(RuleTestResult(test.name, stack))
-            click.echo(f"PASS {test.name}")
-            continue
-        click.echo(f"FAIL {test.name}")
-        firing = firing_at(failures.get(test.name + PROBE_SUFFIX, []))
-        lines = []
-        for check in failed_checks(test, failed):
-            alerts = firing.get(check.expected.at, [])
-            lines.append(check.describe())
-            lines.append(
-                f"  firing at {check.expected.at}: {', '.join(alerts) if alerts else 'nothing'}"
-            )
-        for line in lines:
+    for verdict in verdicts(tests, failures):
+        name = verdict.test.name
+        click.echo(f"{'PASS' if verdict.passed else 'FAIL'} {name}")
+        for line in verdict.lines:
             click.echo(f"  {line}")
-        outcome.results.append(RuleTestResult(test.name, stack, lines or failed))
+        outcome.results.append(RuleTestResult(name, stack, list(verdict.lines)))
     return outcome
 
 

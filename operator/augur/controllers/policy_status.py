@@ -3,12 +3,17 @@ from its parse result and every stack's view of it."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 from augur.controllers.stack_render import Rendered
 from augur.controllers.state import OperatorState, now_rfc3339
 from augur.render.alertmanager.credentials import Credentials
+from augur.render.rules.ruletests import SuiteFiles, suite_files, translate
+from augur.render.stack import RenderedFile
 from augur.status.catalog import Entry
+from augur.status.rule_tests import rule_tests_status
 from augur.status.statuses import PolicyView, policy_status
 
 KIND = "AlertPolicy"
@@ -18,13 +23,16 @@ async def write_policy_status(state: OperatorState, entry: Entry) -> bool:
     """Write an AlertPolicy's status from its parse result and every stack's view of it (and
     an Event when it is newly not accepted); False when the write failed."""
     before = state.statuses.known(KIND, entry.key)
+    views = state.policy_views.of_policy(entry.key)
+    loaded = entry.resource is not None and any(not v.problems for v in views.values())
     status = policy_status(
         entry.generation,
         entry.problems,
-        state.policy_views.of_policy(entry.key),
+        views,
         before,
         now_rfc3339(),
         entry.alert_names,
+        rule_tests_status(entry.test_names, state.rule_tests.result(entry.key), loaded=loaded),
     )
     written = await state.statuses.write(KIND, entry.namespace, entry.name, status)
     accepted = next((c for c in status["conditions"] if c["type"] == "Accepted"), None)
@@ -44,6 +52,27 @@ async def write_policy_status(state: OperatorState, entry: Entry) -> bool:
             entry.uid,
         )
     return written
+
+
+async def write_tested_policy_status(state: OperatorState, key: str) -> None:
+    """Write the status of policy `key` (its rule tests have a new result)."""
+    entry = state.catalog.alert_policy(key) if state.catalog is not None else None
+    if entry is not None and not entry.deleting:
+        await write_policy_status(state, entry)
+
+
+def tester_of(state: OperatorState, key: str) -> str | None:
+    """The stack whose rules a policy's tests run against: the first (by namespace/name) that
+    loads it, as for `augur test`."""
+    views = state.policy_views.of_policy(key)
+    return min((stack for stack, view in views.items() if not view.problems), default=None)
+
+
+def policy_suite(entry: Entry, rendered: RenderedFile, interval: str) -> SuiteFiles:
+    """The promtool run of a policy's tests against its rule file as a stack rendered it."""
+    policy = entry.full_policy()
+    tests = [translate(policy, test, rendered.scope) for test in policy.spec.tests]
+    return suite_files([(Path(rendered.path).name, rendered.text)], tests, interval)
 
 
 def stack_views(rendered: Rendered, credentials: Credentials) -> dict[str, PolicyView]:
@@ -72,6 +101,9 @@ class StackPolicyViews:
         self.written_from: dict[str, tuple[Any, ...]] = {}
         """Per policy, the facts its status was last written from (its entry and every
         stack's view), so an unchanged policy's status is not built again."""
+        self.tested: dict[str, tuple[Entry, RenderedFile, str]] = {}
+        """Per policy this stack tests, what its tests were last asked to run with (its
+        entry, its rule file, the evaluation interval)."""
 
     async def update(self, rendered: Rendered, credentials: Credentials) -> None:
         """Record this stack's views and write the status of every policy they touch."""
@@ -80,6 +112,7 @@ class StackPolicyViews:
         views = stack_views(rendered, credentials)
         touched = state.policy_views.replace_stack_views(self.stack_key, views)
         by_key = {e.key: e for e in state.catalog.alert_policies()}
+        await self.request_tests(rendered, by_key)
         written_from: dict[str, tuple[Any, ...]] = {}
         for key in sorted(touched):
             entry = by_key.get(key)
@@ -95,3 +128,43 @@ class StackPolicyViews:
             if await write_policy_status(state, entry):
                 written_from[key] = facts
         self.written_from = written_from
+
+    async def request_tests(self, rendered: Rendered, by_key: dict[str, Entry]) -> None:
+        """Ask for a run of the tests of every policy this stack tests whose tests or rule
+        file changed (the suites are built in a thread: a policy is parsed again for them)."""
+        state = self.state
+        interval = rendered.inputs.stack.spec.prometheus.evaluation_interval
+        wanted: dict[str, tuple[Entry, RenderedFile, str]] = {}
+        for policy in rendered.inputs.alert_policies:
+            key = policy.key
+            entry = by_key.get(key)
+            file = rendered.memo.rule_files.get(f"{KIND}/{key}")
+            if entry is None or entry.deleting or file is None or file.problems:
+                continue
+            if not entry.test_names:
+                state.rule_tests.forget(key)
+            elif tester_of(state, key) == self.stack_key:
+                wanted[key] = (entry, file, interval)
+        changed = {
+            key: facts
+            for key, facts in wanted.items()
+            if not _same_facts(self.tested.get(key), facts)
+        }
+        self.tested = wanted
+        if not changed:
+            return
+        suites = await asyncio.to_thread(
+            lambda: {key: policy_suite(*facts) for key, facts in changed.items()}
+        )
+        for key, suite in suites.items():
+            state.rule_tests.request(key, suite)
+
+
+def _same_facts(
+    before: tuple[Entry, RenderedFile, str] | None, now: tuple[Entry, RenderedFile, str]
+) -> bool:
+    """True when a policy's tests would run with the very same inputs again (an unchanged
+    rule file is the same object from render to render)."""
+    return (
+        before is not None and before[0] is now[0] and before[1] is now[1] and before[2] == now[2]
+    )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
 import aiohttp
 import kopf
 
+from augur.controllers.policy_status import write_tested_policy_status
 from augur.controllers.registry import registry
 from augur.controllers.state import OperatorState
 from augur.status.catalog import Catalog
@@ -52,12 +54,14 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **kwargs: An
         kwargs["scaling_policy_index"],
     )
     state.session = aiohttp.ClientSession()
+    state.rule_tests.on_result = functools.partial(write_tested_policy_status, state)
 
 
 @kopf.on.cleanup(registry=registry)
 async def cleanup(memo: kopf.Memo, **_: Any) -> None:
     """Close clients."""
     state: OperatorState = memo["state"]
+    await state.rule_tests.close()
     if state.session is not None:
         await state.session.close()
     state.kube.close()

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 import aiohttp
 
+from augur.controllers.rule_tests import RuleTestRunner, RuleTestSettings
 from augur.controllers.writers import EventWriter, StatusWriter
 from augur.kube.client import KubeClient
 from augur.kube.sync import ListScope
@@ -41,6 +42,8 @@ class OperatorConfig:
     """Where the operator's own pods run, for the stacks' scrape job and network policies."""
     scaling_concurrency: int = 2
     """ScalingPolicy fits running at once (each in a thread; the rest wait their turn)."""
+    rule_tests: RuleTestSettings = field(default_factory=RuleTestSettings)
+    """How AlertPolicy rule tests are run (promtool, timeout, calls at once)."""
 
     @property
     def list_scope(self) -> ListScope:
@@ -130,6 +133,8 @@ class OperatorState:
         self.seen = SeenStore()
         self.policy_views = PolicyViews()
         self.kpi_readings = KPIReadings()
+        self.rule_tests = RuleTestRunner(config.rule_tests)
+        """Runs AlertPolicy rule tests in the background; its results go into their status."""
 
     def index(self, kind: str, body: Any) -> Entry:
         """Parse a body (cached) and remember the status it carries."""
@@ -146,6 +151,8 @@ class OperatorState:
         self.seen.forget(kind, key)
         self.statuses.forget(kind, key)
         self.parsed.forget(uid)
+        if kind == "AlertPolicy":
+            self.rule_tests.forget(key)
         if kind == "BusinessKPI":
             self.kpi_readings.forget(key)
         if kind == "ScalingPolicy":

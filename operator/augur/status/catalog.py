@@ -41,6 +41,8 @@ class Entry:
     problems: tuple[Problem, ...] = ()
     alert_names: tuple[str, ...] = ()
     """Names of `spec.alerts` in order, read from the body (so also when it is invalid)."""
+    test_names: tuple[str, ...] = ()
+    """Names of a valid AlertPolicy's `spec.tests` in order (its model carries no tests)."""
     packed: bytes = b""
     """A valid AlertPolicy's document as parsed (compressed JSON)."""
 
@@ -95,8 +97,10 @@ class ParseCache:
             resource = parse_resource(doc)
         except InvalidObject as error:
             problems = tuple(error.problems)
+        test_names: tuple[str, ...] = ()
         if isinstance(resource, AlertPolicy):
             packed = zlib.compress(json.dumps(doc, separators=(",", ":")).encode())
+            test_names = tuple(test.name for test in resource.spec.tests)
             resource = policy_without_rules(resource)
         entry = Entry(
             kind=str(body.get("kind", "")),
@@ -109,6 +113,7 @@ class ParseCache:
             resource=resource,
             problems=problems,
             alert_names=_alert_names(body),
+            test_names=test_names,
             packed=packed,
         )
         self.entries[uid] = entry
@@ -191,6 +196,10 @@ class Catalog:
     def alert_policies(self) -> list[Entry]:
         """Every AlertPolicy, valid or not."""
         return sorted(_values(self._policies), key=lambda e: (e.namespace, e.name))
+
+    def alert_policy(self, key: str) -> Entry | None:
+        """An AlertPolicy by namespace/name (the index's key: no scan)."""
+        return next(iter(self._policies.get(key) or ()), None)
 
     def business_kpis(self) -> list[Entry]:
         """Every BusinessKPI, valid or not."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from augur.api.resources import Problem
 from augur.status.conditions import Cond, merge_conditions
+from augur.status.rule_tests import RuleTestsStatus
 
 WORKLOAD_KINDS = ("StatefulSet", "Deployment")
 
@@ -175,9 +176,11 @@ def policy_status(
     existing: dict[str, Any],
     now: str,
     alert_names: tuple[str, ...] = (),
+    tests: RuleTestsStatus | None = None,
 ) -> dict[str, Any]:
     """The status of an AlertPolicy from its parse result and the stacks that select it;
-    `alert_names` (in spec order) name the alerts that problems point at by position."""
+    `alert_names` (in spec order) name the alerts that problems point at by position; `tests`
+    adds the rule tests' results and TestsPassed."""
     problems = list(parse_problems) or [p for v in views.values() for p in v.problems]
     loaded_by = sorted(stack for stack, view in views.items() if not view.problems)
     missing = sorted({m for v in views.values() for m in v.missing_secrets})
@@ -204,8 +207,10 @@ def policy_status(
         )
     else:
         conds.append(Cond("SecretsResolved", "True", "Resolved", "every referenced Secret exists"))
+    if tests is not None:
+        conds.append(tests.condition)
     rules = max((v.rules for v in views.values() if not v.problems), default=0)
-    return {
+    status = {
         "observedGeneration": generation,
         "conditions": merge_conditions(
             list(existing.get("conditions") or []), conds, generation=generation, now=now
@@ -214,6 +219,9 @@ def policy_status(
         "rules": rules,
         "invalid": [_invalid_item(p, alert_names) for p in dict.fromkeys(problems)],
     }
+    if tests is not None:
+        status.update(tests.fields)
+    return status
 
 
 _ALERT_PATH = re.compile(r"spec\.alerts\[([^\]]+)\]")

@@ -9,6 +9,7 @@ time, so a failure can show the difference.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import xml.etree.ElementTree as ElementTree
@@ -22,8 +23,11 @@ from augur.api.promql import tokenize
 from augur.api.resources import AlertPolicy
 from augur.render.rules.promql_text import matchers
 from augur.render.rules.tenancy import RuleScope, inject_matcher
+from augur.render.yamlwriter import dump_yaml
 
 PROBE_SUFFIX = " #firing"
+SUITE_FILE = "tests.yaml"
+"""The test file of a promtool run, beside the rule files it names."""
 
 
 @dataclass
@@ -65,7 +69,10 @@ def scoped_series(series: InputSeries, scope: RuleScope) -> str:
     label = scope.enforce_label
     if label is None:
         return series.series
-    node: Any = promql_parser.parse(series.series)
+    try:
+        node: Any = promql_parser.parse(series.series)
+    except ValueError:
+        return series.series  # promtool reports it, as the test's failure
     names = {m.name for m in node.matchers.matchers} if hasattr(node, "matchers") else set()
     return (
         series.series if label in names else inject_matcher(series.series, label, scope.namespace)
@@ -117,12 +124,58 @@ def test_suite(rule_files: list[str], tests: list[PolicyTest], interval: str) ->
     return {"rule_files": rule_files, "evaluation_interval": interval, "tests": groups}
 
 
+@dataclass(frozen=True)
+class SuiteFiles:
+    """Everything one `promtool test rules` run of some tests reads, by file name (relative to
+    one folder): the rule files and the test file, `SUITE_FILE`."""
+
+    files: dict[str, str]
+    tests: list[PolicyTest]
+
+    def digest(self) -> str:
+        """A hash of the files: equal digests, equal results."""
+        hasher = hashlib.sha256()
+        for name in sorted(self.files):
+            for part in (name, self.files[name]):
+                data = part.encode()
+                hasher.update(len(data).to_bytes(8, "big") + data)
+        return hasher.hexdigest()
+
+
+def suite_files(
+    rule_files: list[tuple[str, str]], tests: list[PolicyTest], interval: str
+) -> SuiteFiles:
+    """The files of a run of `tests` against `rule_files` ((file name, text) pairs, the names
+    without folders), evaluated every `interval`: the one way `augur test` and the operator
+    build a promtool run."""
+    files = dict(rule_files)
+    names = list(files)
+    files[SUITE_FILE] = dump_yaml(test_suite(names, tests, interval))
+    return SuiteFiles(files, tests)
+
+
 def junit_failures(junit_xml: str) -> dict[str, list[str]]:
     """Failure texts by test-group name (an empty list: the group passed)."""
     root = ElementTree.fromstring(junit_xml)
     return {
         case.get("name", ""): [f.text or "" for f in case.findall("failure")]
         for case in root.iter("testcase")
+    }
+
+
+def junit_suites(junit_xml: str) -> dict[str, dict[str, list[str]]]:
+    """By test file (as named on promtool's command line), the failure and error texts of each
+    test group (an empty list: it passed). A test file promtool could not read shows as one
+    group named `unknown` with the error."""
+    root = ElementTree.fromstring(junit_xml)
+    return {
+        suite.get("name", ""): {
+            case.get("name", ""): [
+                item.text or "" for item in case if item.tag in ("failure", "error")
+            ]
+            for case in suite.iter("testcase")
+        }
+        for suite in root.iter("testsuite")
     }
 
 
@@ -164,14 +217,51 @@ def _label_sets(text: str) -> list[str]:
     ]
 
 
-def failed_checks(test: PolicyTest, failures: list[str]) -> list[Check]:
-    """The checks promtool reported as failed (all of them when the report cannot be mapped)."""
-    failed = [
-        check
-        for check in test.checks
-        if any(
-            json.dumps(check.expr) in text and f"time: {check.expected.at}," in text
-            for text in failures
-        )
-    ]
-    return failed or list(test.checks)
+@dataclass(frozen=True)
+class Verdict:
+    """What became of one test: the differences found (none: it passed)."""
+
+    test: PolicyTest
+    lines: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        """True when the test passed."""
+        return not self.lines
+
+
+def verdicts(tests: list[PolicyTest], failures: dict[str, list[str]]) -> list[Verdict]:
+    """Each test's verdict from promtool's failure texts by test-group name (`junit_failures`,
+    or one file of `junit_suites`): for a failed expectation, what was expected and what was
+    firing then. Failures of a group that name no expectation (a rule file promtool could not
+    load) are kept as promtool wrote them; so are failures of groups that are no test's (a
+    test file promtool could not read): they fail every test."""
+    known = {name for t in tests for name in (t.name, t.name + PROBE_SUFFIX)}
+    foreign = [text for name, texts in failures.items() if name not in known for text in texts]
+    found: list[Verdict] = []
+    for test in tests:
+        failed = failures.get(test.name, []) + foreign
+        if not failed:
+            found.append(Verdict(test))
+            continue
+        mapped = [
+            check
+            for check in test.checks
+            if any(
+                json.dumps(check.expr) in text and f"time: {check.expected.at}," in text
+                for text in failed
+            )
+        ]
+        if not mapped:
+            found.append(Verdict(test, tuple(text.strip() for text in failed)))
+            continue
+        firing = firing_at(failures.get(test.name + PROBE_SUFFIX, []))
+        lines: list[str] = []
+        for check in mapped:
+            alerts = firing.get(check.expected.at, [])
+            lines.append(check.describe())
+            lines.append(
+                f"  firing at {check.expected.at}: {', '.join(alerts) if alerts else 'nothing'}"
+            )
+        found.append(Verdict(test, tuple(lines)))
+    return found
