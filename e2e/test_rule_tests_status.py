@@ -77,7 +77,9 @@ def test_failing_and_passing_tests_are_in_status(
 
     # Fix the test: both pass, the condition turns True.
     cluster.kubectl("apply", "-f", "-", stdin=policy(namespace, "2m"))
-    passing = wait_for("TestsPassed=True", lambda: policy_when(cluster, namespace, "True"), timeout=120)
+    passing = wait_for(
+        "TestsPassed=True", lambda: policy_when(cluster, namespace, "True"), timeout=120
+    )
     assert condition(passing, "TestsPassed")["reason"] == "AllPassed"  # type: ignore[index]
     assert passing["status"]["testsFailed"] == 0
     assert [t["passed"] for t in passing["status"]["tests"]] == [True, True]

@@ -18,8 +18,12 @@ def test_shop_scenario_is_valid() -> None:
     assert result.findings == []
     inventory = result.inventory
     assert len(inventory.stacks) == 1
-    assert len(inventory.alert_policies) == 2
+    assert len(inventory.alert_policies) == 3
     assert len(inventory.business_kpis) == 4
+    assert all(k.spec.alerting.policy_ref is not None for k in inventory.business_kpis), (
+        "every KPI's alerts reach a team"
+    )
+    assert result.warnings == []
     assert len(inventory.scaling_policies) == 1
     kinds = {k.spec.indicator.ratio is not None for k in inventory.business_kpis}
     assert kinds == {True, False}, "both indicator kinds are shown"

@@ -49,7 +49,7 @@ def test_crds_to_folder(tmp_path: Path) -> None:
 def test_validate_examples_passes() -> None:
     code, out, _ = run("validate", "-f", str(EXAMPLES / "shop"))
     assert code == 0
-    assert "8 augur object(s), all valid; 12 other document(s) skipped" in out
+    assert "9 augur object(s), all valid; 12 other document(s) skipped" in out
 
 
 def test_validate_reports_file_line_column_object_field(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from augur.render.rules.promql_text import decimal, enclosable, number, seconds,
 from augur.render.rules.tenancy import RuleScope
 
 KPI_LABEL = "augur_kpi"
+POLICY_LABEL = "augur_policy"
 VALUE = "augur_kpi:value:current"
 TARGET = "augur_kpi:objective:target"
 ERROR_BUDGET_REMAINING = "augur_kpi:error_budget_remaining:ratio"
@@ -202,7 +203,13 @@ def target_rule(name: str, spec: BusinessKPISpec, scope: RuleScope) -> Rule:
 def _alert_labels(
     name: str, spec: BusinessKPISpec, severity: str, scope: RuleScope
 ) -> dict[str, str]:
-    return {"severity": severity, **kpi_labels(name, scope), **spec.alerting.labels}
+    """severity, the KPI's labels, augur_policy when the alerts share a policy's routing
+    (`alerting.policyRef`: the policy's route subtree selects them by namespace and
+    augur_policy, so it can only be a policy of the KPI's namespace), the user's labels."""
+    labels = {"severity": severity, **kpi_labels(name, scope)}
+    if spec.alerting.policy_ref is not None:
+        labels[POLICY_LABEL] = spec.alerting.policy_ref.name
+    return {**labels, **spec.alerting.labels}
 
 
 def _title(name: str, spec: BusinessKPISpec) -> str:
