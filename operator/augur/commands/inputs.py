@@ -19,7 +19,8 @@ from augur.api.resources import (
     parse_resource,
 )
 from augur.commands.sources import Document, Position, documents, read_sources
-from augur.render.selection import reference_problems, stack_selects
+from augur.render.delivery import delivery_warnings
+from augur.render.selection import inputs_for, reference_problems, stack_selects
 
 ERROR = "error"
 WARNING = "warning"
@@ -108,6 +109,7 @@ def load(
     for key, problems in reference_problems(result.inventory).items():
         result.findings.extend(result.finding(key, p) for p in problems)
     _add_selection_warnings(result)
+    _add_delivery_warnings(result)
     return result
 
 
@@ -184,6 +186,16 @@ def _add_selection_warnings(result: LoadResult) -> None:
             f"loaded{hint}",
         )
         result.warnings.append(result.finding(f"{resource.kind}/{resource.key}", problem, WARNING))
+
+
+def _add_delivery_warnings(result: LoadResult) -> None:
+    """Alerts of any kind (a policy's, a KPI's, a stack's self-monitoring) that can only reach
+    a receiver with no integration, and KPIs routed through a policy their stack does not
+    load. Only for the stacks of the input: the default stack's receiver is a placeholder."""
+    inventory = result.inventory
+    for stack in inventory.stacks:
+        for key, problems in delivery_warnings(inputs_for(stack, inventory)).items():
+            result.warnings.extend(result.finding(key, p, WARNING) for p in problems)
 
 
 def problem_findings(result: LoadResult, key: str, problems: list[Problem]) -> list[Finding]:

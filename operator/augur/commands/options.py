@@ -53,8 +53,8 @@ def input_options(command: F) -> F:
         click.option(
             "--strict",
             is_flag=True,
-            help="Treat warnings (objects no stack selects, objects without a namespace) as "
-            "errors.",
+            help="Treat warnings (objects no stack selects, objects without a namespace, "
+            "alerts that can only reach a receiver with no integration) as errors.",
         ),
     ]
     for option in reversed(options):

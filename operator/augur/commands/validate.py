@@ -27,8 +27,10 @@ def validate_command(
 
     Other Kubernetes objects are skipped; `kind: List` items are read one by one. Every problem
     is printed as `file:line:column Kind/namespace/name: field.path: message`. Warnings (an
-    object no stack of the input selects, an object without a namespace) do not fail unless
-    --strict. The exit code is 0 only when every object is valid.
+    object no stack of the input selects, an object without a namespace, an alert that can
+    only reach a receiver with no integration, a KPI routed through a policy its stack does
+    not load) do not fail unless --strict. The exit code is 0 only when every object is
+    valid.
     """
     options = InputOptions(paths, exclude, allow_empty, strict)
     result = load_inputs(options)
