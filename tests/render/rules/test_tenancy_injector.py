@@ -1,5 +1,6 @@
 """The tenancy injector: every vector selector of real and generated PromQL gets the tenant's
-matcher, nothing else changes, and promtool accepts every result."""
+matcher, nothing else changes, and promtool accepts every result. Metric names that are
+PromQL keywords (`count > 0`, `sum(by)`) are restricted as any other."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from promql_strategies import expressions as keyword_expressions
+from promql_strategies import keyword_regressions, restricted_to
 from rulehelpers import promtool_check
 
 from augur.api.promql import PromQLError
+from augur.render.rules import tenancy
 from augur.render.rules.tenancy import InjectionError, inject_matcher
 
 CORPUS = Path(__file__).parent / "data" / "promql_corpus.txt"
@@ -169,12 +173,11 @@ def test_generated_expressions_are_injected_and_pass_promtool(
         ('x{a="b",}', 'x{a="b",namespace="t"}'),
         ('x{namespace= # c\n "t"}', 'x{namespace= # c\n "t"}'),  # already there
         ('x{namespace=~"t"}', 'x{namespace=~"t", namespace="t"}'),
-        ("on(job) y", 'on(job) y{namespace="t"}'),
-        ("BY (x) Sum", "BY (x) Sum"),
-        (
-            "sum without (instance) (x) by (job)",
-            'sum without (instance) (x{namespace="t"}) by (job)',
-        ),
+        ("x / on(job) y", 'x{namespace="t"} / on(job) y{namespace="t"}'),
+        ("Sum BY (x) (Sum)", 'Sum BY (x) (Sum{namespace="t"})'),
+        ("sum(x) without (by)", 'sum(x{namespace="t"}) without (by)'),
+        ("x * on(job) group_left y", 'x{namespace="t"} * on(job) group_left y{namespace="t"}'),
+        ("x > bool Inf", 'x{namespace="t"} > bool Inf'),
         ("x[5m:1m] offset 1h", 'x{namespace="t"}[5m:1m] offset 1h'),
         ("x # trailing comment", 'x{namespace="t"} # trailing comment'),
         ("  x  ", '  x{namespace="t"}  '),
@@ -202,3 +205,66 @@ def test_a_character_that_starts_no_token_is_refused_where_it_is(expr: str, colu
     with pytest.raises(PromQLError) as raised:
         inject_matcher(expr, "namespace", "t")
     assert raised.value.column == column
+
+
+# -- keywords as metric names (these read every namespace before) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("expr", "injected"),
+    [
+        ("count > 0", 'count{namespace="t"} > 0'),
+        ("sum(by)", 'sum(by{namespace="t"})'),
+        ("rate(offset[5m])", 'rate(offset{namespace="t"}[5m])'),
+        ("COUNT > 0", 'COUNT{namespace="t"} > 0'),
+        ("Unless or AND", 'Unless{namespace="t"} or AND{namespace="t"}'),
+        ("offset offset 5m", 'offset{namespace="t"} offset 5m'),
+        ("sum by (sum) (sum)", 'sum by (sum) (sum{namespace="t"})'),
+        ("topk(1, topk)", 'topk(1, topk{namespace="t"})'),
+        ("limit_ratio > limitk", 'limit_ratio{namespace="t"} > limitk{namespace="t"}'),
+        ("start @ end()", 'start{namespace="t"} @ end()'),
+        ("a and b", 'a{namespace="t"} and b{namespace="t"}'),
+    ],
+)
+def test_keywords_where_the_grammar_wants_a_metric_name_are_restricted(
+    expr: str, injected: str
+) -> None:
+    assert inject_matcher(expr, "namespace", "t") == injected
+
+
+@pytest.mark.parametrize("expr", keyword_regressions())
+def test_every_keyword_in_every_case_and_shape_is_restricted(expr: str) -> None:
+    injected = inject_matcher(expr, "tenant", "shop")
+    assert restricted_to(injected, "tenant", "shop"), injected
+    assert_injected(expr, inject_matcher(expr, "namespace", "tenant-a"))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(keyword_expressions)
+def test_every_selector_of_a_generated_expression_carries_the_matcher(expr: str) -> None:
+    injected = inject_matcher(expr, "namespace", "tenant-a")
+    assert_injected(expr, injected)
+    assert restricted_to(injected, "namespace", "tenant-a")
+    assert inject_matcher(injected, "namespace", "tenant-a") == injected
+
+
+def test_a_wrong_decision_is_refused_not_returned(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whatever decides which words are metric names, the parsed result is checked: an
+    # expression that would read every namespace is refused, never returned.
+    tenancy.selector_sites.cache_clear()
+    monkeypatch.setattr(tenancy, "_is_metric_name", lambda *_: False)
+    with pytest.raises(InjectionError, match="1 of its 1 selectors would read every namespace"):
+        inject_matcher("count > 0", "namespace", "t")
+    monkeypatch.setattr(tenancy, "_is_metric_name", lambda *_: True)
+    with pytest.raises(InjectionError, match="does not parse"):
+        inject_matcher("a and b", "namespace", "t")
+    monkeypatch.undo()
+    tenancy.selector_sites.cache_clear()
+    assert inject_matcher("count > 0", "namespace", "t") == 'count{namespace="t"} > 0'
+
+
+def test_expressions_that_are_not_promql_are_refused() -> None:
+    with pytest.raises(PromQLError):
+        inject_matcher("on(job) y", "namespace", "t")
+    with pytest.raises(PromQLError):
+        inject_matcher("sum without (a) (x) by (b)", "namespace", "t")

@@ -1,36 +1,64 @@
 """Tenant isolation: a label matcher injected into every vector selector of a PromQL expression.
 
-The PyPI PromQL parser's AST is read-only and cannot print PromQL back, so the injector works
-on the token stream of `augur.api.promql.tokenize` and splices text into the original source:
-comments, strings, spacing and everything the user wrote stay as they were.
+Prometheus' grammar decides where the matcher goes. PromQL's keywords are case-insensitive and
+most of them are metric names where the grammar wants one (`count > 0`, `sum(by)`,
+`rate(offset[5m])`): no list of words can tell. So the parser (`promql_parser`, Prometheus'
+own grammar) decides every word whose role depends on where it stands, and checks the result:
+
+1. One scan of the tokens (`augur.api.promql`'s token classes) finds the places a selector can
+   end: the `}` of every selector's braces, and every identifier that is followed by neither
+   `(` (a function, an aggregation or a grouping keyword) nor `{`, outside braces, ranges and
+   grouping lists. An identifier that is not a keyword of Prometheus' lexer is lexed as a
+   name, so there it is a metric name.
+2. A keyword at such a place is a metric name exactly when the expression with that one word
+   replaced by a fresh name still parses and the fresh name is a selector's (`count > 0`:
+   yes; the `and` of `a and b`: no).
+3. The matcher is spliced in at those places, and the result is parsed again: every vector
+   selector must hold the matcher and there must be as many as before, or the expression is
+   refused (InjectionError). Whatever the scan or the probe got wrong, an expression that
+   would read another tenant's series is never returned.
+
+The PyPI parser's AST cannot print PromQL back, so the matcher is spliced into the original
+text: comments, strings, spacing and everything the user wrote stay as they were. Where the
+matcher goes depends only on the expression, not on the label or value (always a label name
+and a quoted string), so steps 1–3 run once per expression (cached) with a placeholder, and
+each tenant's copy is one splice.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from augur.api.promql import _TOKEN_RE, PromQLError, Token
+import promql_parser
+
+from augur.api.promql import _TOKEN_RE, PromQLError, Token, check_promql
 from augur.render.rules.promql_text import quote
 
-# Words that are never metric names where they occur (PromQL keywords are case-insensitive).
-_BINARY_KEYWORDS = frozenset({"and", "or", "unless", "atan2"})
-_MODIFIER_KEYWORDS = frozenset({"bool", "offset"})
+# The keywords of Prometheus' lexer (`key` in promql/parser/lex.go, matched in any case): the
+# only identifiers whose role depends on where they stand. This table only says which words
+# the parser is asked about (step 2); a word missing from it is caught by the check (step 3).
+_LEXER_KEYWORDS = frozenset(
+    {"and", "or", "unless", "atan2", "offset", "bool", "start", "end", "step"}
+    | {"by", "without", "on", "ignoring", "group_left", "group_right"}
+    | {"sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values"}
+    | {"bottomk", "topk", "quantile", "limitk", "limit_ratio", "anchored", "smoothed"}
+)
+# Lexed as numbers (`Inf`, `NaN`), never names: asking the parser would mislead it, since a
+# fresh name in their place is read as a selector.
+_NUMBER_WORDS = frozenset({"inf", "nan"})
 # Keywords followed by a parenthesised list of label names, not of expressions.
 _GROUPING_KEYWORDS = frozenset({"by", "without", "on", "ignoring", "group_left", "group_right"})
-# Aggregation operators are keywords even when `by`/`without` separates them from `(`.
-_AGGREGATIONS = frozenset(
-    {"sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values"}
-    | {"bottomk", "topk", "quantile", "limitk", "limit_ratio"}
-)
-_NUMBER_WORDS = frozenset({"inf", "nan"})
-_NOT_METRIC_NAMES = (
-    _BINARY_KEYWORDS | _MODIFIER_KEYWORDS | _GROUPING_KEYWORDS | _AGGREGATIONS | _NUMBER_WORDS
-)
+
+_CHECK_LABEL = "augur_tenancy_check"
+_CHECK_VALUE = "augur-tenancy-check"
 
 
 class InjectionError(ValueError):
-    """The expression's brackets do not nest (it is not valid PromQL)."""
+    """The expression cannot be restricted: its brackets do not nest, or the restricted
+    expression would not hold the matcher in every vector selector."""
 
 
 # One match per token, the whitespace before it included: (whole match, then the groups of
@@ -42,8 +70,7 @@ _SCAN = re.compile(r"(\s*(?:" + _TOKEN_RE.pattern + "))", re.VERBOSE)
 _NORMAL = 0
 _SKIP = 1  # a range, subquery or grouping list, to its closing bracket
 _BRACES = 2  # the matchers of a selector, to the closing brace
-_NAME = 3  # after an identifier that is a metric name unless `(` follows
-_GROUPING = 4  # after by/without/on/ignoring/group_left/group_right
+_NAME = 3  # after an identifier that is a metric name unless `(` or `{` follows
 
 
 def tokens_of(expr: str) -> list[Token]:
@@ -62,23 +89,44 @@ def tokens_of(expr: str) -> list[Token]:
     return tokens
 
 
-def inject_matcher(expr: str, label: str, value: str) -> str:
-    """`expr` with `label="value"` added to every vector selector (instant and range).
+@dataclass(frozen=True)
+class _NameSite:
+    """An identifier that may be a metric name without braces: `{matcher}` goes at `end`."""
 
-    A selector already holding exactly that matcher is left alone; one holding another
-    value for the label keeps it too, so it then selects nothing (both must hold).
+    start: int
+    end: int
+    keyword: bool
+    """Spelled as a lexer keyword: the parser decides whether it is a metric name here."""
 
-    One pass over the tokens: ranges, subqueries and grouping lists (`by (...)`) are skipped
-    to their closing bracket; a metric name gets braces with the matcher unless braces or `(`
-    (a function) follow; braces get the matcher before their `}` unless they hold it already.
+
+@dataclass(frozen=True)
+class _BraceSite:
+    """A selector's braces: the matcher goes before the `}` at `close`."""
+
+    close: int
+    separator: str
+    """What goes before the matcher: ", " unless the braces are empty or end with a comma."""
+    equalities: frozenset[tuple[str, str]]
+    """(label, quoted value) of the `label="value"` matchers already there, as written."""
+
+
+_Site = _NameSite | _BraceSite
+
+
+def _scan(expr: str) -> list[_Site]:
+    """Every place a vector selector can end (step 1 of the module's description).
+
+    Ranges, subqueries and grouping lists (`by (...)`) are skipped to their closing bracket.
+    Raises PromQLError at a character that starts no token, InjectionError for a bracket
+    that does not close.
     """
-    quoted = quote(value)
-    matcher = f"{label}={quoted}"
-    edits: list[tuple[int, str]] = []  # (offset, text to insert there), in offset order
-    state, position, name_end, depth, opened_at = _NORMAL, 0, 0, 0, 0
+    sites: list[_Site] = []
+    state, position, depth, opened_at = _NORMAL, 0, 0, 0
     opening = closing = previous = before = ""
-    found = False
+    name: tuple[int, int, bool] = (0, 0, False)
+    pairs: set[tuple[str, str]] = set()
     for whole, _, _, string, duration, number, ident, op in _SCAN.findall(expr):
+        start = position + len(whole) - len(op or ident or string or duration or number)
         position += len(whole)
         text = op or ident or string or duration or number
         if not text:
@@ -93,59 +141,159 @@ def inject_matcher(expr: str, label: str, value: str) -> str:
         if state == _BRACES:
             depth += (op == "{") - (op == "}")
             if depth == 0:
-                if not found:
-                    edits.append((position - 1, _separator(previous) + matcher))
+                separator = "" if previous in ("{", ",") else ", "
+                sites.append(_BraceSite(position - 1, separator, frozenset(pairs)))
                 state = _NORMAL
                 continue
-            found = found or (text == quoted and previous == "=" and before == label)
+            if previous == "=" and string:
+                pairs.add((before, text))
             before, previous = previous, text
             continue
         if state == _NAME:
             state = _NORMAL
+            word = expr[name[0] : name[1]].lower()
             if op == "(":
-                continue  # a function
+                if word in _GROUPING_KEYWORDS:
+                    state, opening, closing, depth, opened_at = _SKIP, "(", ")", 1, start
+                continue  # a function, an aggregation, or the label list of a grouping
             if op != "{":
-                edits.append((name_end, "{" + matcher + "}"))
-        elif state == _GROUPING:
-            state = _NORMAL
-            if op == "(":
-                state, opening, closing, depth, opened_at = _SKIP, "(", ")", 1, position - 1
-                continue  # label names, not selectors
+                sites.append(_NameSite(*name))
         if op == "[":
-            state, opening, closing, depth, opened_at = _SKIP, "[", "]", 1, position - 1
+            state, opening, closing, depth, opened_at = _SKIP, "[", "]", 1, start
         elif op == "{":
-            state, opening, depth, opened_at = _BRACES, "{", 1, position - 1
-            previous, before, found = "{", "", False
-        elif ident:
-            word = ident.lower()
-            if word in _GROUPING_KEYWORDS:
-                state = _GROUPING
-            elif word not in _NOT_METRIC_NAMES:
-                state, name_end = _NAME, position
+            state, opening, depth, opened_at = _BRACES, "{", 1, start
+            previous, before, pairs = "{", "", set()
+        elif ident and ident.lower() not in _NUMBER_WORDS:
+            state, name = _NAME, (start, position, ident.lower() in _LEXER_KEYWORDS)
     if position != len(expr):
         tokens_of(expr)  # raises PromQLError at the first character that starts no token
         raise PromQLError("unexpected character", position, expr)  # (not reached)
     if state in (_SKIP, _BRACES):
         raise InjectionError(f"unbalanced {opening!r} at offset {opened_at}")
     if state == _NAME:
-        edits.append((name_end, "{" + matcher + "}"))
-    return _apply(expr, edits)
+        sites.append(_NameSite(*name))
+    return sites
 
 
-def _separator(previous: str) -> str:
-    """What goes between the last token inside braces and an added matcher."""
-    return "" if previous in ("{", ",") else ", "
+def vector_selectors(tree: Any) -> list[Any]:
+    """Every VectorSelector of a parsed expression, those inside range selectors too (no
+    recursion: expressions may nest deeply). An unknown kind of node raises InjectionError."""
+    found: list[Any] = []
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, promql_parser.VectorSelector):
+            found.append(node)
+        elif isinstance(node, promql_parser.MatrixSelector):
+            pending.append(node.vector_selector)
+        elif isinstance(node, promql_parser.Call):
+            pending.extend(node.args)
+        elif isinstance(node, promql_parser.BinaryExpr):
+            pending += (node.lhs, node.rhs)
+        elif isinstance(node, promql_parser.AggregateExpr):
+            pending.append(node.expr)
+            if node.param is not None:
+                pending.append(node.param)
+        elif isinstance(
+            node, promql_parser.ParenExpr | promql_parser.UnaryExpr | promql_parser.SubqueryExpr
+        ):
+            pending.append(node.expr)
+        elif not isinstance(node, promql_parser.NumberLiteral | promql_parser.StringLiteral):
+            raise InjectionError(f"unexpected PromQL node {type(node).__name__}")
+    return found
 
 
-def _apply(expr: str, edits: list[tuple[int, str]]) -> str:
+def _parse(expr: str) -> Any:
+    """The AST of `expr`; PromQLError (with the error's position) when it does not parse."""
+    try:
+        return promql_parser.parse(expr)
+    except ValueError:
+        check_promql(expr)  # raises with the position
+        raise PromQLError("invalid PromQL", 0, expr) from None  # (not reached)
+
+
+def _fresh_name(expr: str) -> str:
+    """A metric name that occurs nowhere in `expr`."""
+    name, counter = "augur_probe", 0
+    while name in expr:
+        counter += 1
+        name = f"augur_probe{counter}"
+    return name
+
+
+def _is_metric_name(expr: str, site: _NameSite, fresh: str) -> bool:
+    """Whether the keyword at `site` is a metric name (step 2 of the module's description)."""
+    probe = expr[: site.start] + fresh + expr[site.end :]
+    try:
+        tree = promql_parser.parse(probe)
+    except ValueError:
+        return False
+    return any(s.name == fresh for s in vector_selectors(tree))
+
+
+def _splice(expr: str, sites: tuple[_Site, ...], label: str, value: str) -> str:
+    """`expr` with `label="value"` at every site, but in braces that hold it already."""
+    quoted = quote(value)
+    matcher = f"{label}={quoted}"
     parts: list[str] = []
     last = 0
-    for offset, text in edits:
+    for site in sites:
+        if isinstance(site, _NameSite):
+            offset, text = site.end, "{" + matcher + "}"
+        elif (label, quoted) in site.equalities:
+            continue
+        else:
+            offset, text = site.close, site.separator + matcher
         parts.append(expr[last:offset])
         parts.append(text)
         last = offset
     parts.append(expr[last:])
     return "".join(parts)
+
+
+@functools.lru_cache(maxsize=8192)
+def selector_sites(expr: str) -> tuple[_Site, ...]:
+    """Where a matcher goes in `expr`: the end of each vector selector, decided and checked
+    by Prometheus' grammar (the module's description). Raises PromQLError when `expr` is not
+    PromQL, InjectionError when it cannot be restricted."""
+    candidates = _scan(expr)
+    original = vector_selectors(_parse(expr))
+    sites: list[_Site] = []
+    fresh = ""
+    for site in candidates:
+        if isinstance(site, _NameSite) and site.keyword:
+            fresh = fresh or _fresh_name(expr)
+            if not _is_metric_name(expr, site, fresh):
+                continue
+        sites.append(site)
+    result = tuple(sites)
+    checked = _splice(expr, result, _CHECK_LABEL, _CHECK_VALUE)
+    try:
+        restricted = vector_selectors(promql_parser.parse(checked))
+    except ValueError as error:
+        raise InjectionError(f"the restricted expression does not parse: {error}") from None
+    wanted = (_CHECK_LABEL, promql_parser.MatchOp.Equal, _CHECK_VALUE)
+    unrestricted = [
+        s
+        for s in restricted
+        if not any((m.name, m.op, m.value) == wanted for m in s.matchers.matchers)
+    ]
+    if unrestricted or len(restricted) != len(original):
+        raise InjectionError(
+            "the expression cannot be restricted to the tenant: "
+            f"{len(unrestricted)} of its {len(restricted)} selectors would read every namespace"
+        )
+    return result
+
+
+def inject_matcher(expr: str, label: str, value: str) -> str:
+    """`expr` with `label="value"` added to every vector selector (instant and range).
+
+    A selector already holding exactly that matcher is left alone; one holding another
+    value for the label keeps it too, so it then selects nothing (both must hold). Raises
+    PromQLError when `expr` is not PromQL, InjectionError when it cannot be restricted.
+    """
+    return _splice(expr, selector_sites(expr), label, value)
 
 
 @dataclass(frozen=True)
@@ -169,6 +317,15 @@ class RuleScope:
         if self.enforce_label is not None:
             labels[self.enforce_label] = self.namespace
         return labels
+
+    def user_labels(self, labels: dict[str, str]) -> dict[str, str]:
+        """`labels` a tenant set, without the labels augur sets to the tenant's namespace
+        (`namespace` and the enforced label): a tenant never names another namespace in its
+        rules' labels (validation refuses it; this keeps render from ever emitting it)."""
+        reserved = self.tenant_labels
+        if not any(name in reserved for name in labels):
+            return labels
+        return {name: value for name, value in labels.items() if name not in reserved}
 
 
 def scope_for(object_namespace: str, stack_namespace: str, enforce_label: str | None) -> RuleScope:
