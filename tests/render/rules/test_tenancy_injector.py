@@ -224,6 +224,8 @@ def test_a_character_that_starts_no_token_is_refused_where_it_is(expr: str, colu
         ("limit_ratio > limitk", 'limit_ratio{namespace="t"} > limitk{namespace="t"}'),
         ("start @ end()", 'start{namespace="t"} @ end()'),
         ("a and b", 'a{namespace="t"} and b{namespace="t"}'),
+        # with a fresh name for `bool`, `Or` would read as the operator: still a keyword
+        ("x > bool Or{a='1'}", 'x{namespace="t"} > bool Or{a=\'1\', namespace="t"}'),
     ],
 )
 def test_keywords_where_the_grammar_wants_a_metric_name_are_restricted(

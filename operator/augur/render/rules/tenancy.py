@@ -11,8 +11,8 @@ own grammar) decides every word whose role depends on where it stands, and check
    grouping lists. An identifier that is not a keyword of Prometheus' lexer is lexed as a
    name, so there it is a metric name.
 2. A keyword at such a place is a metric name exactly when the expression with that one word
-   replaced by a fresh name still parses and the fresh name is a selector's (`count > 0`:
-   yes; the `and` of `a and b`: no).
+   replaced by a fresh name still parses, with the same selectors but this one renamed
+   (`count > 0`: yes; the `and` of `a and b`: no).
 3. The matcher is spliced in at those places, and the result is parsed again: every vector
    selector must hold the matcher and there must be as many as before, or the expression is
    refused (InjectionError). Whatever the scan or the probe got wrong, an expression that
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,14 +222,24 @@ def _fresh_name(expr: str) -> str:
     return name
 
 
-def _is_metric_name(expr: str, site: _NameSite, fresh: str) -> bool:
-    """Whether the keyword at `site` is a metric name (step 2 of the module's description)."""
+def _is_metric_name(expr: str, site: _NameSite, fresh: str, names: Counter[str | None]) -> bool:
+    """Whether the keyword at `site` is a metric name (step 2 of the module's description):
+    with a fresh name in its place the expression parses, and its selectors are the original
+    ones (`names`) with this word's turned into the fresh name's. (That the fresh name makes
+    some selector is not enough: in `x > bool Or{a="b"}`, `x > fresh Or{a="b"}` parses, with
+    `Or` read as the operator.)"""
+    word = expr[site.start : site.end]
+    if not names[word]:
+        return False
     probe = expr[: site.start] + fresh + expr[site.end :]
     try:
         tree = promql_parser.parse(probe)
     except ValueError:
         return False
-    return any(s.name == fresh for s in vector_selectors(tree))
+    expected = names.copy()
+    expected[word] -= 1
+    expected[fresh] += 1
+    return Counter(s.name for s in vector_selectors(tree)) == +expected
 
 
 def _splice(expr: str, sites: tuple[_Site, ...], label: str, value: str) -> str:
@@ -258,12 +269,13 @@ def selector_sites(expr: str) -> tuple[_Site, ...]:
     PromQL, InjectionError when it cannot be restricted."""
     candidates = _scan(expr)
     original = vector_selectors(_parse(expr))
+    names = Counter(s.name for s in original)
     sites: list[_Site] = []
     fresh = ""
     for site in candidates:
         if isinstance(site, _NameSite) and site.keyword:
             fresh = fresh or _fresh_name(expr)
-            if not _is_metric_name(expr, site, fresh):
+            if not _is_metric_name(expr, site, fresh, names):
                 continue
         sites.append(site)
     result = tuple(sites)
