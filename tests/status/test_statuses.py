@@ -11,7 +11,7 @@ from augur.api.inventory import Inventory
 from augur.api.resources import Problem, parse_resource
 from augur.metrics import OperatorMetrics
 from augur.render.rules.files import rule_file_path
-from augur.render.selection import inputs_for, stacks_of
+from augur.render.selection import default_stack, inputs_for, stacks_of
 from augur.render.stack import rerender_stack
 from augur.status.catalog import ParseCache
 from augur.status.conditions import Cond
@@ -98,7 +98,7 @@ def kpi(comparison: str = ">=") -> object:
 def test_kpi_arithmetic() -> None:
     resource = kpi()
     spec = resource.spec  # type: ignore[attr-defined]
-    assert "[30d]" in kpi_query(spec)
+    assert "[30d]" in kpi_query(resource, default_stack())  # type: ignore[arg-type]
     assert achievement(spec, 0.969) == 0.969 / 0.95
     budget = error_budget_remaining(spec, 0.98)
     assert budget is not None and abs(budget - 0.6) < 1e-9

@@ -1,7 +1,16 @@
-"""Reads each BusinessKPI a stack selects from the stack's Prometheus, and writes its status."""
+"""Reads each BusinessKPI a stack selects from the stack's Prometheus, and writes its status.
+
+Off the reconcile path: the stack's reconcile only schedules a reading (one task per stack,
+at most every `kpi_interval` seconds, never two at once), and the KPIs of the reading are
+evaluated concurrently, at most `kpi_concurrency` across the operator. Each KPI's failure —
+no answer, a refused query, an answer that is not a query result, a query that cannot be
+built — becomes that KPI's condition and never stops the others.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 
 from augur.api.resources import BusinessKPI, MonitoringStack
@@ -11,49 +20,77 @@ from augur.status.kpi import kpi_query, trend_offset_seconds, worst
 from augur.status.kpi_status import (
     KPIOutcome,
     combined_kpi_values,
+    evaluation_failed,
     kpi_status,
     not_evaluated,
     not_selected,
     null_gone_stacks,
     prometheus_disabled,
     prometheus_unreachable,
+    query_invalid,
     read_outcome,
 )
 
 KIND = "BusinessKPI"
+QUERY_TIMEOUT = 5.0
+"""Seconds one Prometheus query may take."""
+
+logger = logging.getLogger("augur.operator")
 
 
 class KPIReader:
-    """Reads one stack's KPIs every `kpi_interval` seconds."""
+    """Reads one stack's KPIs every `kpi_interval` seconds, in a task of its own."""
 
     def __init__(self, state: OperatorState, stack_key: str) -> None:
         self.state = state
         self.stack_key = stack_key
         self.read_at = 0.0
+        self.task: asyncio.Task[None] | None = None
+        """The reading in progress, if any."""
 
-    async def read_when_due(
+    def read_when_due(
         self, stack: MonitoringStack, kpis: list[BusinessKPI], endpoints: dict[str, str]
-    ) -> None:
-        """Read the KPIs (at most every `kpi_interval` seconds) and write their statuses."""
-        config = self.state.config
-        if time.monotonic() - self.read_at < config.kpi_interval:
-            return
+    ) -> asyncio.Task[None] | None:
+        """Start reading the KPIs when `kpi_interval` seconds have passed since the last
+        reading started and none is running; returns at once (the task started, or None)."""
+        if self.task is not None and not self.task.done():
+            return None
+        if time.monotonic() - self.read_at < self.state.config.kpi_interval:
+            return None
         self.read_at = time.monotonic()
-        url = config.prometheus_url(self.stack_key, endpoints)
+        url = self.state.config.prometheus_url(self.stack_key, endpoints)
+        self.task = asyncio.create_task(
+            self.read_all(stack, list(kpis), url), name=f"kpis of {self.stack_key}"
+        )
+        return self.task
+
+    def cancel(self) -> None:
+        """Stop a reading in progress (the stack's worker ends)."""
+        if self.task is not None:
+            self.task.cancel()
+
+    async def read_all(self, stack: MonitoringStack, kpis: list[BusinessKPI], url: str) -> None:
+        """Read every KPI concurrently (bounded by the operator's `kpi_slots`) and write their
+        statuses."""
         catalog = self.state.catalog
         assert catalog is not None, "the catalog is set up at startup"
         entries = {e.key: e for e in catalog.business_kpis()}
+        readings = []
         for kpi in kpis:
             entry = entries.get(kpi.key)
             if entry is not None:
-                await self._read_one(stack, kpi, url, catalog.stacks_selecting(entry))
+                readings.append(self._read_one(stack, kpi, url, catalog.stacks_selecting(entry)))
+        for failure in await asyncio.gather(*readings, return_exceptions=True):
+            if isinstance(failure, Exception):  # a status write, say: the others went on
+                logger.error("a KPI reading of stack %s failed: %r", self.stack_key, failure)
 
     async def _read_one(
         self, stack: MonitoringStack, kpi: BusinessKPI, url: str, selecting: list[str]
     ) -> None:
         """Read one KPI; its status combines the readings of every stack `selecting` it."""
         state = self.state
-        outcome = await self._evaluate(stack, kpi, url)
+        async with state.kpi_slots:
+            outcome = await self._evaluate(stack, kpi, url)
         readings = state.kpi_readings.record(kpi.key, stack.key, outcome, selecting)
         conds, values = combined_kpi_values(readings, selecting)
         existing = state.statuses.known(KIND, kpi.key)
@@ -66,20 +103,29 @@ class KPIReader:
             return prometheus_disabled(stack.key)
         if self.state.session is None:
             return not_evaluated()
-        client = PromClient(url, self.state.session, timeout=5)
+        counter = self.state.metrics.kpi_evaluations
         try:
-            outcome = await self._query(client, kpi)
+            query = kpi_query(kpi, stack)
+        except ValueError as error:  # PromQLError, InjectionError: its rules are rejected too
+            counter.labels("invalid").inc()
+            return query_invalid(stack.key, str(error))
+        client = PromClient(url, self.state.session, timeout=QUERY_TIMEOUT)
+        try:
+            outcome = await self._query(client, kpi, query)
         except PromError as error:
-            self.state.metrics.kpi_evaluations.labels("unreachable").inc()
-            return prometheus_unreachable(stack.key, url, str(error))
-        self.state.metrics.kpi_evaluations.labels("ok").inc()
+            counter.labels("unreachable").inc()
+            return prometheus_unreachable(stack.key, url, str(error), error.reason)
+        except Exception as error:  # one KPI's surprise never stops the others
+            logger.exception("reading BusinessKPI %s from stack %s failed", kpi.key, stack.key)
+            counter.labels("failed").inc()
+            return evaluation_failed(stack.key, f"{type(error).__name__}: {error}")
+        counter.labels("ok").inc()
         return outcome
 
     @staticmethod
-    async def _query(client: PromClient, kpi: BusinessKPI) -> KPIOutcome:
+    async def _query(client: PromClient, kpi: BusinessKPI, query: str) -> KPIOutcome:
         """The KPI now and, for its trend, one trend offset earlier."""
         spec = kpi.spec
-        query = kpi_query(spec)
         now = time.time()
         reading = worst(spec, await client.query(query, now))
         earlier = None

@@ -75,4 +75,9 @@ class StackReconciler:
         await self.report.write(entry, outcome, result)
         await self.policies.update(rendered, credentials)
         self.state.metrics.reconcile_duration.labels(self.key).observe(time.monotonic() - started)
-        await self.kpis.read_when_due(stack, rendered.inputs.business_kpis, outcome.endpoints)
+        # scheduled, not awaited: N KPIs never delay the stack by N queries
+        self.kpis.read_when_due(stack, rendered.inputs.business_kpis, outcome.endpoints)
+
+    def close(self) -> None:
+        """The stack's worker ends: stop what runs on its behalf (a KPI reading)."""
+        self.kpis.cancel()

@@ -65,15 +65,18 @@ class StackWorker:
         """Reconcile now, then on every (coalesced) change and on every drift tick."""
         render = True
         next_live_check = 0.0
-        while not stopped():
-            check_live = time.monotonic() >= next_live_check
-            if check_live:
-                next_live_check = time.monotonic() + self.state.config.drift_interval
-            try:
-                await self.reconciler.reconcile(render=render, check_live=check_live)
-            except Exception as error:  # never let one stack take the operator down
-                logger.exception("reconcile of %s failed", self.key)
-                self.state.metrics.reconcile_errors.labels(
-                    "MonitoringStack", type(error).__name__
-                ).inc()
-            render = await self.changes.wait(stopped, next_live_check)
+        try:
+            while not stopped():
+                check_live = time.monotonic() >= next_live_check
+                if check_live:
+                    next_live_check = time.monotonic() + self.state.config.drift_interval
+                try:
+                    await self.reconciler.reconcile(render=render, check_live=check_live)
+                except Exception as error:  # never let one stack take the operator down
+                    logger.exception("reconcile of %s failed", self.key)
+                    self.state.metrics.reconcile_errors.labels(
+                        "MonitoringStack", type(error).__name__
+                    ).inc()
+                render = await self.changes.wait(stopped, next_live_check)
+        finally:
+            self.reconciler.close()

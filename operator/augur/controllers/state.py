@@ -34,6 +34,8 @@ class OperatorConfig:
     """How often referenced Secrets are re-read although their users did not change."""
     kpi_interval: float = 60.0
     """How often BusinessKPIs are read from Prometheus."""
+    kpi_concurrency: int = 4
+    """BusinessKPIs read from Prometheus at once, across every stack (the rest wait)."""
     prometheus_urls: dict[str, str] = field(default_factory=dict)
     """Prometheus URL by stack (namespace/name), for an operator running outside the cluster."""
     namespaces: tuple[str, ...] | None = None
@@ -135,6 +137,8 @@ class OperatorState:
         self.kpi_readings = KPIReadings()
         self.rule_tests = RuleTestRunner(config.rule_tests)
         """Runs AlertPolicy rule tests in the background; its results go into their status."""
+        self.kpi_slots = asyncio.Semaphore(config.kpi_concurrency)
+        """Bounds the BusinessKPI readings running at once."""
 
     def index(self, kind: str, body: Any) -> Entry:
         """Parse a body (cached) and remember the status it carries."""

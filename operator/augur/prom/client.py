@@ -31,6 +31,12 @@ class PromRefused(PromError):
     reason = "PrometheusError"
 
 
+class PromInvalidAnswer(PromError):
+    """Prometheus answered `success` with something that is not a query result."""
+
+    reason = "PrometheusAnswerInvalid"
+
+
 @dataclass(frozen=True)
 class Sample:
     """One series of an instant vector: its labels and value."""
@@ -92,17 +98,31 @@ def _answer(base_url: str, status: int, text: str) -> dict[str, Any]:
 
 
 def parse_vector(data: dict[str, Any]) -> list[Sample]:
-    """Samples of a query result (vector or scalar); NaN values are dropped."""
+    """Samples of a query result (vector or scalar); NaN values are dropped. Raises
+    PromInvalidAnswer when the answer is not an instant vector or a scalar as Prometheus
+    writes them."""
     kind = data.get("resultType")
     result = data.get("result")
-    samples: list[Sample] = []
-    if kind == "scalar" and isinstance(result, list) and len(result) == 2:
-        value = float(result[1])
-        return [] if math.isnan(value) else [Sample({}, value)]
-    if kind != "vector" or not isinstance(result, list):
-        return samples
-    for item in result:
-        value = float(item["value"][1])
-        if not math.isnan(value):
-            samples.append(Sample(dict(item.get("metric") or {}), value))
+    try:
+        if kind == "scalar" and isinstance(result, list) and len(result) == 2:
+            value = float(result[1])
+            return [] if math.isnan(value) else [Sample({}, value)]
+        if kind != "vector" or not isinstance(result, list):
+            raise TypeError(f"resultType {kind!r} with a {type(result).__name__} result")
+        samples: list[Sample] = []
+        for item in result:
+            _, text = item["value"]
+            value = float(text)
+            metric = item.get("metric") or {}
+            if not isinstance(metric, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in metric.items()
+            ):
+                raise TypeError(f"labels {metric!r}")
+            if not math.isnan(value):
+                samples.append(Sample(dict(metric), value))
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+        detail = f"{type(error).__name__}: {error}"[:200]
+        raise PromInvalidAnswer(
+            f"the answer is not an instant vector or scalar ({detail})"
+        ) from None
     return samples

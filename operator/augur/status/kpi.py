@@ -9,7 +9,9 @@ from typing import Literal, Protocol
 
 from augur.api.businesskpi import BusinessKPISpec
 from augur.api.common import duration_seconds
+from augur.api.resources import BusinessKPI, MonitoringStack
 from augur.render.rules.kpi import kpi_status_query
+from augur.render.rules.tenancy import scope_for
 
 Trend = Literal["improving", "stable", "declining"]
 _MAX_DIMENSIONS = 5
@@ -25,10 +27,14 @@ class Sample(Protocol):
     def value(self) -> float: ...
 
 
-def kpi_query(spec: BusinessKPISpec) -> str:
-    """The KPI over its objective window, one series per groupBy dimension, as its rules
-    compute it (`augur.render.rules.kpi.kpi_status_query`)."""
-    return kpi_status_query(spec)
+def kpi_query(kpi: BusinessKPI, stack: MonitoringStack) -> str:
+    """The KPI over its objective window, one series per groupBy dimension, as its rules in
+    `stack` compute it (`augur.render.rules.kpi.kpi_status_query`): restricted to the KPI's
+    namespace as they are when the stack enforces tenancy, so a KPI never reads another
+    tenant's series into its status. Raises ValueError (PromQLError, InjectionError) when a
+    query cannot be restricted (its rules are rejected for the same reason)."""
+    label = stack.spec.tenancy.enforce_namespace_label
+    return kpi_status_query(kpi.spec, scope_for(kpi.namespace, stack.namespace, label))
 
 
 def higher_is_better(spec: BusinessKPISpec) -> bool:

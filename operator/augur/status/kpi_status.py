@@ -108,16 +108,35 @@ def prometheus_disabled(stack_key: str) -> KPIOutcome:
     ], {}
 
 
-def prometheus_unreachable(stack_key: str, url: str, error: str) -> KPIOutcome:
-    """The stack's Prometheus did not answer."""
+def prometheus_unreachable(
+    stack_key: str, url: str, error: str, reason: str = "PrometheusUnreachable"
+) -> KPIOutcome:
+    """The stack's Prometheus did not answer, refused the query, or answered something that
+    is not a query result (`reason` says which)."""
     return [
         ACCEPTED,
         Cond(
             "Ready",
             "False",
-            "PrometheusUnreachable",
+            reason,
             f"no value yet: the Prometheus of stack {stack_key} ({url}) cannot be queried: {error}",
         ),
+    ], {}
+
+
+def query_invalid(stack_key: str, error: str) -> KPIOutcome:
+    """The KPI's query cannot be built for this stack (e.g. not restrictable to its tenant)."""
+    return [
+        ACCEPTED,
+        Cond("Ready", "False", "QueryInvalid", f"not read by stack {stack_key}: {error}"),
+    ], {}
+
+
+def evaluation_failed(stack_key: str, error: str) -> KPIOutcome:
+    """Reading the KPI failed in a way nothing else names (the operator logs the details)."""
+    return [
+        ACCEPTED,
+        Cond("Ready", "False", "EvaluationFailed", f"not read by stack {stack_key}: {error}"),
     ], {}
 
 
