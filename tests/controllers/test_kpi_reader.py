@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from augur.api.resources import BusinessKPI, MonitoringStack
+from augur.api.resources import BusinessKPI, MonitoringStack, Problem
 from augur.controllers import kpi_reader
 from augur.controllers.kpi_reader import KPIReader
 from augur.controllers.state import OperatorConfig, OperatorState
@@ -255,3 +255,22 @@ async def test_a_reading_is_due_once_per_interval_and_cancelled_with_its_stack(
     with pytest.raises(asyncio.CancelledError):
         await task
     assert reader.read_when_due(setup.stack, [kpi], {}) is None  # not due for an hour
+
+
+async def test_a_kpi_the_stack_left_out_says_why_and_is_not_queried(setup: Setup) -> None:
+    spoofing = setup.add("spoofing", "max(metric_spoofing)")
+    fine = setup.add("fine", "max(metric_fine)")
+    problem = Problem("spec.alerting.labels.tenant", "label 'tenant' is reserved")
+    setup.prometheus.gate.set()
+    reader = KPIReader(setup.state, STACK)
+    task = reader.read_when_due(
+        setup.stack, [spoofing, fine], {}, {f"BusinessKPI/{NS}/spoofing": [problem]}
+    )
+    assert task is not None
+    await task
+    status = setup.kube.statuses[f"{NS}/spoofing"]
+    accepted = next(c for c in status["conditions"] if c["type"] == "Accepted")
+    assert (accepted["status"], accepted["reason"]) == ("False", "Rejected")
+    assert accepted["message"] == "spec.alerting.labels.tenant: label 'tenant' is reserved"
+    assert setup.ready("fine")["reason"] == "Evaluated"
+    assert all("metric_spoofing" not in q for q in setup.prometheus.queries)

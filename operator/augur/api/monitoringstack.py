@@ -56,7 +56,9 @@ class Tenancy(ApiModel):
     """Isolation of policies that come from namespaces other than the stack's."""
 
     enforce_namespace_label: LabelName | None = None
-    """Rules from namespace N only see series with this label = N; N's routes only get N's alerts."""
+    """Rules from namespace N only see series with this label = N; N's routes only get N's
+    alerts. augur sets the label to N on every rule of N: it is reserved in the labels of N's
+    alerts and KPIs, and in prometheus.externalLabels."""
 
 
 class BasicAuth(ApiModel):
@@ -371,6 +373,16 @@ class MonitoringStackSpec(ApiModel):
     """Jaeger."""
     network_policy: NetworkPolicySpec = Field(default_factory=NetworkPolicySpec)
     """NetworkPolicies."""
+
+    @model_validator(mode="after")
+    def _enforced_label_is_augurs(self) -> MonitoringStackSpec:
+        label = self.tenancy.enforce_namespace_label
+        if label is not None and label in self.prometheus.external_labels:
+            raise ValueError(
+                f"prometheus.externalLabels: label {label!r} is reserved: "
+                "tenancy.enforceNamespaceLabel names it, and augur sets it to each namespace"
+            )
+        return self
 
 
 class ComponentStatus(ApiModel):

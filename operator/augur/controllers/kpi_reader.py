@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Mapping, Sequence
 
 from augur.api.resources import BusinessKPI, MonitoringStack
 from augur.controllers.state import OperatorState, now_rfc3339
@@ -29,6 +30,7 @@ from augur.status.kpi_status import (
     prometheus_unreachable,
     query_invalid,
     read_outcome,
+    rejected,
 )
 
 KIND = "BusinessKPI"
@@ -49,18 +51,29 @@ class KPIReader:
         """The reading in progress, if any."""
 
     def read_when_due(
-        self, stack: MonitoringStack, kpis: list[BusinessKPI], endpoints: dict[str, str]
+        self,
+        stack: MonitoringStack,
+        kpis: list[BusinessKPI],
+        endpoints: dict[str, str],
+        left_out: Mapping[str, Sequence[object]] | None = None,
     ) -> asyncio.Task[None] | None:
         """Start reading the KPIs when `kpi_interval` seconds have passed since the last
-        reading started and none is running; returns at once (the task started, or None)."""
+        reading started and none is running; returns at once (the task started, or None).
+        `left_out` holds the render's problems by 'Kind/namespace/name': a KPI whose rules
+        the stack left out is reported so, not read."""
         if self.task is not None and not self.task.done():
             return None
         if time.monotonic() - self.read_at < self.state.config.kpi_interval:
             return None
         self.read_at = time.monotonic()
         url = self.state.config.prometheus_url(self.stack_key, endpoints)
+        problems = {
+            key.partition("/")[2]: [str(p) for p in found]
+            for key, found in (left_out or {}).items()
+            if key.startswith("BusinessKPI/")
+        }
         self.task = asyncio.create_task(
-            self.read_all(stack, list(kpis), url), name=f"kpis of {self.stack_key}"
+            self.read_all(stack, list(kpis), url, problems), name=f"kpis of {self.stack_key}"
         )
         return self.task
 
@@ -69,9 +82,16 @@ class KPIReader:
         if self.task is not None:
             self.task.cancel()
 
-    async def read_all(self, stack: MonitoringStack, kpis: list[BusinessKPI], url: str) -> None:
+    async def read_all(
+        self,
+        stack: MonitoringStack,
+        kpis: list[BusinessKPI],
+        url: str,
+        left_out: Mapping[str, list[str]] | None = None,
+    ) -> None:
         """Read every KPI concurrently (bounded by the operator's `kpi_slots`) and write their
-        statuses."""
+        statuses; those in `left_out` (by namespace/name, with the render's problems) are
+        reported as rejected, not read."""
         catalog = self.state.catalog
         assert catalog is not None, "the catalog is set up at startup"
         entries = {e.key: e for e in catalog.business_kpis()}
@@ -79,18 +99,28 @@ class KPIReader:
         for kpi in kpis:
             entry = entries.get(kpi.key)
             if entry is not None:
-                readings.append(self._read_one(stack, kpi, url, catalog.stacks_selecting(entry)))
+                selecting = catalog.stacks_selecting(entry)
+                problems = (left_out or {}).get(kpi.key)
+                readings.append(self._read_one(stack, kpi, url, selecting, problems))
         for failure in await asyncio.gather(*readings, return_exceptions=True):
             if isinstance(failure, Exception):  # a status write, say: the others went on
                 logger.error("a KPI reading of stack %s failed: %r", self.stack_key, failure)
 
     async def _read_one(
-        self, stack: MonitoringStack, kpi: BusinessKPI, url: str, selecting: list[str]
+        self,
+        stack: MonitoringStack,
+        kpi: BusinessKPI,
+        url: str,
+        selecting: list[str],
+        problems: list[str] | None,
     ) -> None:
         """Read one KPI; its status combines the readings of every stack `selecting` it."""
         state = self.state
-        async with state.kpi_slots:
-            outcome = await self._evaluate(stack, kpi, url)
+        if problems:
+            outcome = rejected(stack.key, problems)
+        else:
+            async with state.kpi_slots:
+                outcome = await self._evaluate(stack, kpi, url)
         readings = state.kpi_readings.record(kpi.key, stack.key, outcome, selecting)
         conds, values = combined_kpi_values(readings, selecting)
         existing = state.statuses.known(KIND, kpi.key)

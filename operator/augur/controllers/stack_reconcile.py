@@ -76,7 +76,9 @@ class StackReconciler:
         await self.policies.update(rendered, credentials)
         self.state.metrics.reconcile_duration.labels(self.key).observe(time.monotonic() - started)
         # scheduled, not awaited: N KPIs never delay the stack by N queries
-        self.kpis.read_when_due(stack, rendered.inputs.business_kpis, outcome.endpoints)
+        self.kpis.read_when_due(
+            stack, rendered.inputs.business_kpis, outcome.endpoints, rendered.output.rejected
+        )
 
     def close(self) -> None:
         """The stack's worker ends: stop what runs on its behalf (a KPI reading)."""

@@ -16,6 +16,7 @@ from augur.api.resources import (
     Problem,
     ScalingPolicy,
 )
+from augur.api.tenancy import enforced_label_problems
 
 DEFAULT_STACK_NAME = "default"
 DEFAULT_STACK_NAMESPACE = "monitoring"
@@ -131,13 +132,34 @@ def unresolved_receivers(spec: AlertPolicySpec, stacks: list[MonitoringStack]) -
     return problems
 
 
+def enforced_label(stack: MonitoringStack, namespace: str) -> str | None:
+    """The label `stack` enforces tenancy with on objects of `namespace` (None: the stack
+    does not, or the objects are the stack's own)."""
+    if namespace == stack.metadata.namespace:
+        return None
+    return stack.spec.tenancy.enforce_namespace_label
+
+
 def reference_problems(inventory: Inventory) -> dict[str, list[Problem]]:
-    """Problems between objects (unresolved receivers), by 'Kind/namespace/name'."""
+    """Problems between objects, by 'Kind/namespace/name': unresolved receivers, and labels a
+    tenant may not set under a selecting stack's tenancy."""
     stacks = stacks_of(inventory)
+    labels = inventory.namespace_labels
     found: dict[str, list[Problem]] = {}
     for policy in inventory.alert_policies:
-        selecting = [s for s in stacks if stack_selects(s, policy, inventory.namespace_labels)]
+        selecting = [s for s in stacks if stack_selects(s, policy, labels)]
         problems = unresolved_receivers(policy.spec, selecting)
+        for stack in selecting:
+            problems += enforced_label_problems(
+                policy.spec, enforced_label(stack, policy.namespace)
+            )
         if problems:
-            found[f"AlertPolicy/{policy.key}"] = problems
+            found[f"AlertPolicy/{policy.key}"] = list(dict.fromkeys(problems))
+    for kpi in inventory.business_kpis:
+        problems = []
+        for stack in stacks:
+            if stack_selects(stack, kpi, labels):
+                problems += enforced_label_problems(kpi.spec, enforced_label(stack, kpi.namespace))
+        if problems:
+            found[f"BusinessKPI/{kpi.key}"] = list(dict.fromkeys(problems))
     return found

@@ -124,6 +124,14 @@ def prometheus_unreachable(
     ], {}
 
 
+def rejected(stack_key: str, problems: list[str]) -> KPIOutcome:
+    """The stack left the KPI's rules out (`problems` say why): it is not read there."""
+    return [
+        Cond("Accepted", "False", "Rejected", "; ".join(problems)),
+        Cond("Ready", "False", "Rejected", f"not loaded by stack {stack_key}"),
+    ], {}
+
+
 def query_invalid(stack_key: str, error: str) -> KPIOutcome:
     """The KPI's query cannot be built for this stack (e.g. not restrictable to its tenant)."""
     return [

@@ -68,13 +68,14 @@ def keep_series_namespace(expr: str, scope: RuleScope) -> str:
 def alert_labels(
     name: str, spec: AlertPolicySpec, alert: Alert, scope: RuleScope
 ) -> dict[str, str]:
-    """severity, namespace (and the tenancy label), augur_policy, then the user's labels."""
+    """severity, namespace (and the tenancy label), augur_policy, then the user's labels
+    (never one of the tenant's labels: `RuleScope.user_labels`)."""
     return {
         "severity": alert.severity,
         **scope.tenant_labels,
         "augur_policy": name,
-        **spec.defaults.labels,
-        **alert.labels,
+        **scope.user_labels(spec.defaults.labels),
+        **scope.user_labels(alert.labels),
     }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from augur.api.resources import AlertPolicy, BusinessKPI, Problem
+from augur.api.tenancy import enforced_label_problems
 from augur.render.component_output import ComponentOutput
 from augur.render.rules.alerts import Rule, escalation_rules, static_alert_rule
 from augur.render.rules.anomaly import anomaly_rules
@@ -96,10 +97,10 @@ def render_rule_file(
 ) -> RuleFile | list[Problem]:
     """The rule file of one selected object, or why it is left out: what both the full and the
     incremental render of a stack write for it."""
-    if isinstance(source, BusinessKPI):
-        problems = kpi_problems(source.spec)
-        if problems:
-            return problems
+    problems = kpi_problems(source.spec) if isinstance(source, BusinessKPI) else []
+    problems += enforced_label_problems(source.spec, scope.enforce_label)
+    if problems:
+        return problems
     try:
         if isinstance(source, AlertPolicy):
             return policy_rule_file(source, scope)

@@ -209,7 +209,7 @@ def _alert_labels(
     labels = {"severity": severity, **kpi_labels(name, scope)}
     if spec.alerting.policy_ref is not None:
         labels[POLICY_LABEL] = spec.alerting.policy_ref.name
-    return {**labels, **spec.alerting.labels}
+    return {**labels, **scope.user_labels(spec.alerting.labels)}
 
 
 def _title(name: str, spec: BusinessKPISpec) -> str:
