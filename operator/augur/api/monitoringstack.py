@@ -35,7 +35,14 @@ LIST_MAP_BY_NAME: dict[str, Any] = {
 
 
 class NamespaceSelector(ApiModel):
-    """Which namespaces' policies (and scrape targets) a stack takes; default: its own."""
+    """Which namespaces' policies (and scrape targets) a stack takes; default: its own.
+
+    Selecting a namespace loads its policies. The Secrets their receivers name are copied
+    into the stack's credentials Secret only from the stack's own namespace and from
+    namespaces whose Namespace carries the label `allow-stack.augur.dev/<stack namespace>:
+    "true"` (set by whoever may label Namespaces, so no stack owner can help themselves to
+    another team's Secrets); elsewhere the Secret is not read and the policy's
+    SecretsResolved condition says SecretNotPermitted."""
 
     match_names: list[str] = Field(default_factory=list)
     """These namespaces."""

@@ -13,6 +13,7 @@ from augur.controllers.stack_render import RenderFailed, StackRender
 from augur.controllers.stack_report import StackReport
 from augur.controllers.state import OperatorState
 from augur.render.k8s.labels import StackRef
+from augur.render.selection import secret_consent
 from augur.render.stack import desired_objects
 from augur.status.statuses import StackOutcome
 
@@ -57,9 +58,18 @@ class StackReconciler:
                 return
         rendered = self.render.rendered
         assert rendered is not None
-        credentials = await self.secrets.credentials(
-            rendered.output.secret_keys, rendered.output.secret_users, force=render
+        # a namespace's Secrets are copied only with its consent; the others are never read
+        allowed, refused = secret_consent(
+            stack,
+            rendered.output.secret_keys,
+            rendered.output.secret_users,
+            rendered.inputs.namespace_labels,
         )
+        credentials = await self.secrets.credentials(
+            allowed, rendered.output.secret_users, force=render
+        )
+        for user, reasons in refused.items():
+            credentials.missing[user] = sorted({*credentials.missing.get(user, []), *reasons})
         objects = desired_objects(
             rendered.output.manifests,
             ref,

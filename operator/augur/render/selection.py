@@ -21,6 +21,12 @@ from augur.api.tenancy import enforced_label_problems
 DEFAULT_STACK_NAME = "default"
 DEFAULT_STACK_NAMESPACE = "monitoring"
 
+SECRETS_CONSENT_PREFIX = "allow-stack.augur.dev/"
+"""A Namespace labelled `allow-stack.augur.dev/<N>: "true"` lets the stacks of namespace N
+copy the Secrets its AlertPolicies' receivers name into their credentials Secret."""
+SECRETS_NOT_PERMITTED = "does not allow the stacks of namespace"
+"""The words of a refusal (`secret_consent`), for statuses to tell it from a missing Secret."""
+
 
 def default_stack() -> MonitoringStack:
     """The stack used when the input has none: it selects everything, in every namespace."""
@@ -69,6 +75,43 @@ def stack_selects(
     return stack_selects_labels(
         stack, resource.metadata.namespace, resource.metadata.labels, namespace_labels
     )
+
+
+def secrets_consented(stack: MonitoringStack, namespace: str, labels: Mapping[str, str]) -> bool:
+    """True when `stack` may read the Secrets of `namespace` (whose Namespace carries
+    `labels`): its own namespace, or one whose Namespace consents to the stack's namespace
+    (`SECRETS_CONSENT_PREFIX`). Selecting a namespace loads its policies; copying its
+    Secrets into the stack's namespace, readable by whoever can read that namespace's Secrets,
+    needs the consent of whoever may label the Namespace (a cluster administrator)."""
+    own = stack.metadata.namespace
+    return namespace == own or labels.get(SECRETS_CONSENT_PREFIX + own) == "true"
+
+
+def secret_consent(
+    stack: MonitoringStack,
+    secret_keys: Mapping[str, tuple[str, str]],
+    users: Mapping[str, str],
+    namespace_labels: Mapping[str, Mapping[str, str]],
+) -> tuple[dict[str, tuple[str, str]], dict[str, list[str]]]:
+    """Split the credentials a render asked for (key -> (source Secret as namespace/name,
+    source key)) into those `stack` may read and, by user (the AlertPolicy named in `users`,
+    else the stack), why the others are not read."""
+    allowed: dict[str, tuple[str, str]] = {}
+    refused: dict[str, list[str]] = {}
+    own = stack.metadata.namespace
+    for key, (source, source_key) in secret_keys.items():
+        namespace = source.partition("/")[0]
+        if secrets_consented(stack, namespace, namespace_labels.get(namespace, {})):
+            allowed[key] = (source, source_key)
+            continue
+        reason = (
+            f"Secret {source} not read: namespace {namespace} {SECRETS_NOT_PERMITTED} {own} "
+            f"to copy its Secrets (label it {SECRETS_CONSENT_PREFIX}{own}=true to allow)"
+        )
+        user = users.get(key, stack.key)
+        if reason not in refused.setdefault(user, []):
+            refused[user].append(reason)
+    return allowed, refused
 
 
 @dataclass

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from augur.api.resources import Problem
+from augur.render.selection import SECRETS_NOT_PERMITTED
 from augur.status.conditions import Cond, merge_conditions
 from augur.status.rule_tests import RuleTestsStatus
 
@@ -202,9 +203,9 @@ def policy_status(
         else:
             conds.append(Cond("Ready", "False", "NotSelected", "no MonitoringStack selects it"))
     if missing:
-        conds.append(
-            Cond("SecretsResolved", "False", "SecretMissing", "missing: " + ", ".join(missing))
-        )
+        refused = any(SECRETS_NOT_PERMITTED in m for m in missing)
+        reason = "SecretNotPermitted" if refused else "SecretMissing"
+        conds.append(Cond("SecretsResolved", "False", reason, "missing: " + ", ".join(missing)))
     else:
         conds.append(Cond("SecretsResolved", "True", "Resolved", "every referenced Secret exists"))
     if tests is not None:
