@@ -185,6 +185,10 @@ def test_b_tenancy_keeps_namespaces_apart(env: Env) -> None:
     a, b = (f"e2e-{uuid.uuid4().hex[:8]}" for _ in range(2))
     for tenant in (a, b):
         env.cluster.kubectl("create", "namespace", tenant)
+        # each tenant lets the stack's namespace copy its receivers' Secrets
+        env.cluster.kubectl(
+            "label", "namespace", tenant, f"allow-stack.augur.dev/{env.namespace}=true"
+        )
     try:
         env.hooks(env.namespace, "default")
         env.hooks(a, "a-team")
