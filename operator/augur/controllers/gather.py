@@ -19,7 +19,11 @@ logger = logging.getLogger("augur.operator")
 
 class SourceSecrets:
     """The Secrets a stack's credentials come from, re-read when their users change and on a
-    timer (a Secret's own change is not watched)."""
+    timer (a Secret's own change is not watched).
+
+    Only a 404 means a Secret is gone. Any other failure (5xx, timeout, 403) keeps the data
+    last read, so a working receiver keeps its credential through an API server's bad
+    minute; the Secret is named as unreadable until a read succeeds again."""
 
     def __init__(self, kube: KubeClient, refresh: float, stack_key: str) -> None:
         self.kube = kube
@@ -27,6 +31,8 @@ class SourceSecrets:
         self.stack_key = stack_key
         self.sources: dict[str, dict[str, str] | None] = {}
         """Data of each source Secret (namespace/name) last read; None when it was missing."""
+        self.unreadable: dict[str, str] = {}
+        """Source Secrets the last read failed for (not with a 404), with why."""
         self.read_at = 0.0
 
     async def credentials(
@@ -35,26 +41,41 @@ class SourceSecrets:
         users: Mapping[str, str],
         *,
         force: bool,
+        aws_profiles: Mapping[str, str] | None = None,
     ) -> Credentials:
         """Copy every key the render asked for: key -> (source Secret, source key); `users`
-        names the AlertPolicy that needs a key (the others are the stack's)."""
+        names the AlertPolicy that needs a key (the others are the stack's); `aws_profiles`
+        the keys holding AWS credentials files, and the profile to take from each."""
         needed = {source for source, _ in secret_keys.values()}
         stale = time.monotonic() - self.read_at > self.refresh
-        if force or stale or not needed <= set(self.sources):
-            self.sources = await asyncio.to_thread(self._read, needed)
+        if force or stale or not needed <= set(self.sources) or self.unreadable:
+            read, failed = await asyncio.to_thread(self._read, needed)
+            # The last good data of what could not be read is kept; what is no longer
+            # needed is forgotten.
+            kept = {s: self.sources[s] for s in failed if s in self.sources}
+            self.sources = {**read, **kept}
+            self.unreadable = failed
             self.read_at = time.monotonic()
-        return gather_credentials(secret_keys, self.sources, self.stack_key, users)
+        return gather_credentials(
+            secret_keys,
+            self.sources,
+            self.stack_key,
+            users,
+            unreadable=self.unreadable,
+            aws_profiles=aws_profiles,
+        )
 
-    def _read(self, needed: set[str]) -> dict[str, dict[str, str] | None]:
+    def _read(self, needed: set[str]) -> tuple[dict[str, dict[str, str] | None], dict[str, str]]:
         found: dict[str, dict[str, str] | None] = {}
+        failed: dict[str, str] = {}
         for source in sorted(needed):
             namespace, _, name = source.partition("/")
             try:
                 found[source] = self.kube.read_secret(namespace, name)
             except KubeError as error:
-                logger.warning("Secret %s not read: %s", source, error.reason)
-                found[source] = None
-        return found
+                logger.warning("Secret %s not read (last value kept): %s", source, error)
+                failed[source] = error.reason or f"HTTP {error.status}"
+        return found, failed
 
 
 class WorkloadReader:

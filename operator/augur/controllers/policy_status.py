@@ -84,6 +84,7 @@ def stack_views(rendered: Rendered, credentials: Credentials) -> dict[str, Polic
             rules=memo.rule_count(KIND, policy.key),
             problems=tuple(output.rejected.get(f"{KIND}/{policy.key}", [])),
             missing_secrets=tuple(credentials.missing.get(policy.key, [])),
+            unreadable_secrets=tuple(credentials.unreadable.get(policy.key, [])),
         )
     for kind_key, problems in output.rejected.items():
         kind, _, key = kind_key.partition("/")

@@ -35,11 +35,20 @@ class StackApplier:
         except KubeError:
             return True
 
-    async def apply(self, objects: list[dict[str, Any]], *, check_live: bool) -> SyncResult:
-        """Apply what changed; with `check_live`, also put back drift and prune. A failure
-        to reach the cluster at all is one failure of the result, not an exception."""
+    async def apply(
+        self,
+        objects: list[dict[str, Any]],
+        *,
+        check_live: bool,
+        held: set[ObjectKey] | frozenset[ObjectKey] = frozenset(),
+    ) -> SyncResult:
+        """Apply what changed; with `check_live`, also put back drift and prune; objects in
+        `held` are left as they are. A failure to reach the cluster at all is one failure of
+        the result, not an exception."""
         assert self.objects is not None, "target() names the stack first"
         try:
-            return await asyncio.to_thread(self.objects.sync, objects, check_live=check_live)
+            return await asyncio.to_thread(
+                self.objects.sync, objects, check_live=check_live, held=held
+            )
         except KubeError as error:
             return SyncResult(failures={ObjectKey("", "cluster", "", ""): error})

@@ -12,9 +12,10 @@ from augur.controllers.stack_apply import StackApplier
 from augur.controllers.stack_render import RenderFailed, StackRender
 from augur.controllers.stack_report import StackReport
 from augur.controllers.state import OperatorState
+from augur.kube.ownership import ObjectKey
 from augur.render.k8s.labels import StackRef
 from augur.render.selection import secret_consent
-from augur.render.stack import desired_objects
+from augur.render.stack import credentials_secret_of, desired_objects
 from augur.status.statuses import StackOutcome
 
 
@@ -66,7 +67,10 @@ class StackReconciler:
             rendered.inputs.namespace_labels,
         )
         credentials = await self.secrets.credentials(
-            allowed, rendered.output.secret_users, force=render
+            allowed,
+            rendered.output.secret_users,
+            force=render,
+            aws_profiles=rendered.output.aws_profiles,
         )
         for user, reasons in refused.items():
             credentials.missing[user] = sorted({*credentials.missing.get(user, []), *reasons})
@@ -77,7 +81,13 @@ class StackReconciler:
             needs_credentials=bool(rendered.output.secret_keys) or stack.spec.alertmanager.enabled,
             is_namespaced=self.applier.is_namespaced,
         )
-        result = await self.applier.apply(objects, check_live=check_live)
+        # A key whose value is unknown (its Secret unreadable, never read) must not vanish
+        # from the credentials Secret: that Secret is left as it is until the value is known.
+        held = {
+            ObjectKey("v1", "Secret", entry.namespace, credentials_secret_of(entry.name, key))
+            for key in credentials.held
+        }
+        result = await self.applier.apply(objects, check_live=check_live, held=held)
         outcome = self.report.outcome(
             outcome, rendered, objects, result, credentials, catalog.invalid_selected_by(stack)
         )

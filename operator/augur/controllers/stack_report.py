@@ -43,6 +43,9 @@ class StackReport:
         outcome.objects = len(objects)
         outcome.apply_errors = [f"{key}: {error.message}" for key, error in result.failures.items()]
         outcome.missing_secrets = sorted({m for ms in credentials.missing.values() for m in ms})
+        outcome.unreadable_secrets = sorted(
+            {m for ms in credentials.unreadable.values() for m in ms}
+        )
         outcome.endpoints = service_endpoints(
             [o for o in objects if o.get("kind") == "Service"], inputs.stack.name
         )
@@ -80,6 +83,9 @@ class StackReport:
             await event("Normal", "Reconciled", message)
         if outcome.missing_secrets:
             await event("Warning", "SecretMissing", "; ".join(outcome.missing_secrets[:5]))
+        if outcome.unreadable_secrets:
+            message = "; ".join(outcome.unreadable_secrets[:5]) + " (last values kept)"
+            await event("Warning", "SecretUnreadable", message)
 
     async def invalid(self, entry: Entry) -> None:
         """The stack's spec does not parse: say so in its status."""

@@ -189,9 +189,19 @@ class StackObjects:
             return True  # not asked: every namespace and the cluster scope are listed alike
         return self.kube.resource_info(api_version, kind).namespaced
 
-    def sync(self, objects: list[dict[str, Any]], *, check_live: bool) -> SyncResult:
-        """Apply what changed; with `check_live`, also put back drift and prune (blocking)."""
-        desired = {object_key(obj): normalize(obj) for obj in objects}
+    def sync(
+        self,
+        objects: list[dict[str, Any]],
+        *,
+        check_live: bool,
+        held: set[ObjectKey] | frozenset[ObjectKey] = frozenset(),
+    ) -> SyncResult:
+        """Apply what changed; with `check_live`, also put back drift and prune (blocking).
+        Objects in `held` are neither applied nor pruned this time (their content is not
+        known for sure), and what was last written to them is remembered."""
+        desired = {
+            object_key(obj): normalize(obj) for obj in objects if object_key(obj) not in held
+        }
         hashes = {key: content_hash(obj) for key, obj in desired.items()}
         live = None
         if check_live:
@@ -202,7 +212,7 @@ class StackObjects:
         for key in plan.apply:
             self._apply(key, desired[key], hashes[key], result)
         for key in plan.delete:
-            if key.kind in NEVER_PRUNED_KINDS:
+            if key.kind in NEVER_PRUNED_KINDS or key in held:
                 continue
             try:
                 if self.kube.delete(key):
@@ -210,7 +220,7 @@ class StackObjects:
             except KubeError as error:
                 result.failures[key] = error
         for key in list(self.applied):
-            if key not in desired:
+            if key not in desired and key not in held:
                 del self.applied[key]
         return result
 

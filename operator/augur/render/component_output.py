@@ -23,6 +23,10 @@ class ComponentOutput:
     secret_users: dict[str, str] = field(default_factory=dict)
     """Who needs a key of `secret_keys`, when not the stack itself: key -> namespace/name of
     the AlertPolicy."""
+    aws_profiles: dict[str, str] = field(default_factory=dict)
+    """Keys of `secret_keys` that hold a user's AWS shared credentials file -> the profile to
+    take from it: such a file is never copied whole, only that profile goes into the one
+    merged file Alertmanager reads (SNS)."""
     rejected: dict[str, list[Problem]] = field(default_factory=dict)
     """Objects left out, by 'Kind/namespace/name', with why."""
     warnings: list[str] = field(default_factory=list)
@@ -38,6 +42,7 @@ class ComponentOutput:
         self.rule_count += other.rule_count
         self.secret_keys.update(other.secret_keys)
         self.secret_users.update(other.secret_users)
+        self.aws_profiles.update(other.aws_profiles)
         self.warnings.extend(other.warnings)
         for key, problems in other.rejected.items():
             self.rejected.setdefault(key, []).extend(problems)

@@ -257,16 +257,19 @@ def rerender_stack(
     return result, StackMemo(rule_files, am_inputs, alertmanager_config)
 
 
+def credentials_secret_of(stack_name: str, key: str) -> str:
+    """The credentials Secret that holds `key`: Prometheus' keys (prefixed) go to its own
+    Secret, the rest to Alertmanager's, so neither program sees the other's."""
+    if key.startswith(PROMETHEUS_KEY_PREFIX):
+        return prometheus_credentials_secret_name(stack_name)
+    return alertmanager_credentials_secret_name(stack_name)
+
+
 def credentials_by_secret(stack_name: str, data: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """Split the credentials by the Secret that mounts them: Prometheus' keys (prefixed) go to
-    its own Secret, the rest to Alertmanager's, so neither program sees the other's."""
+    """Split the credentials by the Secret that mounts them (`credentials_secret_of`)."""
     split: dict[str, dict[str, str]] = {alertmanager_credentials_secret_name(stack_name): {}}
     for key, value in data.items():
-        if key.startswith(PROMETHEUS_KEY_PREFIX):
-            target = prometheus_credentials_secret_name(stack_name)
-        else:
-            target = alertmanager_credentials_secret_name(stack_name)
-        split.setdefault(target, {})[key] = value
+        split.setdefault(credentials_secret_of(stack_name, key), {})[key] = value
     return split
 
 

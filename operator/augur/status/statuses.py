@@ -28,6 +28,8 @@ class StackOutcome:
     render_error: str = ""
     apply_errors: list[str] = field(default_factory=list)
     missing_secrets: list[str] = field(default_factory=list)
+    unreadable_secrets: list[str] = field(default_factory=list)
+    """Source Secrets that could not be read (not a 404): their last values are kept."""
     components: dict[str, dict[str, Any]] = field(default_factory=dict)
     endpoints: dict[str, str] = field(default_factory=dict)
 
@@ -119,6 +121,12 @@ def stack_conditions(outcome: StackOutcome) -> list[Cond]:
     if outcome.missing_secrets:
         reason = "SecretMissing"
         problems.append("missing credentials: " + ", ".join(outcome.missing_secrets[:5]))
+    if outcome.unreadable_secrets:
+        reason = "SecretUnreadable" if not problems else reason
+        problems.append(
+            ", ".join(outcome.unreadable_secrets[:5])
+            + " (the last values read are kept; retried on every pass)"
+        )
     if outcome.rejected:
         reason = "PoliciesRejected" if not problems else reason
         problems.append(f"{outcome.rejected} selected objects rejected (see their status)")
@@ -168,6 +176,7 @@ class PolicyView:
     rules: int = 0
     problems: tuple[Problem, ...] = ()
     missing_secrets: tuple[str, ...] = ()
+    unreadable_secrets: tuple[str, ...] = ()
 
 
 def policy_status(
@@ -185,6 +194,7 @@ def policy_status(
     problems = list(parse_problems) or [p for v in views.values() for p in v.problems]
     loaded_by = sorted(stack for stack, view in views.items() if not view.problems)
     missing = sorted({m for v in views.values() for m in v.missing_secrets})
+    unreadable = sorted({m for v in views.values() for m in v.unreadable_secrets})
     conds: list[Cond] = []
     if parse_problems:
         message = "; ".join(str(p) for p in parse_problems)
@@ -206,6 +216,9 @@ def policy_status(
         refused = any(SECRETS_NOT_PERMITTED in m for m in missing)
         reason = "SecretNotPermitted" if refused else "SecretMissing"
         conds.append(Cond("SecretsResolved", "False", reason, "missing: " + ", ".join(missing)))
+    elif unreadable:
+        message = ", ".join(unreadable) + " (the last values read are kept)"
+        conds.append(Cond("SecretsResolved", "Unknown", "SecretUnreadable", message))
     else:
         conds.append(Cond("SecretsResolved", "True", "Resolved", "every referenced Secret exists"))
     if tests is not None:

@@ -133,6 +133,7 @@ def config_output(config: AlertmanagerConfig | None) -> ComponentOutput:
         files={CONFIG_FILE: config.text()},
         secret_keys=dict(config.credentials.secret_keys),
         secret_users=dict(config.credentials.users),
+        aws_profiles={a.key: a.source_profile for a in config.credentials.aws_profiles.values()},
         rejected={key: list(problems) for key, problems in config.rejected.items()},
     )
 

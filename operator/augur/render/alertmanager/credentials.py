@@ -3,6 +3,7 @@ Alertmanager reads them from, and the Secret's data copied from the users' Secre
 
 from __future__ import annotations
 
+import base64
 import configparser
 import hashlib
 import io
@@ -18,7 +19,8 @@ AWS_CREDENTIALS_KEY = "aws-credentials"
 """Key of the credentials Secret holding the merged AWS shared credentials file (SNS).
 
 The Alertmanager container points AWS_SHARED_CREDENTIALS_FILE at
-`<mount path>/aws-credentials`; its content is `merge_aws_credentials(...)`."""
+`<mount path>/aws-credentials`; `gather_credentials` writes it: one section per SNS receiver,
+named as the receiver's `sigv4.profile`, holding only the profile it chose of its user's file."""
 
 DEFAULT_RECEIVER_SCOPE = "default-receiver"
 """Key prefix of the stack's defaultReceiver credentials."""
@@ -94,6 +96,12 @@ class Credentials:
     """Key -> base64 value, copied from the source Secrets as stored (once gathered)."""
     missing: dict[str, list[str]] = field(default_factory=dict)
     """User (AlertPolicy namespace/name, or the stack's) -> what is missing (once gathered)."""
+    unreadable: dict[str, list[str]] = field(default_factory=dict)
+    """User -> source Secrets that could not be read this time (5xx, timeout, 403): their last
+    good values are kept, or the key is `held` when there is none (once gathered)."""
+    held: set[str] = field(default_factory=set)
+    """Keys whose value is unknown (their Secret could not be read and was never read before):
+    the Secret holding them must be left as it is, not written without them."""
 
     def _record(self, scope: CredentialScope, key: str, ref: SecretRef) -> None:
         selector = ref.secret_key_ref
@@ -125,26 +133,98 @@ def gather_credentials(
     sources: Mapping[str, Mapping[str, str] | None],
     stack_key: str,
     users: Mapping[str, str],
+    *,
+    unreadable: Mapping[str, str] | None = None,
+    aws_profiles: Mapping[str, str] | None = None,
 ) -> Credentials:
-    """Copy each needed key from its source Secret; note what is missing (never values), by
-    who needs it: the AlertPolicy named in `users`, else the stack (`stack_key`)."""
+    """Copy each needed key from its source Secret; note what is missing or unreadable (never
+    values), by who needs it: the AlertPolicy named in `users`, else the stack (`stack_key`).
+
+    `sources` holds each source Secret's data (None: it does not exist); `unreadable` names
+    the sources that could not be read this time, with why: for those, `sources` holds the
+    last good data, or nothing, and then the keys they feed are `held`. The keys named in
+    `aws_profiles` (key -> profile of the user's AWS credentials file) are never copied whole:
+    only that profile goes into the merged file under `AWS_CREDENTIALS_KEY`."""
+    unreadable = unreadable or {}
+    aws_profiles = aws_profiles or {}
     result = Credentials(secret_keys=dict(secret_keys), users=dict(users))
+    aws_files: dict[str, str] = {}
     for key, (source, source_key) in sorted(secret_keys.items()):
-        data = sources.get(source)
         user = users.get(key, stack_key)
+        if source in unreadable:
+            note = f"Secret {source} could not be read: {unreadable[source]}"
+            result.unreadable.setdefault(user, []).append(note)
+            if source not in sources:
+                result.held.add(key)
+                continue
+        data = sources.get(source)
         if data is None:
             result.missing.setdefault(user, []).append(f"Secret {source} not found")
         elif source_key not in data:
             result.missing.setdefault(user, []).append(f"key {source_key!r} of Secret {source}")
+        elif key in aws_profiles:
+            aws_files[key] = data[source_key]
         else:
             result.data[key] = data[source_key]
-    for user, items in result.missing.items():
-        result.missing[user] = sorted(set(items))
+    if aws_profiles:
+        _gather_aws(result, aws_profiles, aws_files, stack_key)
+    for notes in (result.missing, result.unreadable):
+        for user, items in notes.items():
+            notes[user] = sorted(set(items))
     return result
+
+
+def _gather_aws(
+    result: Credentials, profiles: Mapping[str, str], files: Mapping[str, str], stack_key: str
+) -> None:
+    """The merged AWS credentials file: the chosen profile of each user's file, under the
+    profile name the configuration uses (its key); a file that does not parse or lacks the
+    profile is missing for its user, the others still go in."""
+    if any(key in result.held for key in profiles):
+        result.held.add(AWS_CREDENTIALS_KEY)
+    sections: dict[str, list[tuple[str, str]]] = {}
+    for key, encoded in sorted(files.items()):
+        source, source_key = result.secret_keys[key]
+        try:
+            text = base64.b64decode(encoded, validate=True).decode("utf-8")
+            sections[key] = aws_profile_section(text, profiles[key])
+        except (AwsCredentialsError, ValueError) as error:
+            user = result.users.get(key, stack_key)
+            reason = str(error) if isinstance(error, AwsCredentialsError) else "not UTF-8 text"
+            result.missing.setdefault(user, []).append(
+                f"key {source_key!r} of Secret {source}: {reason}"
+            )
+    text = write_aws_credentials(sections)
+    result.data[AWS_CREDENTIALS_KEY] = base64.b64encode(text.encode()).decode("ascii")
 
 
 class AwsCredentialsError(ValueError):
     """A user's AWS credentials file lacks the profile a receiver names, or does not parse."""
+
+
+def aws_profile_section(text: str, profile: str) -> list[tuple[str, str]]:
+    """The options of one profile of an AWS shared credentials file, in file order."""
+    parser = configparser.RawConfigParser(interpolation=None, default_section="\x00")
+    try:
+        parser.read_string(text)
+    except configparser.Error as error:
+        message = str(error).splitlines()[0]
+        raise AwsCredentialsError(f"not an AWS credentials file: {message}") from None
+    if not parser.has_section(profile):
+        raise AwsCredentialsError(f"no profile [{profile}]")
+    return list(parser.items(profile))
+
+
+def write_aws_credentials(sections: Mapping[str, list[tuple[str, str]]]) -> str:
+    """An AWS shared credentials file with these profiles, in name order."""
+    merged = configparser.RawConfigParser(interpolation=None, default_section="\x00")
+    for profile, options in sorted(sections.items()):
+        merged.add_section(profile)
+        for option, value in options:
+            merged.set(profile, option, value)
+    out = io.StringIO()
+    merged.write(out)
+    return out.getvalue()
 
 
 def merge_aws_credentials(profiles: Mapping[str, AwsProfile], files: Mapping[str, str]) -> str:
@@ -152,21 +232,14 @@ def merge_aws_credentials(profiles: Mapping[str, AwsProfile], files: Mapping[str
 
     `files` maps credentials Secret keys to the users' file contents (as copied from their
     Secrets). Each section is the named section of the user's file, under the profile name
-    the configuration uses, so tenants' profiles never collide."""
-    merged = configparser.RawConfigParser(interpolation=None)
+    the configuration uses, so tenants' profiles never collide; no other profile of a user's
+    file is copied."""
+    sections = {}
     for profile, source in sorted(profiles.items()):
-        parser = configparser.RawConfigParser(interpolation=None)
+        if source.key not in files:
+            raise AwsCredentialsError(f"{source.key}: no file")
         try:
-            parser.read_string(files[source.key], source=source.key)
-        except (configparser.Error, KeyError) as error:
-            raise AwsCredentialsError(
-                f"{source.key}: not an AWS credentials file: {error}"
-            ) from None
-        if not parser.has_section(source.source_profile):
-            raise AwsCredentialsError(f"{source.key}: no profile [{source.source_profile}]")
-        merged.add_section(profile)
-        for option, value in parser.items(source.source_profile):
-            merged.set(profile, option, value)
-    out = io.StringIO()
-    merged.write(out)
-    return out.getvalue()
+            sections[profile] = aws_profile_section(files[source.key], source.source_profile)
+        except AwsCredentialsError as error:
+            raise AwsCredentialsError(f"{source.key}: {error}") from None
+    return write_aws_credentials(sections)
