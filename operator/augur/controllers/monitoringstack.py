@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import kopf
 
 from augur.controllers.policy_status import write_policy_status
 from augur.controllers.registry import STACKS, registry
+from augur.controllers.stack_cleanup import cleanup_stack
 from augur.controllers.stack_worker import StackWorker
 from augur.controllers.state import OperatorState
-from augur.kube.errors import KubeError
-from augur.kube.sync import StackObjects
 from augur.render.k8s.labels import StackRef
 from augur.status.catalog import Entry
 
@@ -55,23 +53,13 @@ async def stack_worker(
 
 
 @kopf.on.delete(*STACKS, registry=registry)
-async def stack_deleted(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, **_: Any) -> None:
-    """Remove what garbage collection cannot (other namespaces, cluster scope); tell policies."""
+async def stack_deleted(body: kopf.Body, memo: kopf.Memo, retry: int, **_: Any) -> None:
+    """Remove what garbage collection cannot (other namespaces, cluster scope), retrying with
+    backoff until done (`stack_cleanup`); then tell the policies the stack selected."""
     state: OperatorState = memo["state"]
     meta = body["metadata"]
     ref = StackRef(str(body["apiVersion"]), KIND, meta["namespace"], meta["name"], meta["uid"])
-    try:
-        deleted = await asyncio.to_thread(
-            StackObjects(state.kube, ref, state.config.list_scope).cleanup_unowned
-        )
-    except KubeError as error:
-        if error.permanent:
-            logger.warning("cleanup of %s incomplete: %s", ref.key, error)
-            deleted = []
-        else:
-            raise kopf.TemporaryError(f"cleanup of {ref.key}: {error}", delay=5) from None
-    if deleted:
-        logger.info("stack %s: deleted %d objects outside its namespace", ref.key, len(deleted))
+    await cleanup_stack(state, ref, retry)
     state.metrics.forget_stack(ref.key)
     policies = state.policy_views.forget_stack(ref.key)
     if state.catalog is None:

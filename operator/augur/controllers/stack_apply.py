@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from augur.kube.client import KubeClient
 from augur.kube.errors import KubeError
 from augur.kube.ownership import ObjectKey
-from augur.kube.sync import ListScope, StackObjects, SyncResult
+from augur.kube.sync import ApplyFence, ListScope, StackObjects, SyncResult
 from augur.render.k8s.labels import StackRef
 
 
 class StackApplier:
     """Applies one stack's objects, remembering what it wrote to each."""
 
-    def __init__(self, kube: KubeClient, scope: ListScope | None = None) -> None:
+    def __init__(
+        self,
+        kube: KubeClient,
+        scope: ListScope | None = None,
+        fence_of: Callable[[str], ApplyFence] | None = None,
+    ) -> None:
         self.kube = kube
         self.scope = scope
+        self.fence_of = fence_of
+        """The apply fence of a stack uid (closed when the stack is being deleted)."""
         self.objects: StackObjects | None = None
 
     def target(self, stack: StackRef) -> bool:
@@ -25,7 +33,8 @@ class StackApplier:
         the same name): what was written before is then unknown, so check live objects."""
         if self.objects is not None and self.objects.stack == stack:
             return False
-        self.objects = StackObjects(self.kube, stack, self.scope)
+        fence = self.fence_of(stack.uid) if self.fence_of is not None else None
+        self.objects = StackObjects(self.kube, stack, self.scope, fence)
         return True
 
     def is_namespaced(self, api_version: str, kind: str) -> bool:

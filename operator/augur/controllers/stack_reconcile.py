@@ -27,7 +27,7 @@ class StackReconciler:
         self.key = key
         self.render = StackRender(key, state.config.operator_namespace)
         self.secrets = SourceSecrets(state.kube, state.config.secret_refresh, key)
-        self.applier = StackApplier(state.kube, state.config.list_scope)
+        self.applier = StackApplier(state.kube, state.config.list_scope, state.fence)
         self.workloads = WorkloadReader(state.kube)
         self.report = StackReport(state, key)
         self.policies = StackPolicyViews(state, key)
@@ -88,6 +88,8 @@ class StackReconciler:
             for key in credentials.held
         }
         result = await self.applier.apply(objects, check_live=check_live, held=held)
+        if result.fenced:
+            return  # the stack is being deleted: its status and objects are going
         outcome = self.report.outcome(
             outcome, rendered, objects, result, credentials, catalog.invalid_selected_by(stack)
         )

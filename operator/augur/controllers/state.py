@@ -13,7 +13,7 @@ import aiohttp
 from augur.controllers.rule_tests import RuleTestRunner, RuleTestSettings
 from augur.controllers.writers import EventWriter, StatusWriter
 from augur.kube.client import KubeClient
-from augur.kube.sync import ListScope
+from augur.kube.sync import ApplyFence, ListScope
 from augur.metrics import OperatorMetrics
 from augur.status.catalog import Catalog, Entry, ParseCache
 from augur.status.stores import KPIReadings, PolicyViews, SeenStore
@@ -139,6 +139,8 @@ class OperatorState:
         """Runs AlertPolicy rule tests in the background; its results go into their status."""
         self.kpi_slots = asyncio.Semaphore(config.kpi_concurrency)
         """Bounds the BusinessKPI readings running at once."""
+        self.fences: dict[str, ApplyFence] = {}
+        """Per stack uid: closed when the stack is being deleted, so nothing applies again."""
 
     def index(self, kind: str, body: Any) -> Entry:
         """Parse a body (cached) and remember the status it carries."""
@@ -157,12 +159,18 @@ class OperatorState:
         self.parsed.forget(uid)
         if kind == "AlertPolicy":
             self.rule_tests.forget(key)
+        if kind == "MonitoringStack":
+            self.fences.pop(uid, None)
         if kind == "BusinessKPI":
             self.kpi_readings.forget(key)
         if kind == "ScalingPolicy":
             namespace, _, name = key.partition("/")
             self.metrics.scaling.forget(namespace, name)
             self.scaling_locks.pop(key, None)
+
+    def fence(self, uid: str) -> ApplyFence:
+        """The apply fence of the stack with this uid (created on first use)."""
+        return self.fences.setdefault(uid, ApplyFence())
 
     def scaling_lock(self, key: str) -> asyncio.Lock:
         """The lock of one ScalingPolicy (created on first use)."""

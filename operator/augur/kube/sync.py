@@ -4,9 +4,12 @@ drifted, prune what is no longer wanted (selected by the stack's label, nothing 
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import secrets
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,6 +147,8 @@ class SyncResult:
     deleted: list[ObjectKey] = field(default_factory=list)
     recreated: list[ObjectKey] = field(default_factory=list)
     failures: dict[ObjectKey, KubeError] = field(default_factory=dict)
+    fenced: bool = False
+    """Nothing was done: the stack is being deleted."""
 
 
 def _immutable_change(key: ObjectKey, error: KubeError) -> bool:
@@ -158,10 +163,18 @@ def _immutable_change(key: ObjectKey, error: KubeError) -> bool:
 class StackObjects:
     """The objects one stack owns, and what augur last wrote to each."""
 
-    def __init__(self, kube: KubeClient, stack: StackRef, scope: ListScope | None = None) -> None:
+    def __init__(
+        self,
+        kube: KubeClient,
+        stack: StackRef,
+        scope: ListScope | None = None,
+        fence: ApplyFence | None = None,
+    ) -> None:
         self.kube = kube
         self.stack = stack
         self.scope = scope or ListScope()
+        self.fence = fence or ApplyFence()
+        """Closed when the stack is being deleted: no sync applies anything after that."""
         self.applied: dict[ObjectKey, Applied] = {}
 
     def live_versions(self, kinds: set[tuple[str, str]]) -> dict[ObjectKey, str]:
@@ -198,7 +211,20 @@ class StackObjects:
     ) -> SyncResult:
         """Apply what changed; with `check_live`, also put back drift and prune (blocking).
         Objects in `held` are neither applied nor pruned this time (their content is not
-        known for sure), and what was last written to them is remembered."""
+        known for sure), and what was last written to them is remembered. Once the fence is
+        closed (the stack is being deleted) nothing is done: the result is `fenced`."""
+        with self.fence.passage() as open_:
+            if not open_:
+                return SyncResult(fenced=True)
+            return self._sync(objects, check_live=check_live, held=held)
+
+    def _sync(
+        self,
+        objects: list[dict[str, Any]],
+        *,
+        check_live: bool,
+        held: set[ObjectKey] | frozenset[ObjectKey],
+    ) -> SyncResult:
         desired = {
             object_key(obj): normalize(obj) for obj in objects if object_key(obj) not in held
         }
@@ -274,14 +300,62 @@ class StackObjects:
             time.sleep(0.5)
         return self.kube.apply(obj)
 
-    def cleanup_unowned(self) -> list[ObjectKey]:
-        """Delete what garbage collection cannot: objects in other namespaces and
-        cluster-scoped ones (used when the stack is deleted)."""
-        deleted = []
-        live = self.live_versions(set(PRUNABLE_KINDS))
-        for key in sorted(live):
-            if key.namespace == self.stack.namespace:
+    def cleanup_unowned(self) -> CleanupResult:
+        """Delete what garbage collection cannot: the stack's objects (found by its uid label)
+        in other namespaces and cluster-scoped ones (used when the stack is deleted). One
+        object that cannot be deleted, or one kind that cannot be listed, does not stop the
+        others: each failure is returned, and a later call picks up what is left."""
+        result = CleanupResult()
+        for api_version, kind in sorted(PRUNABLE_KINDS):
+            try:
+                found = self.kube.list_versions(api_version, kind, stack_selector(self.stack))
+            except KubeError as error:
+                if not error.not_found:  # a kind the cluster does not serve holds nothing
+                    result.failures[ObjectKey(api_version, kind, "", "*")] = error
                 continue
-            if self.kube.delete(key):
-                deleted.append(key)
-        return deleted
+            for key, _ in sorted(found):
+                if key.namespace == self.stack.namespace:
+                    continue  # owned: garbage collection deletes it with the stack
+                try:
+                    if self.kube.delete(key):
+                        result.deleted.append(key)
+                except KubeError as error:
+                    result.failures[key] = error
+        return result
+
+
+@dataclass
+class CleanupResult:
+    """What a stack's cleanup deleted, and what it could not delete or list (with why)."""
+
+    deleted: list[ObjectKey] = field(default_factory=list)
+    failures: dict[ObjectKey, KubeError] = field(default_factory=dict)
+    """By object; a kind that could not be listed is keyed with the name `*`."""
+
+
+class ApplyFence:
+    """Lets one stack's syncs run until the stack is being deleted.
+
+    `close` waits for a sync that is running (it may be in the middle of applying objects)
+    and refuses every later one, so nothing is applied again after the cleanup that follows
+    it. A sync holds the fence for its whole run."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @contextlib.contextmanager
+    def passage(self) -> Iterator[bool]:
+        """Held for a sync: yields False once the fence is closed (the sync must do nothing)."""
+        with self._lock:
+            yield not self._closed
+
+    def close(self) -> None:
+        """Refuse syncs from now on; returns once no sync runs (blocking)."""
+        with self._lock:
+            self._closed = True
+
+    @property
+    def closed(self) -> bool:
+        """True once `close` was called."""
+        return self._closed
