@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,9 @@ class Cluster:
     """A running cluster the tests talk to with kubectl, as a user would."""
 
     kubeconfig: Path
+    plane: Any = None
+    """The local control plane (augur.dev.cluster.ControlPlane) when the tests started it;
+    None for a cluster named by AUGUR_E2E_KUBECONFIG."""
 
     def kubectl(
         self, *args: str, stdin: str | None = None, check: bool = True
@@ -59,7 +63,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
     binaries = {name: tool_path(name) for name in PROGRAMS}
     with ControlPlane(tmp_path_factory.mktemp("control-plane"), binaries) as plane:
-        yield Cluster(plane.kubeconfig)
+        yield Cluster(plane.kubeconfig, plane)
 
 
 @pytest.fixture(scope="session")

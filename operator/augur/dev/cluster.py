@@ -91,6 +91,9 @@ class ControlPlane:
         self.nodes = nodes
         self.volumes = volumes
         self.procs: dict[str, Process] = {}
+        self.args: dict[str, list[str]] = {}
+        """The flags each program was started with (to start it again the same way)."""
+        self.certs: ClusterCertificates | None = None
         self.state: ClusterState | None = None
         self.notes: list[str] = []
 
@@ -131,6 +134,7 @@ class ControlPlane:
         # Every start is a fresh cluster: no objects left over from an earlier run.
         shutil.rmtree(self.run_dir / "etcd", ignore_errors=True)
         certs = make_certificates(self.run_dir / "pki")
+        self.certs = certs
         ports = {
             name: free_port()
             for name in (
@@ -187,7 +191,25 @@ class ControlPlane:
         say(f"ready in {time.monotonic() - began:.1f}s")
         return self.state
 
+    def restart(self, name: str) -> None:
+        """Stop one program (SIGTERM) and start it again with the same flags and ports; for
+        the API server, return once it is ready again. Clients see the program go away and
+        come back, as in an upgrade or a crash."""
+        proc = self.procs.get(name)
+        if proc is None or self.state is None:
+            raise ClusterError(f"{name} is not running")
+        children = {proc.pid: proc.popen} if proc.popen is not None else {}
+        processes.stop({name: proc.pid}, children=children)
+        self._launch(name, self.args[name])
+        if name == "kube-apiserver":
+            certs, server = self.certs, self.state.server
+            assert certs is not None
+            processes.wait_until(
+                lambda: _apiserver_ready(server, certs), self.procs[name], "ready", START_TIMEOUT
+            )
+
     def _launch(self, name: str, args: list[str]) -> None:
+        self.args[name] = list(args)
         proc = processes.start(name, [str(self.binaries[name]), *args], self.run_dir / "logs")
         self.procs[name] = proc
         assert self.state is not None
