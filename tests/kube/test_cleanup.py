@@ -96,7 +96,7 @@ def role(name: str) -> dict[str, Any]:
 def test_a_closed_fence_refuses_every_later_sync() -> None:
     cluster = LabelledCluster([])
     fence = ApplyFence()
-    objects = StackObjects(cast(KubeClient, cluster), STACK, fence)
+    objects = StackObjects(cast(KubeClient, cluster), STACK, fence=fence)
     objects.sync([role("a")], check_live=False)
     fence.close()
     result = objects.sync([role("a"), role("b")], check_live=False)
@@ -123,7 +123,7 @@ def test_closing_the_fence_waits_for_the_running_sync() -> None:
     first, so none of its applies lands after the cleanup."""
     cluster = SlowCluster()
     fence = ApplyFence()
-    objects = StackObjects(cast(KubeClient, cluster), STACK, fence)
+    objects = StackObjects(cast(KubeClient, cluster), STACK, fence=fence)
     syncing = threading.Thread(
         target=objects.sync, args=([role("a"), role("b")],), kwargs={"check_live": False}
     )

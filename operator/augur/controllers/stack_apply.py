@@ -34,7 +34,7 @@ class StackApplier:
         if self.objects is not None and self.objects.stack == stack:
             return False
         fence = self.fence_of(stack.uid) if self.fence_of is not None else None
-        self.objects = StackObjects(self.kube, stack, self.scope, fence)
+        self.objects = StackObjects(self.kube, stack, self.scope, fence=fence)
         return True
 
     def is_namespaced(self, api_version: str, kind: str) -> bool:

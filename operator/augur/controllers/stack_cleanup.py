@@ -48,7 +48,9 @@ async def cleanup_stack(state: OperatorState, ref: StackRef, retry: int) -> Clea
     # A sync still running (in a thread) could apply objects again after they are deleted:
     # the fence waits for it and refuses every later one.
     await asyncio.to_thread(state.fence(ref.uid).close)
-    result = await asyncio.to_thread(StackObjects(state.kube, ref, state.config.list_scope).cleanup_unowned)
+    result = await asyncio.to_thread(
+        StackObjects(state.kube, ref, state.config.list_scope).cleanup_unowned
+    )
     if result.deleted:
         logger.info(
             "stack %s: deleted %d objects outside its namespace", ref.key, len(result.deleted)

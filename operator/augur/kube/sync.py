@@ -168,6 +168,7 @@ class StackObjects:
         kube: KubeClient,
         stack: StackRef,
         scope: ListScope | None = None,
+        *,
         fence: ApplyFence | None = None,
     ) -> None:
         self.kube = kube
