@@ -3,27 +3,52 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from augur.api.alertpolicy import AlertPolicySpec, AlertPolicyStatus
+from augur.api.bounds import shape_problem
 from augur.api.businesskpi import BusinessKPISpec, BusinessKPIStatus
 from augur.api.common import API_VERSION, GROUP, ApiModel
 from augur.api.messages import problem_message
 from augur.api.monitoringstack import MonitoringStackSpec, MonitoringStackStatus
+from augur.api.names import (
+    namespace_name_problem,
+    object_name_problem,
+    rule_source_name_problem,
+    stack_name_problem,
+)
 from augur.api.scalingpolicy import ScalingPolicySpec, ScalingPolicyStatus
 
 SpecT = TypeVar("SpecT", bound=ApiModel)
 
 
+def _object_name(value: str) -> str:
+    problem = object_name_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _namespace_name(value: str) -> str:
+    problem = namespace_name_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
 class ObjectMeta(BaseModel):
-    """The parts of Kubernetes object metadata augur reads."""
+    """The parts of Kubernetes object metadata augur reads; name and namespace checked as the
+    API server checks them (they become file names and object names)."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    name: str = Field(min_length=1, max_length=253, pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
-    namespace: str = "default"
+    name: Annotated[str, Field(min_length=1), AfterValidator(_object_name)]
+    namespace: Annotated[
+        str, BeforeValidator(lambda value: value or "default"), AfterValidator(_namespace_name)
+    ] = "default"
+    """Empty or unset: `default` (for `kubectl apply`, the current context's namespace)."""
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
     generation: int | None = None
@@ -45,6 +70,10 @@ class Resource(BaseModel, Generic[SpecT]):
     kind: str
     metadata: ObjectMeta
     spec: SpecT
+
+    def name_problem(self) -> str | None:
+        """Why this kind may not carry its name, beyond Kubernetes' own rules (None: it may)."""
+        return None
 
     @property
     def key(self) -> str:
@@ -72,6 +101,10 @@ class MonitoringStack(Resource[MonitoringStackSpec]):
     spec_model = MonitoringStackSpec
     status_model = MonitoringStackStatus
 
+    def name_problem(self) -> str | None:
+        """A stack's name begins its Services' and StatefulSets' names."""
+        return stack_name_problem(self.name)
+
 
 class AlertPolicy(Resource[AlertPolicySpec]):
     """AlertPolicy declares alerts (static and anomaly-based), their routing, escalation,
@@ -83,6 +116,10 @@ class AlertPolicy(Resource[AlertPolicySpec]):
     spec_model = AlertPolicySpec
     status_model = AlertPolicyStatus
 
+    def name_problem(self) -> str | None:
+        """The name is part of its rule file's name."""
+        return rule_source_name_problem(self.namespace, self.name)
+
 
 class BusinessKPI(Resource[BusinessKPISpec]):
     """BusinessKPI is a KPI as PromQL with a target over a window: recording rules, burn-rate
@@ -93,6 +130,10 @@ class BusinessKPI(Resource[BusinessKPISpec]):
     short_name = "kpi"
     spec_model = BusinessKPISpec
     status_model = BusinessKPIStatus
+
+    def name_problem(self) -> str | None:
+        """The name is part of its rule file's name."""
+        return rule_source_name_problem(self.namespace, self.name)
 
 
 class ScalingPolicy(Resource[ScalingPolicySpec]):
@@ -167,7 +208,9 @@ def problems_from(error: ValidationError, model: type[BaseModel] | None = None) 
 
 
 def parse_resource(doc: dict[str, Any]) -> AnyResource:
-    """Validate one document of an augur kind; raise InvalidObject naming every field at fault."""
+    """Validate one document of an augur kind; raise InvalidObject naming every field at fault.
+    A document beyond `augur.api.bounds` (too deep, too many values) is refused before its
+    fields are read."""
     kind = str(doc.get("kind", ""))
     meta = doc.get("metadata") or {}
     name = str(meta.get("name", "<unnamed>")) if isinstance(meta, dict) else "<unnamed>"
@@ -185,9 +228,15 @@ def parse_resource(doc: dict[str, Any]) -> AnyResource:
             kind or "?", namespace, name, [Problem("kind", f"unknown kind; one of {sorted(KINDS)}")]
         )
     body = {key: value for key, value in doc.items() if key != "status"}
+    shape = shape_problem(body)
+    if shape is not None:
+        raise InvalidObject(kind, namespace, name, [Problem(*shape)])
     body.setdefault("spec", {})
     try:
         resource = cls.model_validate(body)
     except ValidationError as error:
         raise InvalidObject(kind, namespace, name, problems_from(error, cls)) from None
+    problem = resource.name_problem()
+    if problem is not None:
+        raise InvalidObject(kind, namespace, name, [Problem("metadata.name", problem)])
     return resource  # type: ignore[return-value]

@@ -10,7 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+import yaml
+
 from augur.api.inventory import Inventory
+from augur.api.names import namespace_name_problem
 from augur.api.resources import (
     AnyResource,
     InvalidObject,
@@ -44,7 +47,9 @@ class Finding:
         where = self.file
         if self.line:
             where += f":{self.line}:{self.column}"
-        obj = f" {self.kind}/{self.namespace}/{self.name}" if self.kind else ""
+        # Cluster-scoped objects (a Namespace) have no namespace part.
+        scoped = f"{self.namespace}/" if self.namespace else ""
+        obj = f" {self.kind}/{scoped}{self.name}" if self.kind else ""
         field_path = f" {self.path}:" if self.path else ""
         level = " warning:" if self.severity == WARNING else ""
         return f"{where}{obj}:{field_path}{level} {self.message}"
@@ -118,8 +123,7 @@ def _read(document: Document, result: LoadResult) -> None:
     if doc is None:
         return
     if isinstance(doc, dict) and doc.get("kind") == "Namespace":
-        meta = doc.get("metadata") or {}
-        result.inventory.namespace_labels[str(meta.get("name"))] = dict(meta.get("labels") or {})
+        _read_namespace(document, result)
     if not is_augur_document(doc):
         result.skipped += 1
         return
@@ -146,6 +150,53 @@ def _read(document: Document, result: LoadResult) -> None:
             "it in the current context's namespace (say which)",
         )
         result.warnings.append(result.finding(key, problem, WARNING, document))
+
+
+def _read_namespace(document: Document, result: LoadResult) -> None:
+    """Keep a Namespace's labels (stacks select namespaces by them), or say what is wrong with
+    it where it is written: `kubectl apply` would refuse it too."""
+    meta = document.body.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    shown = name if isinstance(name, str) else "<unnamed>"
+
+    def refuse(path: str, message: str) -> None:
+        at = document.position(path)
+        result.findings.append(
+            Finding(document.source, at.line, at.column, "Namespace", "", shown, path, message)
+        )
+
+    if not isinstance(meta, dict):
+        refuse("metadata", "must be a mapping (name, labels, ...)")
+        return
+    if not isinstance(name, str) or not name:
+        refuse("metadata.name", "a Namespace needs a name")
+        return
+    problem = namespace_name_problem(name)
+    if problem is not None:
+        refuse("metadata.name", problem)
+        return
+    labels = meta.get("labels") or {}
+    if not isinstance(labels, dict):
+        refuse("metadata.labels", "must be a mapping of label names to string values")
+        return
+    for key, value in labels.items():
+        if not isinstance(key, str):
+            refuse("metadata.labels", f"label names are strings, not {_yaml_text(key)}")
+            return
+        if not isinstance(value, str):
+            refuse(
+                "metadata.labels",
+                f'the value of label {key!r} must be a string: write "{_yaml_text(value)}" '
+                "in quotes",
+            )
+            return
+    result.inventory.namespace_labels[name] = dict(labels)
+
+
+def _yaml_text(value: Any) -> str:
+    """A value as YAML writes it (`true`, `1`, `2024-01-01`), for messages."""
+    text: str = yaml.safe_dump(value, default_flow_style=True, width=80)
+    return text.removesuffix("\n").removesuffix("\n...").strip()
 
 
 def _place(document: Document, at: Position) -> str:

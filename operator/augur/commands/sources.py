@@ -13,6 +13,8 @@ from typing import Any, TextIO
 
 import yaml
 
+from augur.api.bounds import MAX_DEPTH
+
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
 """The path that names standard input (`kustomize build . | augur validate -f -`)."""
@@ -20,6 +22,11 @@ STDIN_NAME = "<stdin>"
 """How positions in standard input are reported."""
 
 _PATH_TOKEN = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+
+MAX_ALIASED_NODES = 100_000
+"""Most nodes that aliases may add to one document once expanded. Anchors shared a few times
+stay far below it; an alias bomb (each level repeating the one before) is refused before
+anything walks its billions of expanded nodes."""
 
 
 class InputError(Exception):
@@ -152,11 +159,93 @@ class SyntaxProblem:
     message: str
 
 
+class BoundExceeded(yaml.composer.ComposerError):
+    """A YAML document refused for its shape (too deep, aliases expanding too far), not for
+    its syntax."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses documents nested deeper than MAX_DEPTH, aliases that
+    expand beyond MAX_ALIASED_NODES, and aliases inside the node they refer to (a cycle).
+
+    Each composed node's expanded size and height are kept (by identity), so an alias costs
+    what the node it names costs, without walking it again: the check is linear in the text.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._depth = 0
+        self._aliased = 0
+        self._sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (expanded nodes, height)
+
+    def compose_document(self) -> yaml.Node | None:
+        self._depth, self._aliased, self._sizes = 0, 0, {}
+        node = super().compose_document()
+        self._sizes = {}
+        return node
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            target = self.anchors.get(event.anchor)
+            if target is not None:
+                self._count_alias(target, event.start_mark)
+            return super().compose_node(parent, index)
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise BoundExceeded(
+                None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark
+            )
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        if node is not None:
+            self._sizes[id(node)] = self._measure(node)
+        return node
+
+    def _measure(self, node: yaml.Node) -> tuple[int, int]:
+        """(expanded nodes, height) of a node whose children are all composed."""
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            return 1, 1
+        size, height = 1, 0
+        for child in children:
+            child_size, child_height = self._sizes[id(child)]
+            size += child_size
+            height = max(height, child_height)
+        if height + 1 > MAX_DEPTH:
+            raise BoundExceeded(
+                None,
+                None,
+                f"nested deeper than {MAX_DEPTH} levels once its aliases are expanded",
+                node.start_mark,
+            )
+        return size, height + 1
+
+    def _count_alias(self, target: yaml.Node, mark: Any) -> None:
+        measured = self._sizes.get(id(target))
+        if measured is None:
+            raise BoundExceeded(
+                None, None, "an alias inside the node its anchor names (a cycle)", mark
+            )
+        self._aliased += measured[0]
+        if self._aliased > MAX_ALIASED_NODES:
+            raise BoundExceeded(
+                None,
+                None,
+                f"aliases expand to more than {MAX_ALIASED_NODES} nodes (an alias bomb?)",
+                mark,
+            )
+
+
 def documents(source: Source) -> tuple[list[Document], SyntaxProblem | None]:
     """The objects of a source, `kind: List` items one by one; the documents up to a YAML
-    error are kept, the error is returned."""
+    error are kept, the error is returned. A document nested deeper than MAX_DEPTH or whose
+    aliases expand beyond MAX_ALIASED_NODES is such an error, placed where it happens."""
     found: list[Document] = []
-    loader = yaml.SafeLoader(source.text)
+    loader = _BoundedLoader(source.text)
     index = 0
     try:
         while loader.check_node():
@@ -194,6 +283,8 @@ def _syntax_problem(source: Source, error: yaml.YAMLError) -> SyntaxProblem:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     position = Position(mark.line + 1, mark.column + 1) if mark is not None else Position()
     problem = getattr(error, "problem", None) or str(error)
+    if isinstance(error, BoundExceeded):
+        return SyntaxProblem(source.name, position, f"YAML refused: {problem}")
     message = f"not valid YAML: {problem}"
     if "{{" in source.text:
         message += " (a template, e.g. Helm's? leave it out with --exclude GLOB)"

@@ -140,12 +140,33 @@ def policy_without_rules(policy: AlertPolicy) -> AlertPolicy:
 
 
 def _plain(value: Any) -> Any:
-    """Deep copy of a body as plain dicts and lists (kopf hands out read-only views)."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
+    """Deep copy of a body as plain dicts and lists (kopf hands out read-only views). A walk
+    with its own stack: a body nested deeper than Python's recursion limit is copied, and then
+    refused by `parse_resource` (`augur.api.bounds`), instead of failing the handler."""
+    if not isinstance(value, Mapping | list | tuple):
+        return value
+    root: Any = {} if isinstance(value, Mapping) else []
+    pending: list[tuple[Any, Any]] = [(value, root)]
+    while pending:
+        source, target = pending.pop()
+        items = (
+            ((str(k), v) for k, v in source.items())
+            if isinstance(source, Mapping)
+            else enumerate(source)
+        )
+        for key, item in items:
+            copied: Any = item
+            if isinstance(item, Mapping):
+                copied = {}
+                pending.append((item, copied))
+            elif isinstance(item, list | tuple):
+                copied = []
+                pending.append((item, copied))
+            if isinstance(target, dict):
+                target[key] = copied
+            else:
+                target.append(copied)
+    return root
 
 
 def _alert_names(body: Mapping[str, Any]) -> tuple[str, ...]:
