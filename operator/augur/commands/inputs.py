@@ -68,10 +68,17 @@ class LoadResult:
     """Where each object came from: 'Kind/namespace/name' -> its document."""
 
     def finding(
-        self, key: str, problem: Problem, severity: str = ERROR, document: Document | None = None
+        self,
+        key: str,
+        problem: Problem,
+        severity: str = ERROR,
+        document: Document | None = None,
+        identity: tuple[str, str, str] | None = None,
     ) -> Finding:
-        """A finding about the object 'Kind/namespace/name', placed at the problem's field."""
-        kind, namespace, name = key.split("/")
+        """A finding about the object 'Kind/namespace/name', placed at the problem's field.
+        `identity` (kind, namespace, name) is given for an invalid object, whose namespace
+        and name may hold any character ('/' too)."""
+        kind, namespace, name = identity or key.split("/")
         document = document or self.origin.get(key)
         if document is None:
             return Finding(
@@ -132,7 +139,10 @@ def _read(document: Document, result: LoadResult) -> None:
         resource = parse_resource(doc)
     except InvalidObject as error:
         key = f"{error.kind}/{error.namespace}/{error.name}"
-        result.findings.extend(result.finding(key, p, document=document) for p in error.problems)
+        identity = (error.kind, error.namespace, error.name)
+        result.findings.extend(
+            result.finding(key, p, document=document, identity=identity) for p in error.problems
+        )
         return
     key = f"{resource.kind}/{resource.key}"
     first = result.origin.get(key)

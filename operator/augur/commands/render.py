@@ -20,14 +20,39 @@ from augur.render.selection import inputs_for, stacks_of
 from augur.render.stack import render_stack
 
 
-def _write_folder(folder: Path, files: dict[str, str]) -> None:
-    """Replace `folder` with exactly `files` (relative path -> text)."""
+class OutsideOutput(Exception):
+    """A path that would leave the output folder."""
+
+
+def _inside(root: Path, *parts: str) -> Path:
+    """`root/parts...`, resolved (symbolic links followed), when it lies strictly below `root`;
+    OutsideOutput otherwise. Names and namespaces are validated before they get here; this
+    holds whatever the input, so no input makes `render` write or delete elsewhere."""
+    base = root.resolve()
+    if not parts or any(not p or Path(p).is_absolute() for p in parts):
+        raise OutsideOutput(f"{'/'.join(parts)!r} is not a relative path below {root}")
+    target = base.joinpath(*parts).resolve()
+    if target == base or not target.is_relative_to(base):
+        raise OutsideOutput(f"{'/'.join(parts)!r} leads outside {root}")
+    return target
+
+
+def write_stack_folder(root: Path, namespace: str, name: str, files: dict[str, str]) -> Path:
+    """Replace `root/<namespace>/<name>/` with exactly `files` (relative path -> text), and
+    return that folder. Every path deleted or written is checked to lie inside it first
+    (OutsideOutput otherwise, before anything is touched); the namespace and the name must
+    each be one path component."""
+    for part in (namespace, name):
+        if part in (".", "..") or "/" in part or "\\" in part:
+            raise OutsideOutput(f"{part!r} is not a single folder name")
+    folder = _inside(root, namespace, name)
+    targets = [(_inside(folder, relative), text) for relative, text in sorted(files.items())]
     if folder.exists():
         shutil.rmtree(folder)
-    for relative, text in sorted(files.items()):
-        target = folder / relative
+    for target, text in targets:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
+    return folder
 
 
 @click.command("render")
@@ -55,7 +80,9 @@ def render_command(
         rendered = render_stack(inputs_for(stack, result.inventory))
         folder = root / stack.namespace / stack.name
         try:
-            _write_folder(folder, rendered.files)
+            write_stack_folder(root, stack.namespace, stack.name, rendered.files)
+        except OutsideOutput as error:
+            raise click.ClickException(f"refusing to write {stack.key}: {error}") from None
         except OSError as error:
             raise click.ClickException(f"cannot write {folder}: {error.strerror}") from None
         for key, problems in rendered.rejected.items():
