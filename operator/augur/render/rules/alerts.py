@@ -28,6 +28,7 @@ from augur.api.escalation import (
     Escalation,
     escalations,
 )
+from augur.api.promql import parse_expression
 from augur.render.rules.promql_text import enclosable, quote, selector
 from augur.render.rules.tenancy import RuleScope
 
@@ -38,19 +39,27 @@ EXPORTED_NAMESPACE = "exported_namespace"
 
 def returns_vector(expr: str) -> bool:
     """True when the expression's value is an instant vector (not a scalar)."""
-    return _vector_node(promql_parser.parse(expr))
+    return _vector_node(parse_expression(expr))
 
 
-def _vector_node(node: Any) -> bool:
-    if isinstance(node, promql_parser.ParenExpr | promql_parser.UnaryExpr):
-        return _vector_node(node.expr)
-    if isinstance(node, promql_parser.NumberLiteral | promql_parser.StringLiteral):
-        return False
-    if isinstance(node, promql_parser.Call):
-        return bool(node.func.return_type != promql_parser.ValueType.Scalar)
-    if isinstance(node, promql_parser.BinaryExpr):
-        return _vector_node(node.lhs) or _vector_node(node.rhs)
-    return True
+def _vector_node(root: Any) -> bool:
+    """True when the node's value is an instant vector. A walk with its own stack, not
+    recursion: the depth of an expression is bounded by validation, and this holds anyway."""
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, promql_parser.ParenExpr | promql_parser.UnaryExpr):
+            pending.append(node.expr)
+        elif isinstance(node, promql_parser.NumberLiteral | promql_parser.StringLiteral):
+            continue
+        elif isinstance(node, promql_parser.Call):
+            if node.func.return_type != promql_parser.ValueType.Scalar:
+                return True
+        elif isinstance(node, promql_parser.BinaryExpr):
+            pending += (node.rhs, node.lhs)
+        else:
+            return True
+    return False
 
 
 def keep_series_namespace(expr: str, scope: RuleScope) -> str:

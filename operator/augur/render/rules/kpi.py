@@ -16,6 +16,7 @@ import promql_parser
 
 from augur.api.businesskpi import BusinessKPISpec, RatioIndicator, substitute_window
 from augur.api.common import RESERVED_LABELS, duration_seconds, format_duration
+from augur.api.promql import parse_expression
 from augur.api.resources import Problem
 from augur.render.rules.alerts import Rule, returns_vector, with_timing
 from augur.render.rules.burnrate import BurnWindow, burn_windows, sli_windows
@@ -64,7 +65,7 @@ _KEEP_LABELS = frozenset({"topk", "bottomk", "limitk", "limit_ratio", "count_val
 
 def grouped_within(expr: str, labels: list[str]) -> bool:
     """True when `expr` is an aggregation whose result keeps only (some of) `labels`."""
-    node: Any = promql_parser.parse(expr)
+    node: Any = parse_expression(expr)
     while isinstance(node, promql_parser.ParenExpr):
         node = node.expr
     if not isinstance(node, promql_parser.AggregateExpr) or str(node.op) in _KEEP_LABELS:

@@ -16,10 +16,8 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from typing import Any
 
-import promql_parser
-
 from augur.api.alertpolicy import ExpectedAlert, InputSeries, RuleTest
-from augur.api.promql import tokenize
+from augur.api.promql import parse_expression, tokenize
 from augur.api.resources import AlertPolicy
 from augur.render.rules.promql_text import matchers
 from augur.render.rules.tenancy import RuleScope, inject_matcher
@@ -70,9 +68,9 @@ def scoped_series(series: InputSeries, scope: RuleScope) -> str:
     if label is None:
         return series.series
     try:
-        node: Any = promql_parser.parse(series.series)
-    except ValueError:
-        return series.series  # promtool reports it, as the test's failure
+        node: Any = parse_expression(series.series)
+    except ValueError:  # PromQLError included: promtool reports it, as the test's failure
+        return series.series
     names = {m.name for m in node.matchers.matchers} if hasattr(node, "matchers") else set()
     return (
         series.series if label in names else inject_matcher(series.series, label, scope.namespace)
