@@ -149,3 +149,29 @@ def test_silencing_the_source_needs_grouping_labels() -> None:
 def test_steps_are_bounded() -> None:
     with pytest.raises(ValidationError):
         routing(*[step(["low"], f"{n}m", "medium") for n in range(1, 18)])
+
+
+def test_malformed_steps_are_problems_not_a_crash() -> None:
+    # Found by fuzzing: a list where a severity stands was looked up as a dictionary key.
+    from augur.api.resources import InvalidObject, parse_resource
+
+    doc = {
+        "apiVersion": "augur.dev/v1alpha1",
+        "kind": "AlertPolicy",
+        "metadata": {"name": "p", "namespace": "shop"},
+        "spec": {
+            "routing": {
+                "escalation": [
+                    {"severities": [["medium"], {}], "after": "4h", "to": "high"},
+                    {"severities": ["high"], "after": "1h", "to": ["critical"]},
+                ]
+            }
+        },
+    }
+    try:
+        parse_resource(doc)
+    except InvalidObject as error:
+        paths = {p.path.split(".")[2] for p in error.problems}
+        assert paths == {"escalation[0]", "escalation[1]"}, error.problems
+    else:
+        raise AssertionError("malformed escalation steps were accepted")

@@ -155,11 +155,11 @@ def escalation_cycle(raw_steps: Sequence[Any]) -> str | None:
     edges: dict[tuple[str, str], Edge] = {}
     for index, raw in enumerate(raw_steps):
         severities, to, after = (_field(raw, key) for key in ("severities", "to", "after"))
-        if not isinstance(severities, list) or to not in SEVERITY_RANK:
-            continue
+        if not isinstance(severities, list) or not isinstance(to, str) or to not in SEVERITY_RANK:
+            continue  # (any YAML may stand here: a list is no dictionary key)
         text = f"{'|'.join(map(str, severities))} -> {to} after {after}"
         for severity in severities:
-            if severity in SEVERITY_RANK:
+            if isinstance(severity, str) and severity in SEVERITY_RANK:
                 # the first step between two severities stands for the others
                 edges.setdefault((severity, str(to)), (severity, str(to), index, text))
     for start in dict.fromkeys(source for source, _ in edges):
