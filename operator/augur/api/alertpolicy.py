@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from augur.api.common import (
+    SEVERITY_RANK,
     AlertName,
     ApiModel,
     Condition,
@@ -16,13 +17,15 @@ from augur.api.common import (
     HttpURL,
     ItemName,
     LabelName,
+    PositiveDuration,
     PromLabels,
-    PromQL,
+    RulePromQL,
     Severity,
     UserLabels,
     cel,
 )
-from augur.api.escalation import MAX_STEPS, EscalationStep, escalation_cycle
+from augur.api.durations import MAX_DURATION, MAX_NANOS, duration_millis
+from augur.api.escalation import MAX_STEPS, EscalationStep, escalation_cycle, escalations
 from augur.api.matchers import MatcherString
 from augur.api.monitoringstack import LIST_MAP_BY_NAME
 from augur.api.receivers import Receiver
@@ -43,8 +46,8 @@ class AlertDefaults(ApiModel):
 class Anomaly(ApiModel):
     """A dynamic threshold: the alert fires when the query leaves its usual band."""
 
-    query: PromQL
-    """The series to watch."""
+    query: RulePromQL
+    """The series to watch (an instant vector or a scalar)."""
     algorithm: Literal["zscore", "robust"] = "zscore"
     """zscore: mean ± k·stddev; robust: median ± k·MAD (resists outliers)."""
     sensitivity: float = Field(default=3.0, gt=0, le=100)
@@ -53,9 +56,9 @@ class Anomaly(ApiModel):
     """Compare with the same time one period back."""
     direction: Literal["above", "below", "both"] = "both"
     """Which side of the band alerts."""
-    minimum: float | None = None
+    minimum: float | None = Field(default=None, allow_inf_nan=False)
     """Ignore values below this (quiet series)."""
-    window: Duration = "1h"
+    window: PositiveDuration = "1h"
     """Window the band's statistics are computed over."""
 
 
@@ -70,8 +73,9 @@ class Alert(ApiModel):
     """Alert name (the alertname label); unique within the policy."""
     severity: Severity
     """critical pages; info never notifies unless a route says so."""
-    expr: PromQL | None = None
-    """The condition: the alert fires for every series it returns."""
+    expr: RulePromQL | None = None
+    """The condition: the alert fires for every series it returns (an instant vector or a
+    scalar)."""
     anomaly: Anomaly | None = None
     """A dynamic threshold instead of expr."""
     for_: Duration | None = Field(default=None, alias="for")
@@ -122,9 +126,9 @@ class Routing(ApiModel):
     """Labels notifications are grouped by."""
     group_wait: Duration | None = None
     """Wait before the first notification of a group; default: the stack's."""
-    group_interval: Duration | None = None
+    group_interval: PositiveDuration | None = None
     """Wait before notifying of new alerts in a group; default: the stack's."""
-    repeat_interval: Duration | None = None
+    repeat_interval: PositiveDuration | None = None
     """Wait before repeating a notification; default: the stack's."""
     routes: list[Route] = Field(default_factory=list)
     """Ordered routes; alerts no route takes go to the stack's defaultReceiver."""
@@ -158,6 +162,19 @@ class Routing(ApiModel):
                 f"escalation[{silencing[0]}].silenceSource needs groupBy to name the labels "
                 "that tell alerts apart, not `...`"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _chains_in_range(self) -> Routing:
+        # each level's `for:` is the sum of its chain's delays: one Prometheus duration
+        for origin in SEVERITY_RANK:
+            for chain in escalations(self.escalation, origin):
+                millis = sum(duration_millis(step.after) for _, step in chain.steps)
+                if millis * 10**6 > MAX_NANOS:
+                    raise ValueError(
+                        f"escalation from {origin} to {chain.severity} takes the sum of its "
+                        f"steps' delays, longer than Prometheus accepts (at most {MAX_DURATION})"
+                    )
         return self
 
 

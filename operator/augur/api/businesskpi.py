@@ -12,14 +12,16 @@ from augur.api.common import (
     Duration,
     LabelName,
     ObjectName,
+    PositiveDuration,
     PromQL,
     PromQLTemplate,
+    RulePromQL,
     Severity,
     UserLabels,
     cel,
     duration_seconds,
 )
-from augur.api.promql import PromQLError, check_promql
+from augur.api.promql import PromQLError, check_rule_expression
 
 WINDOW_PLACEHOLDER = "{{window}}"
 
@@ -50,7 +52,7 @@ class RatioIndicator(ApiModel):
         if WINDOW_PLACEHOLDER not in value:
             raise ValueError(f"must contain {WINDOW_PLACEHOLDER} where the rate window goes")
         try:
-            check_promql(substitute_window(value, "5m"))
+            check_rule_expression(substitute_window(value, "5m"))
         except PromQLError as error:
             raise ValueError(f"{error} (with {WINDOW_PLACEHOLDER} replaced by 5m)") from None
         return value
@@ -63,8 +65,8 @@ class Indicator(ApiModel):
 
     ratio: RatioIndicator | None = None
     """A ratio of good to total events (an SLI)."""
-    value: PromQL | None = None
-    """A value, e.g. avg(prompt_effectiveness_score)."""
+    value: RulePromQL | None = None
+    """A value, e.g. avg(prompt_effectiveness_score) (an instant vector or a scalar)."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Indicator:
@@ -76,11 +78,11 @@ class Indicator(ApiModel):
 class Objective(ApiModel):
     """The target the KPI is held to."""
 
-    target: float
+    target: float = Field(allow_inf_nan=False)
     """Target value, e.g. 0.95."""
     comparison: Literal[">=", "<=", ">", "<"] = ">="
     """Which side of the target is good."""
-    window: Duration = "30d"
+    window: PositiveDuration = "30d"
     """Window the objective is measured over."""
 
 

@@ -21,9 +21,10 @@ from pydantic.alias_generators import to_camel
 
 from augur.api.durations import DURATION_MEANING, DURATION_PATTERN
 from augur.api.durations import Duration as Duration
+from augur.api.durations import PositiveDuration as PositiveDuration
 from augur.api.durations import duration_seconds as duration_seconds
 from augur.api.durations import format_duration as format_duration
-from augur.api.promql import PromQLError, check_promql
+from augur.api.promql import PromQLError, check_promql, check_rule_expression
 
 GROUP = "augur.dev"
 VERSION = "v1alpha1"
@@ -142,6 +143,12 @@ def _check_group_by(labels: list[str]) -> list[str]:
     for label in labels:
         if label != "..." and not re.fullmatch(LABEL_NAME_PATTERN, label):
             raise ValueError(f"{label!r} is not a label name (or '...' for every label)")
+    # Alertmanager refuses both in a route's group_by
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        raise ValueError(f"label(s) {', '.join(repeated)} repeated")
+    if "..." in labels and len(labels) > 1:
+        raise ValueError("'...' (every label) takes no other label beside it")
     return labels
 
 
@@ -178,6 +185,21 @@ PromQL = Annotated[
     str, StringConstraints(min_length=1, max_length=16384), AfterValidator(_check_promql)
 ]
 """A PromQL expression; it must parse."""
+
+
+def _check_rule_expression(value: str) -> str:
+    try:
+        check_rule_expression(value)
+    except PromQLError as error:
+        raise ValueError(str(error)) from None
+    return value
+
+
+RulePromQL = Annotated[
+    str, StringConstraints(min_length=1, max_length=16384), AfterValidator(_check_rule_expression)
+]
+"""A PromQL expression Prometheus evaluates as a rule: it must parse, and its value must be an
+instant vector or a scalar."""
 
 PromQLTemplate = Annotated[str, StringConstraints(min_length=1, max_length=16384)]
 """A PromQL expression with a `{{window}}` placeholder, checked after substitution."""

@@ -23,8 +23,8 @@ from augur.api.common import (
     Severity,
     cel,
     duration_seconds,
-    format_duration,
 )
+from augur.api.durations import duration_millis, format_millis
 
 ESCALATED_LABEL = "augur_escalated"
 """On an escalated copy: "true" (the rules select only alerts without it)."""
@@ -106,8 +106,8 @@ class Escalation:
 
     @property
     def after(self) -> str:
-        """`seconds` as a Prometheus duration."""
-        return format_duration(self.seconds)
+        """`seconds` as a Prometheus duration (summed exactly, in milliseconds)."""
+        return format_millis(sum(duration_millis(step.after) for _, step in self.steps))
 
     def describe(self) -> str:
         """`escalated from medium after 5h (to high after 4h, then to critical after 1h)`."""

@@ -1,4 +1,5 @@
-"""Alertmanager label matchers (`name="value"`, `name=~"re"`), checked as Alertmanager does."""
+"""Alertmanager label matchers (`name="value"`, `name=~"re"`), checked as Alertmanager does
+(regular expressions in Go's RE2 syntax)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-# Go's RE2 (Alertmanager's regular expressions) has no look-around and no back-references.
-_NOT_RE2 = re.compile(r"\(\?<?[=!]|\\[1-9]")
+from augur.api.regex import regex_problem
 
 _MATCHER = re.compile(
     r"^\s*(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)\s*(?P<op>=~|!~|!=|=)\s*"
@@ -39,15 +39,9 @@ def parse_matcher(text: str) -> Matcher:
     raw = match.group("value")
     value = json.loads(raw) if raw.startswith('"') else raw
     if match.group("op") in ("=~", "!~"):
-        try:
-            re.compile(value)
-        except re.error as error:
-            raise ValueError(f"{text!r}: bad regular expression: {error}") from None
-        if _NOT_RE2.search(value):
-            raise ValueError(
-                f"{text!r}: look-around and back-references are not supported "
-                "by Alertmanager's regular expressions (RE2)"
-            )
+        problem = regex_problem(value)
+        if problem is not None:
+            raise ValueError(f"{text!r}: bad regular expression: {problem}")
     return Matcher(match.group("name"), match.group("op"), value)
 
 

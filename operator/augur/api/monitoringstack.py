@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from augur.api.common import (
+    RESERVED_LABELS,
     ApiModel,
     ByteSize,
     Condition,
@@ -15,6 +17,7 @@ from augur.api.common import (
     HttpURL,
     LabelName,
     LabelSelector,
+    PositiveDuration,
     PromLabels,
     SecretRef,
     cel,
@@ -65,7 +68,20 @@ class Tenancy(ApiModel):
     enforce_namespace_label: LabelName | None = None
     """Rules from namespace N only see series with this label = N; N's routes only get N's
     alerts. augur sets the label to N on every rule of N: it is reserved in the labels of N's
-    alerts and KPIs, and in prometheus.externalLabels."""
+    alerts and KPIs, and in prometheus.externalLabels. Not a label of Prometheus' own
+    (`__name__`, `alertname`) nor one augur sets for routing (`severity`, `augur_*`)."""
+
+    @field_validator("enforce_namespace_label")
+    @classmethod
+    def _not_a_routing_label(cls, value: str | None) -> str | None:
+        if value is None or value == "namespace":
+            return value
+        if value.startswith("__") or value in {"alertname", "alertstate", *RESERVED_LABELS}:
+            raise ValueError(
+                f"{value!r} cannot be the namespace label: Prometheus or augur's routing "
+                "sets it already"
+            )
+        return value
 
 
 class BasicAuth(ApiModel):
@@ -176,6 +192,23 @@ class PrometheusSpec(ApiModel):
     ingress: Ingress | None = None
     """Expose the UI."""
 
+    @model_validator(mode="after")
+    def _jobs_and_endpoints(self) -> PrometheusSpec:
+        # Prometheus refuses a configuration with two scrape jobs or two remote-write
+        # endpoints of one name
+        for what, names in (
+            ("scrape job", [target.name for target in self.scrape]),
+            ("remoteWrite", [w.name for w in self.remote_write if w.name is not None]),
+        ):
+            duplicates = sorted(n for n, count in Counter(names).items() if count > 1)
+            if duplicates:
+                raise ValueError(f"duplicate {what} name(s): {', '.join(duplicates)}")
+        # ...and two remote-write endpoints configured alike (it tells them apart by a hash)
+        for index, target in enumerate(self.remote_write):
+            if target in self.remote_write[:index]:
+                raise ValueError(f"remoteWrite[{index}] repeats an earlier endpoint ({target.url})")
+        return self
+
 
 class AlertmanagerRoute(ApiModel):
     """The top of the Alertmanager route tree."""
@@ -184,9 +217,9 @@ class AlertmanagerRoute(ApiModel):
     """Labels alerts are grouped by."""
     group_wait: Duration = "30s"
     """Wait before the first notification of a group."""
-    group_interval: Duration = "5m"
+    group_interval: PositiveDuration = "5m"
     """Wait before notifying of new alerts in a group."""
-    repeat_interval: Duration = "4h"
+    repeat_interval: PositiveDuration = "4h"
     """Wait before repeating a notification."""
 
 

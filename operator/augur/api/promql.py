@@ -14,6 +14,8 @@ from typing import Any
 
 import promql_parser
 
+from augur.api.promql_support import refusals, value_type
+
 # One alternative per token class; order matters (longest operators first).
 _TOKEN_RE = re.compile(
     r"""
@@ -243,19 +245,30 @@ def parse_expression(source: str) -> Any:
     return promql_parser.parse(source)
 
 
+def _check_supported(source: str, tree: object) -> None:
+    tokens = [(token.kind, token.text, token.start) for token in tokenize(source)]
+    found = refusals(tree, tokens)
+    if found:
+        reason, position = found[0]
+        raise PromQLError(reason, position, source)
+
+
 def check_promql(source: str) -> None:
-    """Raise PromQLError (with the position of the error) when `source` is not valid PromQL or
-    nests deeper than MAX_NESTING. Linear in the length of a valid expression; O(n log n) to
-    place an error."""
+    """Raise PromQLError (with the position of the error) when `source` is not PromQL that
+    Prometheus 3.5 accepts: in the grammar, none of the `refusals` of promql_support, and no
+    deeper than MAX_NESTING. Linear in the length of a valid expression; O(n log n) to place an
+    error."""
     if not source.strip():
         raise PromQLError("empty expression", 0, source)
     tokens = tokenize(source)
     check_nesting(source, tokens)
     try:
-        promql_parser.parse(source)
-        return
+        tree = promql_parser.parse(source)
     except ValueError as error:
         reason = str(error)
+    else:
+        _check_supported(source, tree)
+        return
     if reason.startswith("unexpected right parenthesis"):
         depth = 0
         for token in tokens:
@@ -284,3 +297,18 @@ def check_promql(source: str) -> None:
         at_end = position >= len(source.rstrip())
         reason = "unexpected end of expression" if at_end else "syntax error"
     raise PromQLError(reason, position, source) from None
+
+
+def check_rule_expression(source: str) -> None:
+    """Raise PromQLError unless `source` is valid PromQL whose value Prometheus can record or
+    alert on: an instant vector or a scalar (a range vector or a string loads, then fails at
+    every evaluation)."""
+    check_promql(source)
+    kind = value_type(promql_parser.parse(source))
+    if kind not in ("vector", "scalar"):
+        raise PromQLError(
+            f"the expression is a {'range vector' if kind == 'matrix' else kind}; a rule "
+            "needs an instant vector or a scalar",
+            0,
+            source,
+        )

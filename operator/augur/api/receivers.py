@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from augur.api.common import ApiModel, HttpURL, ItemName, SecretRef, cel
+
+# HTTP tokens (RFC 7230), the names Go canonicalises (it leaves others as they are)
+_HEADER_NAME = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
+
+
+def canonical_header(name: str) -> str:
+    """A header name as Go's `textproto.CanonicalMIMEHeaderKey` writes it (`reply-to` ->
+    `Reply-To`), the form Alertmanager compares header names in."""
+    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
 
 
 class Channel(ApiModel):
@@ -42,7 +52,34 @@ class EmailChannel(Channel):
     text: str | None = None
     """Plain-text body (Alertmanager template)."""
     headers: dict[str, str] = Field(default_factory=dict)
-    """Extra headers (values are Alertmanager templates)."""
+    """Extra headers (values are Alertmanager templates); header names are case-insensitive,
+    so no two may differ only in case, and `Subject` is the subject field's when it is set."""
+
+    @field_validator("headers")
+    @classmethod
+    def _header_names(cls, headers: dict[str, str]) -> dict[str, str]:
+        seen: dict[str, str] = {}
+        for name in headers:
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not an email header name")
+            canonical = canonical_header(name)
+            if canonical in seen:
+                raise ValueError(
+                    f"headers {seen[canonical]!r} and {name!r} are one header "
+                    "(header names are case-insensitive)"
+                )
+            seen[canonical] = name
+        return headers
+
+    @model_validator(mode="after")
+    def _subject_once(self) -> EmailChannel:
+        # augur writes the subject field as the Subject header
+        clash = [name for name in self.headers if canonical_header(name) == "Subject"]
+        if self.subject is not None and clash:
+            raise ValueError(
+                f"set the subject either in subject or in headers ({clash[0]}), not both"
+            )
+        return self
 
 
 class SlackChannel(Channel):
@@ -156,7 +193,7 @@ class TelegramChannel(Channel):
 
     bot_token: SecretRef
     """The bot's token."""
-    chat_id: int = Field(alias="chatID")
+    chat_id: int = Field(alias="chatID", ge=-(2**63), le=2**63 - 1)
     """The chat to post to (negative for groups; never 0)."""
     message: str | None = None
     """Message (Alertmanager template)."""
