@@ -9,7 +9,9 @@ from pydantic import Field, field_validator, model_validator
 
 from augur.api.common import (
     SEVERITY_RANK,
+    AlertAnnotations,
     AlertName,
+    AlertTemplate,
     ApiModel,
     Condition,
     Duration,
@@ -29,6 +31,7 @@ from augur.api.escalation import MAX_STEPS, EscalationStep, escalation_cycle, es
 from augur.api.matchers import MatcherString
 from augur.api.monitoringstack import LIST_MAP_BY_NAME
 from augur.api.receivers import Receiver
+from augur.api.templates import reloader_reference
 from augur.api.timeintervals import NamedTimeInterval
 
 
@@ -82,16 +85,16 @@ class Alert(ApiModel):
     """How long the condition must hold before the alert fires."""
     keep_firing_for: Duration | None = None
     """How long the alert keeps firing after the condition clears."""
-    summary: str | None = None
+    summary: AlertTemplate | None = None
     """One line (Prometheus template)."""
-    description: str | None = None
+    description: AlertTemplate | None = None
     """Details (Prometheus template)."""
     runbook_url: HttpURL | None = Field(default=None, alias="runbookURL")
     """What to do."""
     labels: UserLabels = Field(default_factory=dict)
     """Extra labels."""
-    annotations: dict[str, str] = Field(default_factory=dict)
-    """Extra annotations."""
+    annotations: AlertAnnotations = Field(default_factory=dict)
+    """Extra annotations (Prometheus templates)."""
 
     @model_validator(mode="after")
     def _expr_or_anomaly(self) -> Alert:
@@ -265,6 +268,13 @@ class AlertPolicySpec(ApiModel):
                     raise ValueError(
                         f"routing.routes[{index}]: time interval {name!r} is not in timeIntervals"
                     )
+        for part in ("routing", "inhibitions", "time_intervals"):
+            found = _reloader_reference(getattr(self, part))
+            if found is not None:
+                raise ValueError(
+                    f"{part}: {found} would be replaced by the configuration reloader "
+                    "(an environment variable) and refused when unset; write it otherwise"
+                )
         alert_names = {a.name for a in self.alerts}
         for test in self.tests:
             for expected in test.expect_alerts:
@@ -273,6 +283,20 @@ class AlertPolicySpec(ApiModel):
                         f"tests[{test.name}]: alert {expected.alert!r} is not an alert of this policy"
                     )
         return self
+
+
+def _reloader_reference(value: Any) -> str | None:
+    """A `$(NAME)` anywhere in the strings of `value` (models, lists, mappings)."""
+    if isinstance(value, str):
+        return reloader_reference(value)
+    if isinstance(value, ApiModel):
+        value = value.model_dump()
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    for item in items:
+        found = _reloader_reference(item)
+        if found is not None:
+            return found
+    return None
 
 
 class InvalidItem(ApiModel):

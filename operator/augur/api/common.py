@@ -25,6 +25,7 @@ from augur.api.durations import PositiveDuration as PositiveDuration
 from augur.api.durations import duration_seconds as duration_seconds
 from augur.api.durations import format_duration as format_duration
 from augur.api.promql import PromQLError, check_promql, check_rule_expression
+from augur.api.templates import PROMETHEUS, template_problem
 
 GROUP = "augur.dev"
 VERSION = "v1alpha1"
@@ -121,11 +122,33 @@ def _check_labels(labels: dict[str, str]) -> dict[str, str]:
             raise ValueError(
                 f"label {name!r} is reserved: augur sets {', '.join(sorted(RESERVED_LABELS))}"
             )
-    return labels
+    return _check_alert_templates(labels)
+
+
+def _check_alert_template(text: str) -> str:
+    problem = template_problem(text, PROMETHEUS)
+    if problem is not None:
+        raise ValueError(problem)
+    return text
+
+
+def _check_alert_templates(texts: dict[str, str]) -> dict[str, str]:
+    for name, text in texts.items():
+        problem = template_problem(text, PROMETHEUS)
+        if problem is not None:
+            raise ValueError(f"{name}: {problem}")
+    return texts
 
 
 UserLabels = Annotated[dict[str, str], AfterValidator(_check_labels)]
-"""Labels added to alerts; the reserved labels (namespace, severity, augur_*) are refused."""
+"""Labels added to alerts; the reserved labels (namespace, severity, augur_*) are refused.
+Values are Prometheus templates and must parse."""
+
+AlertTemplate = Annotated[str, AfterValidator(_check_alert_template)]
+"""Text of an alert that Prometheus expands as a Go template ($labels, $value, ...)."""
+
+AlertAnnotations = Annotated[dict[str, str], AfterValidator(_check_alert_templates)]
+"""An alert's annotations: Prometheus templates that must parse."""
 
 
 def _check_label_names(labels: dict[str, str]) -> dict[str, str]:

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from augur.api.common import ApiModel, HttpURL, ItemName, SecretRef, cel
+from augur.api.templates import ALERTMANAGER, reloader_reference, template_problem
 
 # HTTP tokens (RFC 7230), the names Go canonicalises (it leaves others as they are)
 _HEADER_NAME = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
@@ -24,6 +25,28 @@ class Channel(ApiModel):
 
     send_resolved: bool = True
     """Notify when the alert resolves too."""
+
+    @model_validator(mode="after")
+    def _templates(self) -> Channel:
+        # Alertmanager expands a channel's texts as templates when it notifies; a broken one
+        # fails every notification. The configuration reloader expands $(NAME) first.
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            texts = value if isinstance(value, dict) else {"": value}
+            for key, text in texts.items():
+                if not isinstance(text, str):
+                    continue
+                where = f"{name}.{key}" if key else name
+                found = reloader_reference(text)
+                if found is not None:
+                    raise ValueError(
+                        f"{where}: {found} would be replaced by the configuration reloader "
+                        "(an environment variable) and refused when unset"
+                    )
+                problem = template_problem(text, ALERTMANAGER)
+                if problem is not None:
+                    raise ValueError(f"{where}: {problem}")
+        return self
 
 
 class EmailChannel(Channel):
