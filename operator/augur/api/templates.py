@@ -91,8 +91,7 @@ ALERTMANAGER_FUNCTIONS = GO_FUNCTIONS | frozenset(
     ]
 )
 """Functions of Alertmanager 0.28's templates (template/template.go)."""
-ALERTMANAGER_TEMPLATES = frozenset(
-    """
+_ALERTMANAGER_TEMPLATE_NAMES = """
     __alertmanager __alertmanagerURL __description __subject __text_alert_list
     __text_alert_list_markdown discord.default.content discord.default.message
     discord.default.title email.default.html email.default.subject
@@ -112,8 +111,8 @@ ALERTMANAGER_TEMPLATES = frozenset(
     victorops.default.monitoring_tool victorops.default.state_message
     webex.default.message wechat.default.agent_id wechat.default.message
     wechat.default.to_party wechat.default.to_tag wechat.default.to_user
-    """.split()
-)
+"""
+ALERTMANAGER_TEMPLATES = frozenset(_ALERTMANAGER_TEMPLATE_NAMES.split())
 """The named templates Alertmanager 0.28 ships (template/default.tmpl and email.tmpl)."""
 
 
