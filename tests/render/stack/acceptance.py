@@ -166,8 +166,15 @@ def accepted_example(
 
 
 def _run(tool: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    # one stream, so that each file's errors follow its own "Checking" line
     return subprocess.run(
-        [str(tool), *args], capture_output=True, text=True, check=False, cwd=cwd, timeout=600
+        [str(tool), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+        cwd=cwd,
+        timeout=600,
     )
 
 
@@ -196,11 +203,11 @@ def check_with_tools(
         if paths:
             done = _run(promtool, *args, *map(str, paths))
             if done.returncode != 0:
-                failures += _blame(done.stdout + done.stderr, paths)
+                failures += _blame(done.stdout, paths)
     if am_configs:
         done = _run(amtool, "check-config", *map(str, am_configs))
         if done.returncode != 0:
-            failures += _blame(done.stdout + done.stderr, am_configs)
+            failures += _blame(done.stdout, am_configs)
     failures += _check_templates(examples, amtool, folder)
     return failures
 
@@ -247,7 +254,7 @@ def _check_templates(examples: list[Example], amtool: Path, folder: Path) -> lis
         if one.returncode != 0:
             owner = next(e for e in examples if text in e.templates)
             failures.append(
-                f"template {text!r}: {one.stderr.strip()}\n--- from:\n"
+                f"template {text!r}: {one.stdout.strip()}\n--- from:\n"
                 + yaml.safe_dump_all(owner.documents)[:4000]
             )
     return failures
