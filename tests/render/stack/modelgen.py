@@ -285,10 +285,9 @@ def from_model(
         if name in SKIPPED:
             continue
         # optional settings are left out half of the time, optional structures more often
-        nested = (
-            get_origin(_unwrap(info.annotation, [])[0]) is list
-            or (isinstance(_unwrap(info.annotation, [])[0], type)
-            and issubclass(_unwrap(info.annotation, [])[0], BaseModel))
+        bare = _unwrap(info.annotation, [])[0]
+        nested = get_origin(bare) is list or (
+            isinstance(bare, type) and issubclass(bare, BaseModel)
         )
         if not info.is_required() and draw(st.integers(0, 3 if nested else 1)) != 0:
             continue
