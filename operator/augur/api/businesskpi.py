@@ -13,7 +13,6 @@ from augur.api.common import (
     LabelName,
     ObjectName,
     PositiveDuration,
-    PromQL,
     PromQLTemplate,
     RulePromQL,
     Severity,
