@@ -424,24 +424,31 @@ def render(
         "",
         "| trace | under-provisioned % (reactive → augur) | cut | replica-hours "
         "(reactive → augur) | extra | under replica-h | over replica-h | actions | healthy | "
-        f"{QUANTILE} band, replicas |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        f"{QUANTILE} band, replicas | equal-cost headroom | under-provisioned % "
+        "(equal-cost → augur) | cut vs equal-cost |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r, *_ in reports:
-        a, b = r.reactive, r.augur
+        a, b, e = r.reactive, r.augur, r.equal_cost
         cut, extra = cut_of(a, b), extra_of(a, b)
         lines.append(
             f"| {r.trace} | {a.under_provisioned_pct:.1f} → {b.under_provisioned_pct:.1f} | "
             f"{cut:.0%} | {a.replica_hours:.0f} → {b.replica_hours:.0f} | {extra:+.1%} | "
             f"{a.under_replica_hours:.0f} → {b.under_replica_hours:.0f} | "
             f"{a.over_replica_hours:.0f} → {b.over_replica_hours:.0f} | {a.actions} → {b.actions} "
-            f"| {np.mean(r.run.healthy):.0%} | {_band(r):.1f} |"
+            f"| {np.mean(r.run.healthy):.0%} | {_band(r):.1f} | {e.headroom:.3f}"
+            f"{'' if e.reached else ' (short)'} | {e.result.under_provisioned_pct:.1f} → "
+            f"{b.under_provisioned_pct:.1f} | {cut_of(e.result, b):.0%} |"
         )
     lines += [
         "",
         f"{QUANTILE} band: mean distance from the point forecast to the {QUANTILE} quantile "
         "one step ahead, in replicas — the insurance against the load's step-to-step noise "
-        "that the floor buys and the reactive HPA does not.",
+        "that the floor buys and the reactive HPA does not. Equal-cost: the reactive HPA with "
+        "the smallest uniform headroom h (replicas = ceil(load × (1 + h) / capacity), its "
+        "target utilisation lowered to 1 / (1 + h)) whose replica-hours reach augur's, found "
+        "by bisection (`replay.equal_cost_reactive`); the question a user asks before "
+        "turning augur on is whether the floor beats simply lowering the HPA's target.",
         "",
         "Each rule change on its own, cumulatively from the previous defaults (same forecasts; "
         "cells: extra replica-hours / under-provisioning cut). Every row already uses the "

@@ -59,8 +59,18 @@ def test_backtest_json(trace: Path) -> None:
     assert body["trace"] == "trace.csv"
     assert [m["method"] for m in body["methods"]] == ["seasonal_naive", "auto"]
     assert set(body["methods"][0]) == {"method", "mase", "smape", "coverage", "fit_ms"}
-    assert set(body["scaling"]) == {"reactive", "augur"}
+    assert set(body["scaling"]) == {"reactive", "augur", "equal_cost_reactive"}
     assert set(body["scaling"]["augur"]) == SCALING_KEYS
+    equal = body["scaling"]["equal_cost_reactive"]
+    assert set(equal) == {
+        "headroom",
+        "replica_hours",
+        "under_provisioned_pct",
+        "under_replica_hours",
+    }
+    # the smallest headroom that spends augur's replica-hours: never fewer, never a negative one
+    assert equal["headroom"] >= 0
+    assert equal["replica_hours"] >= body["scaling"]["augur"]["replica_hours"]
 
 
 def test_backtest_table(trace: Path) -> None:
@@ -81,6 +91,7 @@ def test_backtest_table(trace: Path) -> None:
     )
     assert "seasonal_naive" in output and "linear" in output
     assert "reactive" in output and "augur" in output
+    assert "equal-cost: the reactive HPA with headroom" in output
 
 
 def test_predict_json(trace: Path) -> None:

@@ -22,7 +22,13 @@ from augur.forecast.config import (
     forecast_config,
     replay_policy,
 )
-from augur.forecast.report import TraceReport, backtest_trace, default_capacity, report_json
+from augur.forecast.report import (
+    TraceReport,
+    backtest_trace,
+    default_capacity,
+    report_json,
+    scaling_json,
+)
 from augur.forecast.series import Series, parse_csv, regularize
 
 SCALING_KEYS = (
@@ -100,10 +106,25 @@ def _format_table(report: TraceReport) -> str:
         shown = ["-" if c is None else f"{c:.3f}" for c in cells[:3]]
         fit = "-" if cells[3] is None else f"{cells[3]:.1f}"
         lines.append(f"{row['method']:<16}{shown[0]:>8}{shown[1]:>8}{shown[2]:>10}{fit:>9}")
-    lines += ["", f"{'scaling':<10}" + "".join(f"{k:>24}" for k in SCALING_KEYS)]
-    for name in ("reactive", "augur"):
-        values = data["scaling"][name]  # type: ignore[index]
-        lines.append(f"{name:<10}" + "".join(f"{values[k]!s:>24}" for k in SCALING_KEYS))
+    rows = {
+        "reactive": scaling_json(report.reactive),
+        "augur": scaling_json(report.augur),
+        "equal-cost": scaling_json(report.equal_cost.result),
+    }
+    lines += ["", f"{'scaling':<12}" + "".join(f"{k:>24}" for k in SCALING_KEYS)]
+    for name, values in rows.items():
+        lines.append(f"{name:<12}" + "".join(f"{values[k]!s:>24}" for k in SCALING_KEYS))
+    equal = report.equal_cost
+    spent = (
+        "spends augur's replica-hours"
+        if equal.reached
+        else "comes nearest augur's replica-hours (replicas.max stops it short)"
+    )
+    lines += [
+        "",
+        f"equal-cost: the reactive HPA with headroom {equal.headroom:.4f} (its target "
+        f"utilisation lowered to {1 / (1 + equal.headroom):.1%}), the smallest that {spent}",
+    ]
     return "\n".join(lines)
 
 

@@ -18,7 +18,13 @@ from augur.forecast.backtest import (
 )
 from augur.forecast.config import ScalingRules
 from augur.forecast.recommend import lead_steps
-from augur.forecast.replay import HpaBehaviour, ReplayResult, replay
+from augur.forecast.replay import (
+    EqualCost,
+    HpaBehaviour,
+    ReplayResult,
+    equal_cost_reactive,
+    replay,
+)
 from augur.forecast.series import FloatArray, Series
 
 REPLICAS_AT_P95 = 10
@@ -33,6 +39,8 @@ class TraceReport:
     scores: list[MethodScore]
     reactive: ReplayResult
     augur: ReplayResult
+    equal_cost: EqualCost
+    """The reactive HPA with the uniform headroom that spends augur's replica-hours."""
     start: int
     capacity: float
     run: MethodRun
@@ -72,7 +80,8 @@ def backtest_trace(
     driver: str,
     progress: Progress | None = None,
 ) -> TraceReport:
-    """Score `methods` by rolling origin and replay the load with the `driver` method's floor."""
+    """Score `methods` by rolling origin and replay the load with the `driver` method's floor,
+    without it, and with the uniform headroom that spends as many replica-hours as it does."""
     ordered = tuple(dict.fromkeys(("seasonal_naive", *methods, driver)))
     runs = rolling_forecasts(series, settings, ordered, progress)
     scale = trace_scale(series, settings.start)
@@ -81,11 +90,13 @@ def backtest_trace(
     # augur evaluates once per step in the replay
     lead = lead_steps(behaviour.startup, series.step, series.step)
     peaks = replay_peaks(runs[driver], len(series), settings.start, lead)
+    augur = replay(load, series.step, rules, behaviour, peaks)
     return TraceReport(
         trace=trace,
         scores=scores,
         reactive=replay(load, series.step, rules, behaviour),
-        augur=replay(load, series.step, rules, behaviour, peaks),
+        augur=augur,
+        equal_cost=equal_cost_reactive(load, series.step, rules, behaviour, augur.replica_hours),
         start=settings.start,
         capacity=rules.per_replica_capacity,
         run=runs[driver],
@@ -96,7 +107,8 @@ def _number(value: float, digits: int = 4) -> float | None:
     return round(value, digits) if math.isfinite(value) else None
 
 
-def _scaling(result: ReplayResult) -> dict[str, float | int | None]:
+def scaling_json(result: ReplayResult) -> dict[str, float | int | None]:
+    """One replay's measures as `--output json` writes them under `scaling`."""
     return {
         "under_provisioned_pct": _number(result.under_provisioned_pct, 2),
         "under_replica_hours": _number(result.under_replica_hours, 1),
@@ -121,5 +133,14 @@ def report_json(report: TraceReport) -> dict[str, object]:
             }
             for s in report.scores
         ],
-        "scaling": {"reactive": _scaling(report.reactive), "augur": _scaling(report.augur)},
+        "scaling": {
+            "reactive": scaling_json(report.reactive),
+            "augur": scaling_json(report.augur),
+            "equal_cost_reactive": {
+                "headroom": _number(report.equal_cost.headroom),
+                "replica_hours": _number(report.equal_cost.result.replica_hours, 1),
+                "under_provisioned_pct": _number(report.equal_cost.result.under_provisioned_pct, 2),
+                "under_replica_hours": _number(report.equal_cost.result.under_replica_hours, 1),
+            },
+        },
     }
