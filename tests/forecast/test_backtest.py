@@ -7,13 +7,15 @@ from collections.abc import Callable
 import numpy as np
 
 from augur.forecast.backtest import BacktestSettings, rolling_forecasts
+from augur.forecast.cleaning import prepare
+from augur.forecast.selection import calibrate_methods
 from augur.forecast.series import Series
 
 SeriesMaker = Callable[..., np.ndarray]
 DAY = 288
 
 
-def _settings(**changes: int) -> BacktestSettings:
+def _settings(**changes: object) -> BacktestSettings:
     base = {"horizon": 6, "quantile": 0.9, "history": 3 * DAY, "refit_every": 48, "start": 3 * DAY}
     return BacktestSettings(**{**base, **changes})  # type: ignore[arg-type]
 
@@ -53,3 +55,30 @@ def test_progress_counts_every_refit(seasonal: SeriesMaker) -> None:
     )
     total = len(range(3 * DAY, 4 * DAY, 48))
     assert seen == [(done, total) for done in range(total + 1)]
+
+
+def test_methods_calibrated_together_are_those_calibrated_alone(seasonal: SeriesMaker) -> None:
+    # sharing a model's fits between the methods that use it changes no forecast
+    prepared = prepare(seasonal(days=3, noise=2), (DAY,))
+    methods = ("auto", "holt_winters", "ensemble", "linear")
+    together = calibrate_methods(prepared, (DAY,), 6, 0.9, methods)
+    origin = np.array([len(prepared.values)], dtype=np.int64)
+    for method in methods:
+        alone = calibrate_methods(prepared, (DAY,), 6, 0.9, (method,))[method]
+        shared = together[method]
+        assert shared.chosen == alone.chosen
+        assert shared.accuracy == alone.accuracy
+        np.testing.assert_array_equal(shared.intervals.upper, alone.intervals.upper)
+        np.testing.assert_array_equal(
+            shared.model.paths(prepared.values, origin, 6),
+            alone.model.paths(prepared.values, origin, 6),
+        )
+        assert shared.seconds > 0
+
+
+def test_another_quantile_comes_from_the_same_held_out_errors(seasonal: SeriesMaker) -> None:
+    series = Series(0.0, 300.0, seasonal(days=4, noise=2))
+    both = rolling_forecasts(series, _settings(other_quantiles=(0.8,)), ("auto",))["auto"]
+    alone = rolling_forecasts(series, _settings(quantile=0.8), ("auto",))["auto"]
+    np.testing.assert_array_equal(both.upper_at[0.8], alone.upper)
+    assert np.nanmean(both.upper_at[0.8]) < np.nanmean(both.upper)

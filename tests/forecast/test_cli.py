@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import struct
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from augur.commands.forecast import forecast_group
+from augur.commands.forecast import _progress_on_terminal, forecast_group
 
 SeriesMaker = Callable[..., np.ndarray]
 SCALING_KEYS = {
@@ -159,3 +161,26 @@ def test_settings_a_scaling_policy_refuses_are_refused(
 def test_predict_takes_the_engine_spelling_of_a_method(trace: Path) -> None:
     body = json.loads(_run("predict", "--csv", str(trace), "--method", "holt_winters"))
     assert body["model"]["method"] == "holt_winters"
+
+
+def test_progress_on_a_terminal_shows_the_time_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    monkeypatch.setattr(sys, "stderr", stream)
+    clock = iter([100.0, 130.0, 4000.0])
+    monkeypatch.setattr(time, "monotonic", lambda: next(clock))
+    show = _progress_on_terminal()
+    assert show is not None
+    show(1, 4)  # 30 s for one refit: three more take 1:30
+    show(4, 4)
+    lines = stream.getvalue().split("\r")
+    assert "refit 1/4, 0:30 elapsed, about 1:30 left" in lines[1]
+    assert "refit 4/4, 1:05:00 elapsed" in lines[2] and "left" not in lines[2]
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert _progress_on_terminal() is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,15 +74,34 @@ def _engine(capacity: float, **fields: object) -> EngineSettings:
 
 
 def _progress_on_terminal() -> Callable[[int, int], None] | None:
-    """A refit counter on stderr when it is a terminal (a long trace takes minutes)."""
+    """Refits done and the time left on stderr when it is a terminal (a long trace takes
+    minutes); the estimate is the pace so far."""
     stream = sys.stderr
     if not stream.isatty():
         return None
+    began = time.monotonic()
 
     def show(done: int, total: int) -> None:
-        click.echo(f"\rbacktest: refit {done}/{total}", file=stream, nl=done == total)
+        elapsed = time.monotonic() - began
+        left = (
+            ""
+            if not done or done == total
+            else f", about {_clock(elapsed * (total - done) / done)} left"
+        )
+        click.echo(
+            f"\rbacktest: refit {done}/{total}, {_clock(elapsed)} elapsed{left}\033[K",
+            file=stream,
+            nl=done == total,
+        )
 
     return show
+
+
+def _clock(seconds: float) -> str:
+    """m:ss (h:mm:ss from an hour)."""
+    minutes, second = divmod(round(seconds), 60)
+    hours, minute = divmod(minutes, 60)
+    return f"{hours}:{minute:02d}:{second:02d}" if hours else f"{minute}:{second:02d}"
 
 
 def _load(csv: Path, step: str | None) -> Series:

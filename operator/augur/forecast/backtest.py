@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -39,6 +38,9 @@ class BacktestSettings:
     """How often `auto` selects its model again (at least `refit_every`: at the first refit of
     each such period); between selections a refit fits and calibrates the model chosen last,
     as the engine does with `selected_method`. None: at every refit."""
+    other_quantiles: tuple[float, ...] = ()
+    """Quantiles whose upper bounds are kept as well (`MethodRun.upper_at`), from the same
+    held-out errors: what replaying another quantile needs, without refitting anything."""
 
 
 @dataclass
@@ -55,6 +57,8 @@ class MethodRun:
     (an unhealthy forecast steers nothing)."""
     fit_seconds: list[float] = field(default_factory=list)
     chosen: list[str] = field(default_factory=list)
+    upper_at: dict[float, FloatArray] = field(default_factory=dict)
+    """Upper bounds for `BacktestSettings.other_quantiles`, shaped like `upper`."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ def rolling_forecasts(
             np.full(shape, np.nan),
             np.full(shape, np.nan),
             np.zeros(len(origins)),
+            upper_at={q: np.full(shape, np.nan) for q in settings.other_quantiles},
         )
         for m in methods
     }
@@ -119,22 +124,34 @@ def rolling_forecasts(
         cleaned = engine_view(ahead, seasons)
         rows = block - settings.start
         selecting = (refit - settings.start) % reselect < settings.refit_every
+        asked = {
+            method: auto_choice
+            if method == "auto" and not selecting and auto_choice is not None
+            else method
+            for method in methods
+        }
+        # every method in one call: a model two methods use is fitted once
+        fitted = calibrate_methods(
+            prepared, seasons, horizon, settings.quantile, tuple(dict.fromkeys(asked.values()))
+        )
+        forecasts: dict[str, FloatArray] = {}  # by what was fitted: auto's choice is a method too
         for method in methods:
-            started = time.process_time()
-            asked = method
-            if method == "auto" and not selecting and auto_choice is not None:
-                asked = auto_choice
-            fitted = calibrate_methods(prepared, seasons, horizon, settings.quantile, (asked,))
-            result = fitted[asked]
-            if asked == "auto":
+            result = fitted[asked[method]]
+            if asked[method] == "auto":
                 auto_choice = result.chosen
-            runs[method].fit_seconds.append(time.process_time() - started)
-            runs[method].chosen.append(result.chosen)
-            point = paths_as_engine(result.model, ahead, cleaned, block - begin, horizon)
+            run = runs[method]
+            run.fit_seconds.append(result.seconds)
+            run.chosen.append(result.chosen)
+            if result.chosen not in forecasts:
+                forecasts[result.chosen] = paths_as_engine(
+                    result.model, ahead, cleaned, block - begin, horizon
+                )
+            point = forecasts[result.chosen]
             lower, upper = result.intervals.apply(point)
-            runs[method].point[rows], runs[method].lower[rows] = point, lower
-            runs[method].upper[rows] = upper
-            runs[method].healthy[rows] = float(skilful(result.accuracy))
+            run.point[rows], run.lower[rows], run.upper[rows] = point, lower, upper
+            run.healthy[rows] = float(skilful(result.accuracy))
+            for quantile, bound in run.upper_at.items():
+                bound[rows] = result.intervals_at(quantile).apply(point)[1]
     if progress is not None:
         progress(len(refits), len(refits))
     return runs

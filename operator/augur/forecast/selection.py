@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,6 +72,15 @@ class Calibrated:
     model: FittedModel
     intervals: Intervals
     accuracy: Accuracy
+    residuals: FloatArray
+    """Held-out errors (actual - forecast, shape (origins, horizon)) the intervals come from."""
+    seconds: float = 0.0
+    """Processor seconds this method costs calibrated on its own: its fits (those it shares
+    with other methods of the same call counted in full), scoring and calibration."""
+
+    def intervals_at(self, quantile: float) -> Intervals:
+        """Intervals for another quantile from the same held-out errors (no refit)."""
+        return calibrate(self.residuals, quantile, self.residuals.shape[1])
 
 
 def calibration_window(size: int, horizon: int) -> int:
@@ -166,28 +176,49 @@ def calibrate_methods(
     quantile: float,
     methods: tuple[str, ...],
 ) -> dict[str, Calibrated]:
-    """Fit, score on the held-out tail and calibrate each method (sharing the backtests).
+    """Fit, score on the held-out tail and calibrate each method (sharing the fits).
 
     The held-out forecasts are those the engine would have made at each origin, scored
     against the observed load (see `_holdout`); selection, health and intervals all use them.
 
     `auto` picks the single method, or the mean of the two best, with the lowest held-out
-    mean absolute error; the winner is then refitted on the whole history.
+    mean absolute error; the winner is then refitted on the whole history. Each single model
+    is fitted once on the held-out split and once on the whole history, whichever methods use
+    it, so calibrating several methods together costs what calibrating their parts does.
     """
+    started = time.process_time()
     needed = sorted({part for method in methods for part in _components(method)})
     holdout = _holdout(prepared, seasons, horizon)
     train = prepared.values[: holdout.origins[0]] if len(holdout.origins) else prepared.values
+    shared = time.process_time() - started
     held: dict[str, FloatArray] = {}
+    costs: dict[str, float] = {}
     for name in needed:
+        started = time.process_time()
         model = fit_model(name, train, seasons)
         held[name] = paths_as_engine(
             model, holdout.unclipped, holdout.values, holdout.origins, horizon
         )
+        costs[name] = time.process_time() - started
+    whole: dict[str, FittedModel] = {}  # each part fitted on the whole history, once
     results = {}
     for method in methods:
+        started = time.process_time()
         parts = _choose(method, held, holdout.actual)
         predicted = sum((held[p] for p in parts), start=np.zeros_like(holdout.actual)) / len(parts)
-        results[method] = _finish(method, parts, predicted, prepared, seasons, holdout, quantile)
+        refits = 0.0
+        for part in parts:
+            if part not in whole:
+                begun = time.process_time()
+                whole[part] = fit_model(part, prepared.values, seasons)
+                costs[f"whole:{part}"] = time.process_time() - begun
+                refits += costs[f"whole:{part}"]
+        fitted = [whole[part] for part in parts]
+        result = _finish(method, parts, fitted, predicted, prepared, holdout, quantile)
+        own = time.process_time() - started - refits
+        result.seconds = own + shared + sum(costs[part] for part in _components(method))
+        result.seconds += sum(costs[f"whole:{part}"] for part in parts)
+        results[method] = result
     return results
 
 
@@ -203,14 +234,15 @@ def _choose(method: str, held: dict[str, FloatArray], actual: FloatArray) -> tup
 def _finish(
     method: str,
     parts: tuple[str, ...],
+    fitted: list[FittedModel],
     predicted: FloatArray,
     prepared: Prepared,
-    seasons: tuple[int, ...],
     holdout: _Holdout,
     quantile: float,
 ) -> Calibrated:
     horizon = predicted.shape[1]
-    intervals = calibrate(holdout.actual - predicted, quantile, horizon)
+    residuals = holdout.actual - predicted
+    intervals = calibrate(residuals, quantile, horizon)
     _, upper = intervals.apply(predicted)
     accuracy = Accuracy(
         mase=mase(holdout.actual, predicted, holdout.scale),
@@ -219,10 +251,9 @@ def _finish(
         points=int(np.isfinite(holdout.actual[:, 0]).sum()),
         relative_mae=_relative_mae(holdout.actual, predicted, holdout.persistence),
     )
-    fitted = [fit_model(part, prepared.values, seasons) for part in parts]
     model: FittedModel = (
         fitted[0]
         if len(fitted) == 1
         else Combination(fitted, "+".join(parts), fitted[0].seasons, len(prepared.values))
     )
-    return Calibrated(method, "+".join(parts), model, intervals, accuracy)
+    return Calibrated(method, "+".join(parts), model, intervals, accuracy, residuals)

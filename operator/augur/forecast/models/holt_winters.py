@@ -114,13 +114,20 @@ class HoltWinters:
         return np.asarray(rows, dtype=np.float64).reshape(len(origins), horizon)
 
 
-def _search(data: list[float], season: int, limit: float) -> Params:
-    """Coordinate search: the level weight first, then the season's, then the trend."""
+def _search(data: list[float], season: int, limit: float) -> tuple[Params, _State]:
+    """Coordinate search: the level weight first, then the season's, then the trend.
+
+    Returns the chosen weights and the state they leave at the end of `data`; each point of
+    the grid is run once (the coordinates revisit the point they start from).
+    """
     start = season if season > 1 else 1
+    runs: dict[Params, tuple[float, _State]] = {}
 
     def sse(params: Params) -> float:
-        state = _initial_state(data, season, params.beta > 0)
-        return _run(data, params, state, start, len(data), limit)
+        if params not in runs:
+            state = _initial_state(data, season, params.beta > 0)
+            runs[params] = (_run(data, params, state, start, len(data), limit), state)
+        return runs[params][0]
 
     gamma = GAMMAS[0] if season > 1 else 0.0
     beta, phi = TRENDS[0]
@@ -128,7 +135,8 @@ def _search(data: list[float], season: int, limit: float) -> Params:
     if season > 1:
         gamma = min(GAMMAS, key=lambda g: sse(Params(alpha, beta, g, phi)))
     beta, phi = min(TRENDS, key=lambda t: sse(Params(alpha, t[0], gamma, t[1])))
-    return Params(alpha, beta, gamma, phi)
+    chosen = Params(alpha, beta, gamma, phi)
+    return chosen, runs[chosen][1]
 
 
 def fit_holt_winters(values: FloatArray, seasons: tuple[int, ...]) -> FittedModel:
@@ -136,8 +144,6 @@ def fit_holt_winters(values: FloatArray, seasons: tuple[int, ...]) -> FittedMode
     season = next((s for s in seasons if 2 * s <= len(values)), 1)
     data = values.tolist()
     limit = ERROR_CLIP * robust_scale(np.diff(values)) if len(values) > 1 else 0.0
-    params = _search(data, season, limit)
-    state = _initial_state(data, season, params.beta > 0)
-    _run(data, params, state, season if season > 1 else 1, len(data), limit)
+    params, state = _search(data, season, limit)
     used = (season,) if season > 1 else ()
     return HoltWinters(params, state, used, len(data), limit)

@@ -108,16 +108,22 @@ class _Level:
 
 
 def _search_level(data: list[float], limit: float) -> _Level:
-    """The level weight first, then whether a damped trend helps (one-step squared error)."""
+    """The level weight first, then whether a damped trend helps (one-step squared error).
+
+    Returns the chosen level advanced to the end of `data`; each weight is run once.
+    """
+    runs: dict[tuple[float, float, float], tuple[float, _Level]] = {}
 
     def sse(alpha: float, beta: float, phi: float) -> float:
-        return _Level(alpha, beta, phi, data[0]).smooth(data, 1, len(data), limit)
+        key = (alpha, beta, phi)
+        if key not in runs:
+            level = _Level(alpha, beta, phi, data[0])
+            runs[key] = (level.smooth(data, 1, len(data), limit), level)
+        return runs[key][0]
 
     alpha = min(ALPHAS, key=lambda a: sse(a, 0.0, 1.0))
     beta, phi = min(TRENDS, key=lambda t: sse(alpha, t[0], t[1]))
-    level = _Level(alpha, beta, phi, data[0])
-    level.smooth(data, 1, len(data), limit)
-    return level
+    return runs[(alpha, beta, phi)][1]
 
 
 @dataclass
