@@ -20,10 +20,11 @@ from statistics import NormalDist
 import numpy as np
 
 from augur.api.durations import format_duration
-from augur.forecast.backtest import BacktestSettings, default_start
+from augur.forecast.backtest import BacktestSettings, default_start, score
 from augur.forecast.cleaning import fill_gaps, prepare
 from augur.forecast.config import (
     METHODS,
+    FloorCheck,
     ReplicaBounds,
     ScaleDown,
     ScaleUp,
@@ -33,7 +34,7 @@ from augur.forecast.config import (
 )
 from augur.forecast.models import fit_model
 from augur.forecast.recommend import lead_steps
-from augur.forecast.replay import HpaBehaviour, ReplayResult, replay
+from augur.forecast.replay import HpaBehaviour, ReplayResult, equal_cost_reactive, replay
 from augur.forecast.report import TraceReport, backtest_trace, default_capacity, replay_peaks
 from augur.forecast.seasonality import detect_seasons
 from augur.forecast.selection import calibrate_methods
@@ -281,6 +282,11 @@ def run_trace(path: Path) -> tuple[TraceReport, list[tuple[float, float]], dict[
         reselect_every=max(1, round(RESELECT / series.step)),
     )
     rules = _rules(series.values, HEADROOM, HPA.stabilization_window)
+    settings = dataclasses.replace(
+        settings,
+        other_quantiles=OTHER_QUANTILES,
+        floor_check=FloorCheck(rules, HPA.startup, series.step),
+    )
     report = backtest_trace(path.name, series, settings, METHODS, rules, HPA, "auto")
     return (
         report,
@@ -288,23 +294,29 @@ def run_trace(path: Path) -> tuple[TraceReport, list[tuple[float, float]], dict[
         {
             **breakdown(report, series.values, series.step),
             **noise_bound(report, series.values, series.step),
-            **other_quantiles(series, settings, rules),
+            **other_quantiles(report, series, rules),
         },
     )
 
 
-def other_quantiles(
-    series: Series, settings: BacktestSettings, rules: ScalingRules
-) -> dict[str, float]:
-    """auto's coverage, cut and extra replica-hours when the policy asks for OTHER_QUANTILES."""
+def other_quantiles(report: TraceReport, series: Series, rules: ScalingRules) -> dict[str, float]:
+    """auto's coverage, cut and extra replica-hours when the policy asks for OTHER_QUANTILES.
+
+    From the same run: the other quantiles' bounds and floor verdicts come from the same
+    held-out errors (`BacktestSettings.other_quantiles`), so nothing is refitted.
+    """
     out: dict[str, float] = {}
+    load = series.values[report.start :]
+    lead = lead_steps(HPA.startup, series.step, series.step)
     for quantile in OTHER_QUANTILES:
-        asked = dataclasses.replace(settings, quantile=quantile)
-        report = backtest_trace("", series, asked, ("auto",), rules, HPA, "auto")
-        auto = next(s for s in report.scores if s.method == "auto")
-        out[f"q{quantile}_coverage"] = auto.coverage
-        out[f"q{quantile}_cut"] = cut_of(report.reactive, report.augur)
-        out[f"q{quantile}_extra"] = extra_of(report.reactive, report.augur)
+        peaks = replay_peaks(report.run, len(series), report.start, lead, quantile)
+        augur = replay(load, series.step, rules, HPA, peaks)
+        asked = dataclasses.replace(report.run, upper=report.run.upper_at[quantile])
+        out[f"q{quantile}_coverage"] = score(series, asked, 1.0).coverage
+        out[f"q{quantile}_cut"] = cut_of(report.reactive, augur)
+        out[f"q{quantile}_extra"] = extra_of(report.reactive, augur)
+        equal = equal_cost_reactive(load, series.step, rules, HPA, augur.replica_hours)
+        out[f"q{quantile}_cut_equal"] = cut_of(equal.result, augur)
     return out
 
 

@@ -9,6 +9,7 @@ from augur.api.resources import ScalingPolicy, parse_resource, problems_from
 from augur.forecast.config import (
     API_METHODS,
     METHODS,
+    FloorCheck,
     ReplicaBounds,
     ScaleDown,
     ScaleUp,
@@ -64,6 +65,8 @@ def test_a_policy_as_written_becomes_engine_settings() -> None:
         scale_down=ScaleDown(max_step=3, stabilization_window=600),
     )
     assert (settings.startup, settings.evaluation_interval) == (90, 120)
+    # the engine judges a forecast's floor by the policy's own rules before it steers
+    assert forecast.floor_check == FloorCheck(settings.rules, 90, 120)
 
 
 def test_what_a_policy_leaves_out_is_the_models_default() -> None:

@@ -18,6 +18,7 @@ from augur.api.scalingpolicy import ForecastSettings, ReplicaBounds, ScaleDown, 
 from augur.forecast.config import (
     METHODS,
     EngineSettings,
+    FloorCheck,
     api_method,
     engine_settings,
     forecast_config,
@@ -301,6 +302,8 @@ def backtest_command(
         refit_every=refit_steps,
         start=default_start(len(series), config.history_steps, steps),
         reselect_every=max(refit_steps, round(reselect_seconds / series.step)),
+        # the replay sets augur's floor at every step, as an evaluation every step would
+        floor_check=FloorCheck(engine.rules, engine.startup, series.step),
     )
     chosen = methods or METHODS
     driver = "auto" if "auto" in chosen else chosen[0]

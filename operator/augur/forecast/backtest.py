@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from augur.forecast.cleaning import fill_gaps, prepare
+from augur.forecast.config import FloorCheck
+from augur.forecast.health import judge_floor
 from augur.forecast.metrics import coverage, mase, naive_scale, smape
 from augur.forecast.models import IntArray
 from augur.forecast.seasonality import detect_seasons
-from augur.forecast.selection import calibrate_methods, paths_as_engine, skilful
+from augur.forecast.selection import calibrate_methods, paths_as_engine
 from augur.forecast.series import FloatArray, Series
 
 MIN_TRAINING_POINTS = 24
@@ -41,6 +43,9 @@ class BacktestSettings:
     other_quantiles: tuple[float, ...] = ()
     """Quantiles whose upper bounds are kept as well (`MethodRun.upper_at`), from the same
     held-out errors: what replaying another quantile needs, without refitting anything."""
+    floor_check: FloorCheck | None = None
+    """The scaling rules each refit's floor is judged by before it steers, as the engine
+    judges it (`health.judge_floor`); None judges the point forecast alone."""
 
 
 @dataclass
@@ -53,12 +58,14 @@ class MethodRun:
     lower: FloatArray
     upper: FloatArray
     healthy: FloatArray
-    """1 where the forecast came from a fit that beat persistence on its held-out data, else 0
-    (an unhealthy forecast steers nothing)."""
+    """1 where the refit's forecasts may set a floor (`health.judge_floor`), else 0 (an
+    unhealthy forecast steers nothing)."""
     fit_seconds: list[float] = field(default_factory=list)
     chosen: list[str] = field(default_factory=list)
     upper_at: dict[float, FloatArray] = field(default_factory=dict)
     """Upper bounds for `BacktestSettings.other_quantiles`, shaped like `upper`."""
+    healthy_at: dict[float, FloatArray] = field(default_factory=dict)
+    """`healthy` for the floors of `BacktestSettings.other_quantiles`."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,7 @@ def rolling_forecasts(
             np.full(shape, np.nan),
             np.zeros(len(origins)),
             upper_at={q: np.full(shape, np.nan) for q in settings.other_quantiles},
+            healthy_at={q: np.zeros(len(origins)) for q in settings.other_quantiles},
         )
         for m in methods
     }
@@ -149,9 +157,12 @@ def rolling_forecasts(
             point = forecasts[result.chosen]
             lower, upper = result.intervals.apply(point)
             run.point[rows], run.lower[rows], run.upper[rows] = point, lower, upper
-            run.healthy[rows] = float(skilful(result.accuracy))
+            check = settings.floor_check
+            run.healthy[rows] = float(judge_floor(result, check, series.step).sets_floor)
             for quantile, bound in run.upper_at.items():
                 bound[rows] = result.intervals_at(quantile).apply(point)[1]
+                verdict = judge_floor(result, check, series.step, quantile)
+                run.healthy_at[quantile][rows] = float(verdict.sets_floor)
     if progress is not None:
         progress(len(refits), len(refits))
     return runs

@@ -9,7 +9,7 @@ command or benchmark states only what it changes and lets the model supply the r
 from __future__ import annotations
 
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from augur.api.durations import duration_seconds
@@ -53,6 +53,9 @@ class ForecastConfig:
     """Seasons in seconds; empty means detect them."""
     horizon: float
     quantile: float
+    floor_check: FloorCheck | None = None
+    """How a floor from this forecast would steer the HPA, to judge it on held-out data; None
+    (no scaling rules, e.g. `augur forecast predict`) judges the point forecast alone."""
 
     @property
     def horizon_steps(self) -> int:
@@ -108,6 +111,16 @@ class ScalingRules:
 
 
 @dataclass(frozen=True)
+class FloorCheck:
+    """What judging a floor on held-out data takes from a policy (`ForecastConfig.floor_check`):
+    how a forecast becomes replicas, when they serve and how often the floor is set."""
+
+    rules: ScalingRules
+    startup: float
+    evaluation_interval: float
+
+
+@dataclass(frozen=True)
 class EngineSettings:
     """Everything the engine takes from one ScalingPolicy; durations in seconds."""
 
@@ -132,21 +145,29 @@ def forecast_config(settings: ForecastSettings) -> ForecastConfig:
 
 
 def engine_settings(spec: ScalingPolicySpec) -> EngineSettings:
-    """The engine's view of a (validated) ScalingPolicy spec."""
-    return EngineSettings(
-        forecast=forecast_config(spec.forecast),
-        rules=ScalingRules(
-            per_replica_capacity=spec.metric.per_replica_capacity,
-            replicas=ReplicaBounds(min=spec.replicas.min, max=spec.replicas.max),
-            headroom=spec.headroom,
-            scale_up=ScaleUp(max_step=spec.scale_up.max_step),
-            scale_down=ScaleDown(
-                max_step=spec.scale_down.max_step,
-                stabilization_window=duration_seconds(spec.scale_down.stabilization_window),
-            ),
+    """The engine's view of a (validated) ScalingPolicy spec.
+
+    Its forecast config carries the policy's scaling rules (`floor_check`): the engine judges
+    the floor a forecast would set, as the backtest does, before it lets it steer.
+    """
+    rules = ScalingRules(
+        per_replica_capacity=spec.metric.per_replica_capacity,
+        replicas=ReplicaBounds(min=spec.replicas.min, max=spec.replicas.max),
+        headroom=spec.headroom,
+        scale_up=ScaleUp(max_step=spec.scale_up.max_step),
+        scale_down=ScaleDown(
+            max_step=spec.scale_down.max_step,
+            stabilization_window=duration_seconds(spec.scale_down.stabilization_window),
         ),
-        startup=duration_seconds(spec.forecast.startup),
-        evaluation_interval=duration_seconds(spec.evaluation_interval),
+    )
+    startup = duration_seconds(spec.forecast.startup)
+    interval = duration_seconds(spec.evaluation_interval)
+    check = FloorCheck(rules, startup, interval)
+    return EngineSettings(
+        forecast=replace(forecast_config(spec.forecast), floor_check=check),
+        rules=rules,
+        startup=startup,
+        evaluation_interval=interval,
     )
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from augur.forecast.backtest import min_training_points
 from augur.forecast.cleaning import fill_gaps, prepare
 from augur.forecast.config import ForecastConfig
+from augur.forecast.health import FloorVerdict, judge_floor
 from augur.forecast.recommend import peak_within
 from augur.forecast.seasonality import MIN_CYCLES, detect_seasons
 from augur.forecast.selection import (
@@ -17,7 +18,6 @@ from augur.forecast.selection import (
     Accuracy,
     calibrate_methods,
     calibration_window,
-    skilful,
 )
 from augur.forecast.series import FloatArray, Series
 
@@ -92,8 +92,9 @@ def forecast(
 
     `series.step` must equal `config.step`. For `auto`, `selected_method` reuses an earlier
     selection (model selection may run less often than the refit). Too little history, a
-    stale series or a model no better on held-out data than repeating the last value give an
-    unhealthy result with the reason.
+    stale series, or a forecast whose floor did no better on held-out data than the reactive
+    HPA alone (`health.judge_floor`; without scaling rules in `config`, a point forecast no
+    better than repeating the last value) give an unhealthy result with the reason.
     """
     if not math.isclose(series.step, config.step):
         raise ValueError(f"series step {series.step}s differs from config step {config.step}s")
@@ -135,21 +136,34 @@ def forecast(
     )
     held_out = calibration_window(len(raw), horizon) * config.step
     report = AccuracyInfo(accuracy.mase, accuracy.smape, accuracy.coverage, held_out)
-    healthy, reason, message = _health(accuracy, seasons, trusted)
+    verdict = judge_floor(result, config.floor_check, config.step)
+    healthy, reason, message = _health(accuracy, verdict, config.quantile, seasons, trusted)
     return ForecastResult(
         healthy, reason, message, points, float(upper[peak_index]), times[peak_index], info, report
     )
 
 
 def _health(
-    accuracy: Accuracy, seasons: tuple[int, ...], trusted: tuple[int, ...]
+    accuracy: Accuracy,
+    verdict: FloorVerdict,
+    quantile: float,
+    seasons: tuple[int, ...],
+    trusted: tuple[int, ...],
 ) -> tuple[bool, str, str]:
-    if not skilful(accuracy):
+    if not verdict.sets_floor and verdict.reactive_misses < 0:
         return (
             False,
             "PoorAccuracy",
             f"held-out error {accuracy.relative_mae:.2f} times that of repeating the last value"
             f" (at least {MAX_RELATIVE_MAE:g}): the forecast adds nothing to the reactive HPA",
+        )
+    if not verdict.sets_floor:
+        return (
+            False,
+            "NoGainOverReactive",
+            f"on held-out data a floor at the {quantile:g} quantile under-provisions "
+            f"{verdict.floor_misses} steps, the reactive HPA alone {verdict.reactive_misses}: "
+            "it would cost replicas and buy nothing",
         )
     dropped = sorted(set(seasons) - set(trusted))
     if dropped:

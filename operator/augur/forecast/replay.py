@@ -120,6 +120,38 @@ def replay(
     return _summarise(load, step, rules, ready, targets)
 
 
+def floor_misses(
+    load: FloatArray,
+    peaks: FloatArray,
+    step: float,
+    rules: ScalingRules,
+    behaviour: HpaBehaviour,
+) -> tuple[int, int]:
+    """Under-provisioned steps of the reactive HPA over `load`, without and with augur's floor.
+
+    A quick judgement, not the replay: the floor at step t is ceil(peaks[t] × (1 + headroom) /
+    capacity) within the bounds (NaN: none), raised at once and dropped at once, without its
+    own stabilization and step limits (which only hold replicas longer); the HPA's lag,
+    start-up and scale-down window are as in `replay`.
+    """
+    delay = _steps(behaviour.startup, step)
+    window = _steps(behaviour.stabilization_window, step)
+    stabilised = _trailing(reactive_desires(load, rules), window + 1, highest=True)
+    wanted = np.where(np.isfinite(peaks), np.maximum(peaks, 0.0), 0.0) * (1 + rules.headroom)
+    floor = np.clip(
+        np.ceil(wanted / rules.per_replica_capacity - 1e-9), rules.replicas.min, rules.replicas.max
+    )
+    floored = np.where(np.isfinite(peaks), np.maximum(stabilised, floor), stabilised)
+    known = np.isfinite(load)
+    needed = np.where(known, load, 0.0)
+
+    def misses(target: FloatArray) -> int:
+        ready = _trailing(target, delay + 1, highest=False)
+        return int(np.count_nonzero(known & (ready * rules.per_replica_capacity < needed)))
+
+    return misses(stabilised), misses(floored)
+
+
 @dataclass(frozen=True)
 class EqualCost:
     """The reactive HPA with the uniform headroom that spends the replica-hours it was given."""

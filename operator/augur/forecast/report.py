@@ -54,17 +54,21 @@ def default_capacity(values: FloatArray) -> float:
     return p95 / REPLICAS_AT_P95 if p95 > 0 else 1.0
 
 
-def replay_peaks(run: MethodRun, size: int, start: int, lead: int) -> FloatArray:
+def replay_peaks(
+    run: MethodRun, size: int, start: int, lead: int, quantile: float | None = None
+) -> FloatArray:
     """The load the floor set at each step t >= start must carry (NaN: none, or unhealthy).
 
     That is the highest upper quantile over the first `lead` steps of the forecast made from
-    data up to t (see `lead_steps`); forecasts whose fit did not beat persistence on its
-    held-out data recommend nothing.
+    data up to t (see `lead_steps`); forecasts whose floor the engine would not set
+    (`MethodRun.healthy`) recommend nothing. `quantile`: one of the run's other quantiles.
     """
+    bound = run.upper if quantile is None else run.upper_at[quantile]
+    healthy = run.healthy if quantile is None else run.healthy_at[quantile]
     peaks = np.full(size - start, np.nan)
-    made = np.all(np.isfinite(run.upper), axis=1) & (run.healthy > 0)
-    steps = min(max(1, lead), run.upper.shape[1])
-    upper = np.where(made[:, None], run.upper[:, :steps], -np.inf).max(axis=1)
+    made = np.all(np.isfinite(bound), axis=1) & (healthy > 0)
+    steps = min(max(1, lead), bound.shape[1])
+    upper = np.where(made[:, None], bound[:, :steps], -np.inf).max(axis=1)
     # the forecast from history up to t is the one made at origin t + 1
     peaks[:-1] = np.where(made[1:], upper[1:], np.nan)
     return peaks

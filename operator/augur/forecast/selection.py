@@ -74,6 +74,11 @@ class Calibrated:
     accuracy: Accuracy
     residuals: FloatArray
     """Held-out errors (actual - forecast, shape (origins, horizon)) the intervals come from."""
+    held_out_load: FloatArray
+    """The load at each held-out origin as it came (NaN where missing)."""
+    held_out_point: FloatArray
+    """The held-out point forecasts, shape (origins, horizon); with `intervals`, the floor
+    this model would have set there."""
     seconds: float = 0.0
     """Processor seconds this method costs calibrated on its own: its fits (those it shares
     with other methods of the same call counted in full), scoring and calibration."""
@@ -256,4 +261,13 @@ def _finish(
         if len(fitted) == 1
         else Combination(fitted, "+".join(parts), fitted[0].seasons, len(prepared.values))
     )
-    return Calibrated(method, "+".join(parts), model, intervals, accuracy, residuals)
+    return Calibrated(
+        method,
+        "+".join(parts),
+        model,
+        intervals,
+        accuracy,
+        residuals,
+        holdout.actual[:, 0],
+        predicted,
+    )
