@@ -15,6 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from augur.commands.forecast import _progress_on_terminal, forecast_group
+from augur.forecast.plot import plot_window
+from augur.forecast.series import Series
 
 SeriesMaker = Callable[..., np.ndarray]
 SCALING_KEYS = {
@@ -124,6 +126,11 @@ def test_backtest_plot_without_matplotlib_says_how_to_get_it(
     trace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
+
+    def backtest(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the extra is checked before the backtest runs")
+
+    monkeypatch.setattr("augur.commands.forecast.backtest_trace", backtest)
     result = CliRunner().invoke(
         forecast_group, ["backtest", "--csv", str(trace), "--plot", str(tmp_path / "x.png")]
     )
@@ -184,3 +191,45 @@ def test_progress_on_a_terminal_shows_the_time_left(monkeypatch: pytest.MonkeyPa
 def test_no_progress_when_stderr_is_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     assert _progress_on_terminal() is None
+
+
+def test_backtest_plot_of_the_last_day(trace: Path, tmp_path: Path) -> None:
+    image = tmp_path / "last.png"
+    args = ["--method", "linear", "--plot", str(image)]
+    _run("backtest", "--csv", str(trace), *args, "--last", "1d")
+    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the trace starts 2023-11-14 22:13:20 UTC and holds three days
+    _run("backtest", "--csv", str(trace), *args, "--from", "2023-11-16T12:00", "--to", "2023-11-17")
+
+
+def test_a_plot_window_outside_the_replay_is_refused(trace: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        forecast_group,
+        ["backtest", "--csv", str(trace), "--plot", str(tmp_path / "x.png"), "--to", "2020-01-01"],
+    )
+    assert result.exit_code == 1
+    assert "the plot window holds no replayed step" in result.output
+    assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--last", "1d"], "add --plot"),
+        (["--plot", "x.png", "--last", "1d", "--from", "2023-11-16"], "instead of --from/--to"),
+        (["--plot", "x.png", "--from", "yesterday"], "not an ISO 8601 date or time"),
+    ],
+)
+def test_plot_window_flags_are_checked(trace: Path, flags: list[str], message: str) -> None:
+    result = CliRunner().invoke(forecast_group, ["backtest", "--csv", str(trace), *flags])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_plot_window_picks_the_replayed_steps_between_two_times() -> None:
+    series = Series(1000.0, 300.0, np.zeros(100))
+    assert plot_window(series, 40, None, None) == (0, 60)
+    # steps 40.. start at 13,000 s; from 16,000 s (step 50) up to 19,000 s (step 60)
+    assert plot_window(series, 40, 16_000.0, 19_000.0) == (10, 20)
+    with pytest.raises(ValueError, match="no replayed step"):
+        plot_window(series, 40, None, 5000.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import sys
@@ -59,6 +60,19 @@ def _policy_default(model: type[BaseModel], field: str) -> str:
 def _given(**flags: object) -> dict[str, object]:
     """The flags given on the command line: what overrides the ScalingPolicy's defaults."""
     return {name: value for name, value in flags.items() if value is not None}
+
+
+def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
+    """An ISO 8601 date or time as epoch seconds (UTC unless it names its offset)."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date or time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.timestamp()
 
 
 def _refused(error: ValidationError) -> click.ClickException:
@@ -248,6 +262,19 @@ def _format_table(report: TraceReport) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write a PNG of actual vs forecast band vs replicas (needs the plot extra).",
 )
+@click.option(
+    "--from",
+    "plot_from",
+    callback=_moment,
+    help="Plot from this time on (ISO 8601, UTC unless it says, e.g. 2015-03-01T12:00).",
+)
+@click.option("--to", "plot_to", callback=_moment, help="Plot up to this time (ISO 8601).")
+@click.option(
+    "--last",
+    "plot_last",
+    callback=_duration,
+    help="Plot only the last part of the replay, e.g. 7d (instead of --from/--to).",
+)
 def backtest_command(
     csv: Path,
     step: str | None,
@@ -265,6 +292,9 @@ def backtest_command(
     scale_down_window: str | None,
     output: str,
     plot_path: Path | None,
+    plot_from: float | None,
+    plot_to: float | None,
+    plot_last: str | None,
 ) -> None:
     """Score forecasting methods on a trace and replay it against a reactive HPA.
 
@@ -274,6 +304,17 @@ def backtest_command(
     from augur.forecast.backtest import BacktestSettings, default_start
     from augur.forecast.replay import HpaBehaviour
 
+    if plot_path is None and (plot_from, plot_to, plot_last) != (None, None, None):
+        raise click.UsageError("--from, --to and --last choose what --plot shows: add --plot")
+    if plot_last is not None and (plot_from, plot_to) != (None, None):
+        raise click.UsageError("--last is instead of --from/--to")
+    if plot_path is not None:
+        from augur.forecast.plot import require_matplotlib
+
+        try:  # before the backtest, so a missing extra does not cost its minutes
+            require_matplotlib()
+        except RuntimeError as error:
+            raise click.ClickException(str(error)) from error
     series = _load(csv, step)
     engine = _engine(
         capacity or default_capacity(series.values),
@@ -330,12 +371,16 @@ def backtest_command(
             f" auto re-selected every {format_duration(reselect_seconds)}"
         )
     if plot_path is not None:
-        from augur.forecast.plot import plot_report
+        from augur.forecast.plot import plot_report, plot_window
 
+        end = series.time_at(len(series))
+        if plot_last is not None:
+            plot_from, plot_to = end - duration_seconds(plot_last), None
         try:
-            plot_report(report, series, str(plot_path))
-        except RuntimeError as error:
+            window = plot_window(series, settings.start, plot_from, plot_to)
+        except ValueError as error:
             raise click.ClickException(str(error)) from error
+        plot_report(report, series, str(plot_path), config.quantile, window)
 
 
 @forecast_group.command("predict")
