@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from augur.forecast.models import fit_model
+from augur.forecast.models.base import TailAware
 
 HORIZON = 12
 DAY = 288
@@ -84,3 +85,24 @@ def test_paths_carry_state_over_gaps(seasonal: SeriesMaker) -> None:
     assert np.all(np.isfinite(paths))
     actual = values[origins[:, None] + np.arange(HORIZON)]
     assert np.max(np.abs(paths - actual)) < 1.0
+
+
+@pytest.mark.parametrize("method", ["holt_winters", "multi_seasonal"])
+def test_a_raw_tail_resumes_from_a_saved_state_with_the_same_numbers(
+    method: str, seasonal: SeriesMaker
+) -> None:
+    values = seasonal(days=4, noise=2)
+    model = fit_model(method, values[: 3 * DAY], (DAY,))
+    assert isinstance(model, TailAware)
+    raw = values.copy()
+    raw[3 * DAY + 10] += 500  # a spike cleaning would clip
+    raw[3 * DAY + 40] = np.nan
+    origins = np.arange(3 * DAY, 4 * DAY - 6, dtype=np.int64)
+    tails = np.where(origins % 7 == 0, origins - 3, origins)
+    tails[0] = origins[0] - 5  # a stretch reaching back before the training data ends
+    resumed = model.paths_with_raw_tails(values, raw, origins, 6, tails)
+    for row, origin in enumerate(origins.tolist()):
+        view = values.copy()
+        view[tails[row] : origin] = raw[tails[row] : origin]
+        alone = model.paths(view, np.array([origin], dtype=np.int64), 6)[0]
+        np.testing.assert_array_equal(resumed[row], alone)

@@ -12,6 +12,7 @@ from augur.forecast.cleaning import UNJUDGED_TAIL, Prepared
 from augur.forecast.intervals import Intervals, calibrate
 from augur.forecast.metrics import coverage, mase, naive_scale, smape
 from augur.forecast.models import FITTERS, FittedModel, IntArray, fit_model
+from augur.forecast.models.base import TailAware
 from augur.forecast.series import FloatArray
 
 SINGLE_METHODS = tuple(FITTERS)
@@ -35,6 +36,21 @@ class Combination:
     def paths(self, values: FloatArray, origins: IntArray, horizon: int) -> FloatArray:
         total = sum(
             (part.paths(values, origins, horizon) for part in self.parts),
+            start=np.zeros((len(origins), horizon)),
+        )
+        result: FloatArray = total / len(self.parts)
+        return result
+
+    def paths_with_raw_tails(
+        self,
+        cleaned: FloatArray,
+        raw: FloatArray,
+        origins: IntArray,
+        horizon: int,
+        tails: IntArray,
+    ) -> FloatArray:
+        total = sum(
+            (_with_raw_tails(part, cleaned, raw, origins, horizon, tails) for part in self.parts),
             start=np.zeros((len(origins), horizon)),
         )
         result: FloatArray = total / len(self.parts)
@@ -135,14 +151,31 @@ def paths_as_engine(
     engine does not clip its latest points, and whether they are outliers depends on points
     not yet known. Only origins with a clipped point in that tail need their own run.
     """
+    clipped = (np.isfinite(raw) & (cleaned != raw)).astype(np.int64)
+    counts = np.concatenate([[0], np.cumsum(clipped)])
+    first = np.maximum(origins - UNJUDGED_TAIL, 0)
+    tails = np.where(counts[origins] > counts[first], first, origins)
+    return _with_raw_tails(model, cleaned, raw, origins, horizon, tails)
+
+
+def _with_raw_tails(
+    model: FittedModel,
+    cleaned: FloatArray,
+    raw: FloatArray,
+    origins: IntArray,
+    horizon: int,
+    tails: IntArray,
+) -> FloatArray:
+    """`TailAware.paths_with_raw_tails` for any model: stateful ones resume from a saved
+    state; the others (vectorised over origins) run each tailed origin on its own."""
+    if isinstance(model, TailAware):
+        return model.paths_with_raw_tails(cleaned, raw, origins, horizon, tails)
     point = model.paths(cleaned, origins, horizon)
-    clipped = np.isfinite(raw) & (cleaned != raw)
-    for row, origin in enumerate(origins.tolist()):
-        tail = slice(max(0, origin - UNJUDGED_TAIL), origin)
-        if clipped[tail].any():
-            view = cleaned.copy()
-            view[tail] = raw[tail]
-            point[row] = model.paths(view, np.array([origin], dtype=np.int64), horizon)[0]
+    for row in np.flatnonzero(tails < origins).tolist():
+        origin = int(origins[row])
+        view = cleaned.copy()
+        view[tails[row] : origin] = raw[tails[row] : origin]
+        point[row] = model.paths(view, np.array([origin], dtype=np.int64), horizon)[0]
     return point
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +40,34 @@ class FittedModel(Protocol):
         hold NaN (missing samples: the state is carried without an update).
         """
         ...
+
+
+@runtime_checkable
+class TailAware(Protocol):
+    """A model that runs its latest points from another series without running it all again."""
+
+    def paths_with_raw_tails(
+        self,
+        cleaned: FloatArray,
+        raw: FloatArray,
+        origins: IntArray,
+        horizon: int,
+        tails: IntArray,
+    ) -> FloatArray:
+        """`paths` over `cleaned`, except that the forecast at `origins[row]` is made from
+        `raw` at positions `tails[row]` to the origin (`tails[row] == origins[row]`: none).
+
+        The same numbers as running `paths` once per such origin over `cleaned` with that
+        stretch replaced by `raw`, without running the state from the start each time.
+        """
+        ...
+
+
+def tail_starts(tails: IntArray, origins: IntArray, end: int) -> list[int]:
+    """Where the raw stretches of `tails` begin for a model fitted up to `end`, in order."""
+    return sorted(
+        {max(end, t) for t, o in zip(tails.tolist(), origins.tolist(), strict=True) if t < o}
+    )
 
 
 def robust_scale(changes: FloatArray) -> float:

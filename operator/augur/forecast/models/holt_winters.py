@@ -6,7 +6,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from augur.forecast.models.base import ERROR_CLIP, FittedModel, IntArray, robust_scale
+from augur.forecast.models.base import (
+    ERROR_CLIP,
+    FittedModel,
+    IntArray,
+    robust_scale,
+    tail_starts,
+)
 from augur.forecast.series import FloatArray
 
 ALPHAS = (0.05, 0.15, 0.3, 0.5, 0.8)
@@ -112,6 +118,41 @@ class HoltWinters:
             position = origin
             rows.append(_forecast(state, self.params, origin, horizon))
         return np.asarray(rows, dtype=np.float64).reshape(len(origins), horizon)
+
+    def paths_with_raw_tails(
+        self,
+        cleaned: FloatArray,
+        raw: FloatArray,
+        origins: IntArray,
+        horizon: int,
+        tails: IntArray,
+    ) -> FloatArray:
+        data, raw_data = cleaned.tolist(), raw.tolist()
+        state = _copy(self.state)
+        starts = tail_starts(tails, origins, self.end)
+        saved: dict[int, _State] = {}  # the state over `cleaned` where a raw stretch begins
+        position, next_start = self.end, 0
+        rows = []
+        for origin, tail in zip(origins.tolist(), tails.tolist(), strict=True):
+            while next_start < len(starts) and starts[next_start] <= origin:
+                _run(data, self.params, state, position, starts[next_start], self.limit)
+                position = starts[next_start]
+                saved[position] = _copy(state)
+                next_start += 1
+            _run(data, self.params, state, position, origin, self.limit)
+            position = origin
+            if tail >= origin:
+                rows.append(_forecast(state, self.params, origin, horizon))
+                continue
+            begin = max(self.end, tail)
+            resumed = _copy(saved[begin])
+            _run(raw_data, self.params, resumed, begin, origin, self.limit)
+            rows.append(_forecast(resumed, self.params, origin, horizon))
+        return np.asarray(rows, dtype=np.float64).reshape(len(origins), horizon)
+
+
+def _copy(state: _State) -> _State:
+    return _State(state.level, state.trend, list(state.season))
 
 
 def _search(data: list[float], season: int, limit: float) -> tuple[Params, _State]:

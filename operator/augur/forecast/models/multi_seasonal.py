@@ -6,7 +6,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from augur.forecast.models.base import ERROR_CLIP, FittedModel, IntArray, robust_scale
+from augur.forecast.models.base import (
+    ERROR_CLIP,
+    FittedModel,
+    IntArray,
+    robust_scale,
+    tail_starts,
+)
 from augur.forecast.series import FloatArray
 
 ALPHAS = (0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.9)
@@ -145,18 +151,47 @@ class MultiSeasonal:
         return total
 
     def paths(self, values: FloatArray, origins: IntArray, horizon: int) -> FloatArray:
-        stop = int(origins.max()) if len(origins) else self.end
+        return self.paths_with_raw_tails(values, values, origins, horizon, origins)
+
+    def _adjusted(self, values: FloatArray, stop: int) -> list[float]:
+        """`values` without the seasonal profiles from `end` up to `stop` (NaN before)."""
         span = np.arange(self.end, stop, dtype=np.int64)
         adjusted = np.full(stop, np.nan)
         adjusted[self.end : stop] = values[self.end : stop] - self.seasonal(span)
-        data = adjusted.tolist()
+        result: list[float] = adjusted.tolist()
+        return result
+
+    def paths_with_raw_tails(
+        self,
+        cleaned: FloatArray,
+        raw: FloatArray,
+        origins: IntArray,
+        horizon: int,
+        tails: IntArray,
+    ) -> FloatArray:
+        stop = int(origins.max()) if len(origins) else self.end
+        data = self._adjusted(cleaned, stop)
+        starts = tail_starts(tails, origins, self.end)
+        raw_data = self._adjusted(raw, stop) if starts else data
         state = _Level(**vars(self.state))
-        position = self.end
+        saved: dict[int, _Level] = {}  # the level over `cleaned` where a raw stretch begins
+        position, next_start = self.end, 0
         levels = []
-        for origin in origins.tolist():
+        for origin, tail in zip(origins.tolist(), tails.tolist(), strict=True):
+            while next_start < len(starts) and starts[next_start] <= origin:
+                state.smooth(data, position, starts[next_start], self.limit)
+                position = starts[next_start]
+                saved[position] = _Level(**vars(state))
+                next_start += 1
             state.smooth(data, position, origin, self.limit)
             position = origin
-            levels.append(state.ahead(horizon))
+            if tail >= origin:
+                levels.append(state.ahead(horizon))
+                continue
+            begin = max(self.end, tail)
+            resumed = _Level(**vars(saved[begin]))
+            resumed.smooth(raw_data, begin, origin, self.limit)
+            levels.append(resumed.ahead(horizon))
         ahead = origins[:, None] + np.arange(horizon)[None, :]
         season = self.seasonal(ahead.ravel()).reshape(ahead.shape)
         result: FloatArray = np.asarray(levels).reshape(ahead.shape) + season
