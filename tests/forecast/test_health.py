@@ -72,6 +72,7 @@ def test_a_floor_that_buys_nothing_sets_none() -> None:
     result = forecast(Series(0.0, 300.0, _walk()), _config(1_000_000.0))
     assert (result.healthy, result.reason) == (False, "NoGainOverReactive")
     assert "the reactive HPA alone 0" in result.message
+    assert "0.9 quantile" in result.message
     assert np.isnan(result.peak_within(1))
     assert result.points  # the forecast is still reported
 

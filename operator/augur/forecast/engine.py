@@ -150,7 +150,7 @@ def _health(
     seasons: tuple[int, ...],
     trusted: tuple[int, ...],
 ) -> tuple[bool, str, str]:
-    if not verdict.sets_floor and verdict.reactive_misses < 0:
+    if not verdict.sets_floor and not verdict.judged:
         return (
             False,
             "PoorAccuracy",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,11 +23,10 @@ class FloorVerdict:
     """...and with the floor the forecast would have set at each of them (-1: not judged)."""
 
     @property
-    def cut(self) -> float:
-        """Share of the reactive HPA's held-out misses the floor removes (NaN: not judged)."""
-        if self.reactive_misses <= 0:
-            return math.nan
-        return 1 - self.floor_misses / self.reactive_misses
+    def judged(self) -> bool:
+        """Whether the floor itself was judged (False: the point forecast was, for lack of
+        scaling rules)."""
+        return self.reactive_misses >= 0
 
 
 def judge_floor(
