@@ -36,10 +36,11 @@ def make_spec(**overrides: Any) -> ScalingPolicySpec:
 
 
 def make_history(days: float = 7, level: float = 100.0, end: float = NOW) -> Series:
-    """A daily sine around `level` (amplitude a fifth of it) with seeded noise, ending at `end`."""
+    """A daily sine around `level` (amplitude half of it, a load whose rises a reactive HPA
+    lags behind, so that a floor pays) with seeded noise, ending at `end`."""
     size = int(days * DAY)
     positions = np.arange(size, dtype=np.float64)
-    values = level + level / 5 * np.sin(2 * np.pi * positions / DAY)
+    values = level + level / 2 * np.sin(2 * np.pi * positions / DAY)
     values = values + np.random.default_rng(3).normal(0, level / 50, size)
     return Series(end - (size - 1) * STEP, STEP, values)
 

@@ -147,7 +147,7 @@ def test_the_floor_follows_replicas_max(
 def test_a_recommendation_below_the_hpas_own_minimum_changes_nothing(
     spec: SpecMaker, observed: ObservedMaker, hpa: HpaMaker, history: HistoryMaker, now: float
 ) -> None:
-    quiet = observed(history=history(level=5.0), holder=hpa(min_replicas=8))
+    quiet = observed(history=history(level=30.0), holder=hpa(min_replicas=8))
     result = evaluate_policy(spec(), quiet, KeptState(), now=now)
     assert result.recommendation is not None and result.recommendation.replicas < 8
     assert result.change is None
