@@ -153,3 +153,29 @@ def test_kpi_selected_by_several_stacks_reports_each() -> None:
     assert alone == {"current": 0.8}
     waiting, nothing = combined_kpi_values({}, ["ops/a"])
     assert nothing == {} and waiting[1].status == "Unknown"
+
+
+def test_stack_status_shows_rule_shards_and_rule_files_not_loaded() -> None:
+    from augur.render.prometheus.rule_shards import SHARD_LIMIT_BYTES, shard_rule_files
+    from augur.status.statuses import rule_shards_status
+
+    files = {f"prometheus/rules/p{i}.yaml": "x" * 4000 for i in range(100)}
+    files["prometheus/rules/huge.yaml"] = "x" * (SHARD_LIMIT_BYTES + 1)
+    shards = shard_rule_files(files)
+    outcome = StackOutcome(
+        generation=1,
+        rule_shards=rule_shards_status(shards),
+        rules_left_out=list(shards.left_out),
+    )
+    status = stack_status(outcome, {}, "t")
+    assert status["ruleShards"] == {
+        "count": 8,
+        "usedKiB": shards.used_bytes // 1024,
+        "freeKiB": (8 * SHARD_LIMIT_BYTES - shards.used_bytes) // 1024,
+        "fullestPercent": round(max(shards.sizes) * 100 / SHARD_LIMIT_BYTES),
+        "leftOut": 1,
+    }
+    assert 390 <= status["ruleShards"]["usedKiB"] <= 400
+    assert conditions(status)["Degraded"] == ("True", "RulesNotLoaded")
+    # Without Prometheus there are no shards: the field is removed (null in a merge patch).
+    assert stack_status(StackOutcome(generation=1), {}, "t")["ruleShards"] is None

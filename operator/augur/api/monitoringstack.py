@@ -451,6 +451,24 @@ class SelectedCounts(ApiModel):
     """Selected objects not loaded because they are invalid."""
 
 
+class RuleShardsStatus(ApiModel):
+    """Prometheus' rule ConfigMaps (shards): each holds the rule files whose names hash to it,
+    up to 900 KiB. Their count doubles when a rule file does not fit its shard (the
+    Prometheus pod restarts to mount the new ones) and halves when the rules fill less than
+    a quarter of the capacity; ordinary edits never change it."""
+
+    count: int = 0
+    """Rule ConfigMaps, each a volume of the Prometheus pod."""
+    used_ki_b: int = Field(default=0, alias="usedKiB")
+    """Rule text (and file names) they hold, in KiB."""
+    free_ki_b: int = Field(default=0, alias="freeKiB")
+    """Room left in them together, in KiB."""
+    fullest_percent: int = 0
+    """How full the fullest one is: the count doubles when a file does not fit its shard."""
+    left_out: int = 0
+    """Rule files not loaded: larger than one ConfigMap (or past the most shards)."""
+
+
 class MonitoringStackStatus(ApiModel):
     """What augur observed and did."""
 
@@ -462,5 +480,7 @@ class MonitoringStackStatus(ApiModel):
     """Per component: prometheus, alertmanager, grafana, jaeger."""
     selected: SelectedCounts | None = None
     """Counts of what the stack loads."""
+    rule_shards: RuleShardsStatus | None = None
+    """Prometheus' rule ConfigMaps: how many, how full (absent without Prometheus)."""
     endpoints: dict[str, str] = Field(default_factory=dict)
     """In-cluster URLs of the components."""

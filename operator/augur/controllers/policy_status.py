@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from augur.api.resources import Problem
 from augur.controllers.stack_render import Rendered
 from augur.controllers.state import OperatorState, now_rfc3339
 from augur.render.alertmanager.credentials import Credentials
@@ -78,18 +79,23 @@ def policy_suite(entry: Entry, rendered: RenderedFile, interval: str) -> SuiteFi
 def stack_views(rendered: Rendered, credentials: Credentials) -> dict[str, PolicyView]:
     """How one stack sees each AlertPolicy it selected, loaded or rejected."""
     inputs, output, memo = rendered.inputs, rendered.output, rendered.memo
+    left_out = set(memo.shards.left_out) if memo.shards is not None else set()
     views: dict[str, PolicyView] = {}
     for policy in inputs.alert_policies:
+        problems = tuple(output.rejected.get(f"{KIND}/{policy.key}", []))
+        file = memo.rule_files.get(f"{KIND}/{policy.key}")
+        if file is not None and file.path in left_out:
+            problems += (Problem("", "its rule file is larger than a rule ConfigMap: not loaded"),)
         views[policy.key] = PolicyView(
             rules=memo.rule_count(KIND, policy.key),
-            problems=tuple(output.rejected.get(f"{KIND}/{policy.key}", [])),
+            problems=problems,
             missing_secrets=tuple(credentials.missing.get(policy.key, [])),
             unreadable_secrets=tuple(credentials.unreadable.get(policy.key, [])),
         )
-    for kind_key, problems in output.rejected.items():
+    for kind_key, rejected in output.rejected.items():
         kind, _, key = kind_key.partition("/")
         if kind == KIND and key not in views:
-            views[key] = PolicyView(problems=tuple(problems))
+            views[key] = PolicyView(problems=tuple(rejected))
     return views
 
 

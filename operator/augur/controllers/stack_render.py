@@ -8,7 +8,11 @@ import logging
 from dataclasses import dataclass
 
 from augur.api.resources import MonitoringStack
+from augur.kube.client import KubeClient
+from augur.kube.errors import KubeError
+from augur.kube.ownership import ObjectKey
 from augur.render.component_output import ComponentOutput
+from augur.render.prometheus.objects import mounted_rule_shards, stateful_set_name
 from augur.render.selection import StackInputs, inputs_for
 from augur.render.stack import StackMemo, rerender_stack
 from augur.status.catalog import Catalog
@@ -33,8 +37,13 @@ class Rendered:
 class StackRender:
     """Renders one stack, reusing what the previous render made."""
 
-    def __init__(self, key: str, operator_namespace: str | None = None) -> None:
+    def __init__(
+        self, key: str, operator_namespace: str | None = None, kube: KubeClient | None = None
+    ) -> None:
         self.key = key
+        self.kube = kube
+        """Reads the live StatefulSet's rule shard count before the first render (None: a
+        new stack is assumed)."""
         self.operator_namespace = operator_namespace
         """Where the operator's pods run (None: unknown; the stack looks for them wherever
         it discovers)."""
@@ -45,12 +54,17 @@ class StackRender:
         """Render `stack` with what it selects in `catalog` (in a thread: it is CPU work);
         raises RenderFailed when a renderer fails, keeping the last render."""
         inputs = inputs_for(stack, catalog.inventory())
+        previous = self.rendered.memo if self.rendered is not None else None
+        # The count of rule shards is part of Prometheus' pod template: a first render (a
+        # new worker, a restarted operator) keeps the count the pod mounts, so it does not
+        # roll the pod; later renders keep the count of the previous one.
+        mounted = await self._mounted_rule_shards(stack) if previous is None else None
         renderer = functools.partial(
             rerender_stack,
             whole=catalog.policy_models(),
             operator_namespace=self.operator_namespace,
+            rule_shards=mounted,
         )
-        previous = self.rendered.memo if self.rendered is not None else None
         try:
             output, memo = await asyncio.to_thread(renderer, inputs, previous)
         except Exception as error:  # a renderer bug must not stop the other stacks
@@ -58,3 +72,14 @@ class StackRender:
             raise RenderFailed(f"render failed: {type(error).__name__}: {error}") from error
         self.rendered = Rendered(inputs, output, memo)
         return self.rendered
+
+    async def _mounted_rule_shards(self, stack: MonitoringStack) -> int | None:
+        if self.kube is None or not stack.spec.prometheus.enabled:
+            return None
+        key = ObjectKey("apps/v1", "StatefulSet", stack.namespace, stateful_set_name(stack.name))
+        try:
+            live = await asyncio.to_thread(self.kube.get, key)
+        except KubeError as error:
+            logger.warning("%s: rule shard count not read (%s): as for a new stack", key, error)
+            return None
+        return mounted_rule_shards(live)

@@ -10,7 +10,12 @@ from augur.controllers.state import OperatorState, now_rfc3339
 from augur.kube.sync import SyncResult
 from augur.render.alertmanager.credentials import Credentials
 from augur.status.catalog import Entry
-from augur.status.statuses import StackOutcome, service_endpoints, stack_status
+from augur.status.statuses import (
+    StackOutcome,
+    rule_shards_status,
+    service_endpoints,
+    stack_status,
+)
 
 logger = logging.getLogger("augur.operator")
 
@@ -46,6 +51,10 @@ class StackReport:
         outcome.unreadable_secrets = sorted(
             {m for ms in credentials.unreadable.values() for m in ms}
         )
+        shards = rendered.memo.shards
+        if shards is not None:
+            outcome.rule_shards = rule_shards_status(shards)
+            outcome.rules_left_out = list(shards.left_out)
         outcome.endpoints = service_endpoints(
             [o for o in objects if o.get("kind") == "Service"], inputs.stack.name
         )

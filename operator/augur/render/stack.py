@@ -44,7 +44,8 @@ from augur.render.prometheus.credentials import CREDENTIALS_KEY_PREFIX as PROMET
 from augur.render.prometheus.credentials import (
     credentials_secret_name as prometheus_credentials_secret_name,
 )
-from augur.render.prometheus.objects import render_prometheus_component
+from augur.render.prometheus.objects import render_prometheus
+from augur.render.prometheus.rule_shards import Shards
 from augur.render.rules.files import (
     RuleFile,
     render_rule_file,
@@ -90,6 +91,9 @@ class StackMemo:
     alertmanager_inputs: tuple[Any, ...] | None = None
     """What the Alertmanager configuration was rendered from (see `_alertmanager_inputs`)."""
     alertmanager: AlertmanagerConfig | None = None
+    shards: Shards | None = None
+    """Prometheus' rule shards (None: Prometheus disabled): their count is what the next
+    render keeps unless the rules need another."""
 
     def rule_count(self, kind: str, key: str) -> int:
         """Rules in the rule file of a selected object (0 when it has none)."""
@@ -171,11 +175,12 @@ def _assemble(
     *,
     operator_namespace: str | None,
     dashboard_config_maps: Mapping[str, Mapping[str, str]] | None,
-) -> ComponentOutput:
+    rule_shards: int | None,
+) -> tuple[ComponentOutput, Shards | None]:
     result = ComponentOutput(rejected={k: list(v) for k, v in inputs.rejected.items()})
     peers = stack_endpoints(inputs.stack)
-    prometheus = render_prometheus_component(
-        inputs, rules, peers, operator_namespace=operator_namespace
+    prometheus, shards = render_prometheus(
+        inputs, rules, peers, operator_namespace=operator_namespace, rule_shards=rule_shards
     )
     alertmanager = render_alertmanager_workload(inputs, alertmanager_config)
     grafana = render_grafana_component(inputs, peers, dashboard_config_maps=dashboard_config_maps)
@@ -192,7 +197,7 @@ def _assemble(
     )
     for output in outputs:
         result.merge(output)
-    return result
+    return result, shards
 
 
 def render_stack(
@@ -200,6 +205,7 @@ def render_stack(
     *,
     operator_namespace: str | None = None,
     dashboard_config_maps: Mapping[str, Mapping[str, str]] | None = None,
+    rule_shards: int | None = None,
 ) -> ComponentOutput:
     """Render every component of the stack; `files` includes manifests.yaml.
 
@@ -207,14 +213,16 @@ def render_stack(
     (the rule files go into Prometheus' rule shards, the Alertmanager configuration into its
     Secret). `operator_namespace` is where the augur operator runs (for its scrape job and
     network policies); `dashboard_config_maps` are the stack namespace's ConfigMaps (name ->
-    labels) that Grafana may load as user dashboards. Objects appear in manifests.yaml in
-    render order."""
-    result = _assemble(
+    labels) that Grafana may load as user dashboards; `rule_shards` is how many rule shards
+    the stack's Prometheus mounts now (None: a new stack; see `rule_shards.shard_count`).
+    Objects appear in manifests.yaml in render order."""
+    result, _ = _assemble(
         inputs,
         render_rules_component(inputs),
         render_stack_alertmanager_config(inputs),
         operator_namespace=operator_namespace,
         dashboard_config_maps=dashboard_config_maps,
+        rule_shards=rule_shards,
     )
     result.files["manifests.yaml"] = GENERATED_HEADER + (
         dump_yaml_documents(result.manifests) if result.manifests else ""
@@ -229,6 +237,7 @@ def rerender_stack(
     whole: Callable[[AlertPolicy], AlertPolicy] | None = None,
     operator_namespace: str | None = None,
     dashboard_config_maps: Mapping[str, Mapping[str, str]] | None = None,
+    rule_shards: int | None = None,
 ) -> tuple[ComponentOutput, StackMemo]:
     """What `render_stack` renders, without manifests.yaml (the objects are in `manifests`),
     reusing from `previous` every rule file and the Alertmanager configuration whose inputs
@@ -237,8 +246,10 @@ def rerender_stack(
     With `whole`, the AlertPolicies of `inputs` may be outlines (without their alerts and
     tests: what Alertmanager and selection read), one object per revision of a policy:
     `whole` gives the whole model, called only for a rule file that must be rendered, and a
-    rule file is reused only for the very same outline object. `previous` is only read: the
-    returned memo is a new one."""
+    rule file is reused only for the very same outline object. `rule_shards` is how many
+    rule shards the stack's Prometheus mounts now; None: as many as `previous` placed the
+    rules in (a new stack without it). `previous` is only read: the returned memo is a new
+    one."""
     previous = previous or StackMemo()
     rules, rule_files = _rules(inputs, previous.rule_files, whole)
     am_inputs = _alertmanager_inputs(inputs)
@@ -247,14 +258,17 @@ def rerender_stack(
         alertmanager_config = previous.alertmanager
     else:
         alertmanager_config = render_stack_alertmanager_config(inputs)
-    result = _assemble(
+    if rule_shards is None and previous.shards is not None:
+        rule_shards = previous.shards.count
+    result, shards = _assemble(
         inputs,
         rules,
         alertmanager_config,
         operator_namespace=operator_namespace,
         dashboard_config_maps=dashboard_config_maps,
+        rule_shards=rule_shards,
     )
-    return result, StackMemo(rule_files, am_inputs, alertmanager_config)
+    return result, StackMemo(rule_files, am_inputs, alertmanager_config, shards)
 
 
 def credentials_secret_of(stack_name: str, key: str) -> str:

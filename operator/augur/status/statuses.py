@@ -8,6 +8,7 @@ from typing import Any
 
 from augur.api.resources import Problem
 from augur.render.selection import SECRETS_NOT_PERMITTED
+from augur.render.prometheus.rule_shards import Shards
 from augur.status.conditions import Cond, merge_conditions
 from augur.status.rule_tests import RuleTestsStatus
 
@@ -32,6 +33,22 @@ class StackOutcome:
     """Source Secrets that could not be read (not a 404): their last values are kept."""
     components: dict[str, dict[str, Any]] = field(default_factory=dict)
     endpoints: dict[str, str] = field(default_factory=dict)
+    rule_shards: dict[str, int] = field(default_factory=dict)
+    """`status.ruleShards` (empty without Prometheus): see `rule_shards_status`."""
+    rules_left_out: list[str] = field(default_factory=list)
+    """Rule files not loaded (no shard can hold them)."""
+
+
+def rule_shards_status(shards: Shards) -> dict[str, int]:
+    """How many rule shards a stack has and how full they are (`status.ruleShards`)."""
+    return {
+        "count": shards.count,
+        # KiB: a status that changes on nearly every edit would be written on every edit
+        "usedKiB": shards.used_bytes // 1024,
+        "freeKiB": (shards.capacity_bytes - shards.used_bytes) // 1024,
+        "fullestPercent": round(shards.fullest * 100),
+        "leftOut": len(shards.left_out),
+    }
 
 
 def component_name(workload: dict[str, Any], stack_name: str) -> str:
@@ -130,6 +147,12 @@ def stack_conditions(outcome: StackOutcome) -> list[Cond]:
     if outcome.rejected:
         reason = "PoliciesRejected" if not problems else reason
         problems.append(f"{outcome.rejected} selected objects rejected (see their status)")
+    if outcome.rules_left_out:
+        reason = "RulesNotLoaded" if not problems else reason
+        problems.append(
+            f"{len(outcome.rules_left_out)} rule file(s) larger than a rule ConfigMap, not "
+            "loaded: " + ", ".join(outcome.rules_left_out[:5])
+        )
     degraded = (
         Cond("Degraded", "True", reason, "; ".join(problems))
         if problems
@@ -157,6 +180,7 @@ def stack_status(outcome: StackOutcome, existing: dict[str, Any], now: str) -> d
             "rejected": outcome.rejected,
         },
         "endpoints": outcome.endpoints,
+        "ruleShards": outcome.rule_shards or None,
     }
 
 

@@ -1,4 +1,4 @@
-"""Prometheus: rule shards that never touch the pod template, reload without restart,
+"""Prometheus: rule shards that leave the pod template alone on edits, reload without restart,
 credentials only as files, and bad input refused by the API models."""
 
 from __future__ import annotations
@@ -77,14 +77,16 @@ def test_rule_volumes_are_optional_and_globbed_by_rule_files() -> None:
     assert config["rule_files"] == [f"../rules/shard-{i}/*.yaml" for i in range(RULE_SHARDS)]
 
 
-def test_full_shards_are_reported_not_silently_dropped() -> None:
+def test_rules_that_outgrow_the_shards_get_more_shards_not_dropped() -> None:
     big = SHARD_LIMIT_BYTES // 3
-    # Enough files that some shard must receive a fourth one that cannot fit.
+    # Enough files that some shard of 8 would receive a fourth one that cannot fit.
     files = {f"prometheus/rules/big-{i}.yaml": _rule_file(f"big-{i}", big) for i in range(40)}
     output = _prometheus(files)
-    assert len(output.warnings) == 1
-    assert output.warnings[0].startswith("Prometheus rule shards are full")
-    for data in _shards(output).values():
+    assert output.warnings == []
+    shards = _shards(output)
+    assert len(shards) > RULE_SHARDS
+    assert sum(len(data) for data in shards.values()) == 40 + 1  # and self-monitoring's
+    for data in shards.values():
         assert sum(len(k) + len(v.encode()) for k, v in data.items()) <= SHARD_LIMIT_BYTES
 
 

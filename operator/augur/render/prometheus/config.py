@@ -34,13 +34,16 @@ CONFIG_FILE = "prometheus/prometheus.yml"
 CONFIG_KEY = "prometheus.yml"
 CONFIG_DIR = "/etc/prometheus/config"
 RULES_DIR = "/etc/prometheus/rules"
-RULE_FILES = [f"../rules/shard-{shard}/*.yaml" for shard in range(RULE_SHARDS)]
-"""rule_files, relative to CONFIG_DIR (as Prometheus resolves them): one glob per shard volume
-(Prometheus allows a wildcard only in the last path element)."""
 DATA_DIR = "/prometheus"
 
 REPLICA_LABEL = "prometheus_replica"
 """External label set to the pod's name, dropped from alerts so HA pairs' alerts deduplicate."""
+
+
+def rule_files(shards: int = RULE_SHARDS) -> list[str]:
+    """rule_files, relative to CONFIG_DIR (as Prometheus resolves them): one glob per shard
+    volume (Prometheus allows a wildcard only in the last path element)."""
+    return [f"../rules/shard-{shard}/*.yaml" for shard in range(shards)]
 
 
 PROMETHEUS_JOB = scrape_job_name("prometheus")
@@ -269,17 +272,22 @@ def _remote_write(index: int, target: RemoteWrite, namespace: str, result: Prome
 
 
 def render_prometheus_config(
-    inputs: StackInputs, peers: StackEndpoints, *, operator_namespace: str | None = None
+    inputs: StackInputs,
+    peers: StackEndpoints,
+    *,
+    operator_namespace: str | None = None,
+    rule_shards: int = RULE_SHARDS,
 ) -> PrometheusConfig:
     """prometheus.yml of the stack, with the credentials and namespaces it needs; `peers`
-    are the ports of the stack's other programs (Alertmanager's, the reloader's, Jaeger's).
+    are the ports of the stack's other programs (Alertmanager's, the reloader's, Jaeger's);
+    `rule_shards` is how many rule shard volumes it reads rule files from.
 
     `operator_namespace` is where the augur operator runs; unset, its pods are looked for
     in the namespaces the stack discovers in."""
     stack = inputs.stack
     spec = stack.spec.prometheus
     result = PrometheusConfig(config={})
-    config: Obj = {"global": _global(inputs), "rule_files": list(RULE_FILES)}
+    config: Obj = {"global": _global(inputs), "rule_files": rule_files(rule_shards)}
     if stack.spec.alertmanager.enabled:
         config["alerting"] = _alerting(inputs, result, peers)
     if spec.additional_scrape_configs is not None:

@@ -3,6 +3,7 @@ RBAC of its service discovery, its configuration and the rule shards."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from augur import versions
@@ -37,7 +38,7 @@ from augur.render.prometheus.config import (
 )
 from augur.render.prometheus.credentials import CREDENTIALS_DIR, credentials_secret_name
 from augur.render.prometheus.ports import WEB_PORT, WEB_PORT_NAME
-from augur.render.prometheus.rule_shards import RULE_SHARDS, Shards, shard_rule_files
+from augur.render.prometheus.rule_shards import Shards, shard_rule_files
 from augur.render.prometheus.selfmonitoring import render_self_monitoring
 from augur.render.selection import StackInputs
 
@@ -65,6 +66,23 @@ def rules_config_map_name(stack: str, shard: int) -> str:
     return object_name(stack, PROGRAM, f"rules-{shard}")
 
 
+def stateful_set_name(stack: str) -> str:
+    """Name of the Prometheus StatefulSet."""
+    return object_name(stack, PROGRAM)
+
+
+def mounted_rule_shards(stateful_set: Obj | None) -> int | None:
+    """How many rule shards a (live) Prometheus StatefulSet mounts: the count its next render
+    keeps unless the rules need another (None: no StatefulSet, or no rule volume)."""
+    pod = (((stateful_set or {}).get("spec") or {}).get("template") or {}).get("spec") or {}
+    count = sum(
+        1
+        for volume in pod.get("volumes") or []
+        if re.fullmatch(r"rules-\d+", str(volume.get("name", "")))
+    )
+    return count or None
+
+
 def config_map_name(stack: str) -> str:
     """Name of the ConfigMap holding prometheus.yml."""
     return object_name(stack, PROGRAM, "config")
@@ -88,7 +106,7 @@ def _args(inputs: StackInputs) -> list[str]:
     return args
 
 
-def _volumes(stack: str) -> tuple[list[Obj], list[Obj]]:
+def _volumes(stack: str, rule_shards: int) -> tuple[list[Obj], list[Obj]]:
     """Volumes and the container's mounts: whole volumes, never subPath."""
     volumes: list[Obj] = [
         {"name": "config", "configMap": {"name": config_map_name(stack)}},
@@ -101,7 +119,7 @@ def _volumes(stack: str) -> tuple[list[Obj], list[Obj]]:
         {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
         {"name": "credentials", "mountPath": CREDENTIALS_DIR, "readOnly": True},
     ]
-    for shard in range(RULE_SHARDS):
+    for shard in range(rule_shards):
         name = f"rules-{shard}"
         volumes.append(
             {
@@ -133,11 +151,11 @@ def _container(inputs: StackInputs, mounts: list[Obj]) -> Obj:
     }
 
 
-def prometheus_workload(inputs: StackInputs, config_text: str) -> Workload:
-    """The Prometheus StatefulSet's description."""
+def prometheus_workload(inputs: StackInputs, config_text: str, rule_shards: int) -> Workload:
+    """The Prometheus StatefulSet's description, mounting `rule_shards` rule shards."""
     stack = inputs.stack
     spec = stack.spec.prometheus
-    volumes, mounts = _volumes(stack.name)
+    volumes, mounts = _volumes(stack.name, rule_shards)
     return Workload(
         stack=stack.name,
         namespace=stack.namespace,
@@ -229,24 +247,29 @@ def config_maps(w: Workload, config_text: str, shards: Shards) -> list[Obj]:
     return objects
 
 
-def render_prometheus_component(
+def render_prometheus(
     inputs: StackInputs,
     rules: ComponentOutput,
     peers: StackEndpoints,
     *,
     operator_namespace: str | None = None,
-) -> ComponentOutput:
-    """prometheus.yml, the self-monitoring rules and every Prometheus object; the rule files
-    of `rules` (the rules renderer's output) go into the shards; `peers` are the ports of the
-    stack's other programs it alerts and scrapes. Nothing when disabled."""
+    rule_shards: int | None = None,
+) -> tuple[ComponentOutput, Shards | None]:
+    """prometheus.yml, the self-monitoring rules and every Prometheus object, and the rule
+    shards; the rule files of `rules` (the rules renderer's output) go into the shards,
+    `rule_shards` of them unless the files need more or far fewer (`shard_count`; None: a
+    new stack); `peers` are the ports of the stack's other programs it alerts and scrapes.
+    Nothing when disabled."""
     stack = inputs.stack
     if not stack.spec.prometheus.enabled:
-        return ComponentOutput()
-    config = render_prometheus_config(inputs, peers, operator_namespace=operator_namespace)
+        return ComponentOutput(), None
     own_rules = render_self_monitoring(stack)
-    shards = shard_rule_files({**rules.files, **own_rules})
+    shards = shard_rule_files({**rules.files, **own_rules}, rule_shards)
+    config = render_prometheus_config(
+        inputs, peers, operator_namespace=operator_namespace, rule_shards=shards.count
+    )
     text = config.text()
-    w = prometheus_workload(inputs, text)
+    w = prometheus_workload(inputs, text, shards.count)
     manifests = [
         service_account(w),
         *rbac(w, config),
@@ -257,9 +280,25 @@ def render_prometheus_component(
         *pod_disruption_budget(w),
         *ingress(w, stack.spec.prometheus.ingress, WEB_PORT_NAME),
     ]
-    return ComponentOutput(
+    output = ComponentOutput(
         files={CONFIG_FILE: text, **own_rules},
         manifests=manifests,
         secret_keys=config.secret_keys,
         warnings=config.warnings + shards.warnings(),
     )
+    return output, shards
+
+
+def render_prometheus_component(
+    inputs: StackInputs,
+    rules: ComponentOutput,
+    peers: StackEndpoints,
+    *,
+    operator_namespace: str | None = None,
+    rule_shards: int | None = None,
+) -> ComponentOutput:
+    """`render_prometheus` without the shards."""
+    output, _ = render_prometheus(
+        inputs, rules, peers, operator_namespace=operator_namespace, rule_shards=rule_shards
+    )
+    return output
