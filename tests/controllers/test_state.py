@@ -132,3 +132,38 @@ def test_every_kind_is_indexed_under_the_name_startup_reads() -> None:
     }
     watched = {h.selector.any_name for h in registry._watching.get_all_handlers()}  # type: ignore[attr-defined]
     assert watched == set(indexes.values())
+
+
+async def test_status_writes_run_concurrently_up_to_the_limit() -> None:
+    import threading
+
+    class BlockingKube:
+        """Each patch waits until `limit` patches are in flight together."""
+
+        def __init__(self, limit: int) -> None:
+            self.barrier = threading.Barrier(limit, timeout=30)
+            self.lock = threading.Lock()
+            self.in_flight = 0
+            self.most = 0
+            self.patched: list[str] = []
+
+        def patch_status(self, key: ObjectKey, status: dict[str, Any]) -> None:
+            with self.lock:
+                self.in_flight += 1
+                self.most = max(self.most, self.in_flight)
+            self.barrier.wait()  # raises (the write fails) unless `limit` run together
+            with self.lock:
+                self.in_flight -= 1
+                self.patched.append(key.name)
+
+    kube = BlockingKube(4)
+    writer = StatusWriter(kube, OperatorMetrics.create(), concurrency=4)  # type: ignore[arg-type]
+    try:
+        written = await asyncio.gather(
+            *(writer.write("AlertPolicy", "ops", f"p{i}", {"rules": i}) for i in range(20))
+        )
+    finally:
+        writer.close()
+    assert all(written)
+    assert sorted(kube.patched) == sorted(f"p{i}" for i in range(20))
+    assert kube.most == 4

@@ -113,7 +113,9 @@ class StackPolicyViews:
         entry, its rule file, the evaluation interval)."""
 
     async def update(self, rendered: Rendered, credentials: Credentials) -> None:
-        """Record this stack's views and write the status of every policy they touch."""
+        """Record this stack's views and write the status of every policy they touch: those
+        whose facts changed, several at once (after a burst of thousands of policies, one
+        write after another would leave their statuses minutes behind the rules)."""
         state = self.state
         assert state.catalog is not None, "the catalog is set up at startup"
         views = stack_views(rendered, credentials)
@@ -121,6 +123,7 @@ class StackPolicyViews:
         by_key = {e.key: e for e in state.catalog.alert_policies()}
         await self.request_tests(rendered, by_key)
         written_from: dict[str, tuple[Any, ...]] = {}
+        due: list[tuple[Entry, tuple[Any, ...]]] = []
         for key in sorted(touched):
             entry = by_key.get(key)
             if entry is None or entry.deleting:
@@ -132,8 +135,15 @@ class StackPolicyViews:
             ):
                 written_from[key] = facts  # written from these very facts: nothing would change
                 continue
-            if await write_policy_status(state, entry):
-                written_from[key] = facts
+            due.append((entry, facts))
+        limit = asyncio.Semaphore(state.statuses.concurrency)
+
+        async def write(entry: Entry, facts: tuple[Any, ...]) -> None:
+            async with limit:  # the status is built when its write can start
+                if await write_policy_status(state, entry):
+                    written_from[entry.key] = facts
+
+        await asyncio.gather(*(write(entry, facts) for entry, facts in due))
         self.written_from = written_from
 
     async def request_tests(self, rendered: Rendered, by_key: dict[str, Entry]) -> None:

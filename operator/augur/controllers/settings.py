@@ -64,6 +64,7 @@ async def cleanup(memo: kopf.Memo, **_: Any) -> None:
     await state.rule_tests.close()
     if state.session is not None:
         await state.session.close()
+    state.statuses.close()
     state.kube.close()
 
 

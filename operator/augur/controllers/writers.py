@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from augur.kube.client import KubeClient
@@ -18,13 +19,34 @@ logger = logging.getLogger("augur.operator")
 API_VERSION = "augur.dev/v1alpha1"
 
 
-class StatusWriter:
-    """Patches the status of augur objects, remembering what each carries."""
+STATUS_CONCURRENCY = 16
+"""Status writes in flight at once (each a blocking PATCH in a thread of its own pool)."""
 
-    def __init__(self, kube: KubeClient, metrics: OperatorMetrics) -> None:
+
+class StatusWriter:
+    """Patches the status of augur objects, remembering what each carries; up to
+    `concurrency` writes run at once, in threads of their own (not the loop's default pool,
+    which renders and applies share)."""
+
+    def __init__(
+        self, kube: KubeClient, metrics: OperatorMetrics, concurrency: int = STATUS_CONCURRENCY
+    ) -> None:
         self.kube = kube
         self.metrics = metrics
         self.store = StatusStore()
+        self.concurrency = concurrency
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="augur-status")
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the write threads (after the writes in flight)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def known(self, kind: str, key: str) -> dict[str, Any]:
         """The status the object was last seen with or given ({} when none)."""
@@ -45,8 +67,11 @@ class StatusWriter:
         if not self.store.would_change(kind, key, status):
             return True
         try:
-            await asyncio.to_thread(
-                self.kube.patch_status, ObjectKey(API_VERSION, kind, namespace, name), status
+            await asyncio.get_running_loop().run_in_executor(
+                self._executor(),
+                self.kube.patch_status,
+                ObjectKey(API_VERSION, kind, namespace, name),
+                status,
             )
         except KubeError as error:
             if not error.not_found:
