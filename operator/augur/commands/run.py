@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import socket
 import zlib
 from pathlib import Path
@@ -22,8 +23,10 @@ from augur.controllers.webhook import ServingCertificate, serving_webhook
 from augur.kube.client import KubeClient, load_api_client
 from augur.kube.errors import KubeError
 from augur.metrics import OperatorMetrics
+from augur.status.sharding import SHARD_LABEL, peering_name
 
-PEERING_NAME = "augur"
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?")
+"""A shard name: it becomes part of a peering object's name and an annotation prefix."""
 SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 
 
@@ -55,14 +58,14 @@ def priority_of(identity: str) -> int:
     return 100 + zlib.crc32(identity.encode()) % 1_000_000
 
 
-def ensure_peering(kube: KubeClient, namespaces: tuple[str, ...]) -> None:
-    """Create the peering objects replicas coordinate through, when missing."""
+def ensure_peering(kube: KubeClient, namespaces: tuple[str, ...], name: str) -> None:
+    """Create the peering objects (named `name`) replicas coordinate through, when missing."""
     if namespaces:
         objects = [
             {
                 "apiVersion": "kopf.dev/v1",
                 "kind": "KopfPeering",
-                "metadata": {"name": PEERING_NAME, "namespace": ns},
+                "metadata": {"name": name, "namespace": ns},
             }
             for ns in namespaces
         ]
@@ -71,7 +74,7 @@ def ensure_peering(kube: KubeClient, namespaces: tuple[str, ...]) -> None:
             {
                 "apiVersion": "kopf.dev/v1",
                 "kind": "ClusterKopfPeering",
-                "metadata": {"name": PEERING_NAME},
+                "metadata": {"name": name},
             }
         ]
     for obj in objects:
@@ -147,7 +150,7 @@ async def _operate(
         namespaces=list(namespaces),
         standalone=standalone,
         priority=priority,
-        peering_name=None if standalone else PEERING_NAME,
+        peering_name=None if standalone else peering_name(state.config.shard),
         memo=kopf.Memo(state=state),
     )
 
@@ -206,6 +209,14 @@ async def _operate(
     help="Peering priority (default: derived from the identity).",
 )
 @click.option("--standalone", is_flag=True, help="Do not coordinate with other replicas.")
+@click.option(
+    "--shard",
+    default="",
+    metavar="NAME",
+    help=f"Serve operator shard NAME: the MonitoringStacks and ScalingPolicies labelled "
+    f"{SHARD_LABEL}=NAME (default: those without the label); replicas of one shard "
+    "coordinate among themselves only.",
+)
 @click.option(
     "--prometheus-url",
     "prometheus_urls",
@@ -270,6 +281,7 @@ def run_command(
     identity: str | None,
     priority: int | None,
     standalone: bool,
+    shard: str,
     prometheus_urls: tuple[str, ...],
     drift_interval: float,
     kpi_interval: float,
@@ -289,6 +301,11 @@ def run_command(
             "--namespace is only read with --namespace-mode listed (the default, all, watches "
             "every namespace)",
             param_hint="--namespace",
+        )
+    if shard and not _DNS_LABEL.fullmatch(shard):
+        raise click.BadParameter(
+            f"{shard!r} is not a DNS label (lower-case letters, digits and '-', at most 40)",
+            param_hint="--shard",
         )
     address = _address(listen, "--listen")
     webhook = None
@@ -320,13 +337,14 @@ def run_command(
         logging.getLogger("kopf.objects").addFilter(_quiet_handler_success)
     kube = KubeClient(client)
     if not standalone:
-        ensure_peering(kube, namespaces)
+        ensure_peering(kube, namespaces, peering_name(shard))
     config = OperatorConfig(
         identity=identity,
         drift_interval=drift_interval,
         kpi_interval=kpi_interval,
         prometheus_urls=urls,
         scaling_concurrency=scaling_concurrency,
+        shard=shard,
         namespaces=namespaces or None,
         operator_namespace=operator_namespace or default_operator_namespace(),
         rule_tests=RuleTestSettings(_promtool(promtool_path), timeout=rule_test_timeout),

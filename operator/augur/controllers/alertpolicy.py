@@ -6,7 +6,7 @@ from typing import Any
 
 import kopf
 
-from augur.controllers.policy_status import write_policy_status
+from augur.controllers.policy_status import write_policy_status, writes_status_of
 from augur.controllers.registry import ALERT_POLICIES, registry
 from augur.controllers.state import OperatorState
 from augur.status.catalog import Entry
@@ -37,5 +37,5 @@ async def alert_policy_event(type: str | None, body: kopf.Body, memo: kopf.Memo,
         state.policy_views.stacks_viewing(entry.key)
     )
     state.workers.poke(stacks)
-    if entry.resource is None or not stacks:
+    if (entry.resource is None or not stacks) and writes_status_of(state, entry):
         await write_policy_status(state, entry)

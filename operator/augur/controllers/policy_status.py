@@ -15,6 +15,7 @@ from augur.render.rules.ruletests import SuiteFiles, suite_files, translate
 from augur.render.stack import RenderedFile
 from augur.status.catalog import Entry
 from augur.status.rule_tests import rule_tests_status
+from augur.status.sharding import shard_of, status_writer
 from augur.status.statuses import PolicyView, policy_status
 
 KIND = "AlertPolicy"
@@ -74,6 +75,17 @@ def policy_suite(entry: Entry, rendered: RenderedFile, interval: str) -> SuiteFi
     policy = entry.full_policy()
     tests = [translate(policy, test, rendered.scope) for test in policy.spec.tests]
     return suite_files([(Path(rendered.path).name, rendered.text)], tests, interval)
+def writes_status_of(state: OperatorState, entry: Entry) -> bool:
+    """True when this process writes the status of AlertPolicy `entry`: unless stacks of
+    several shards select it, and the first of them is another shard's."""
+    catalog = state.catalog
+    if catalog is None:
+        return True
+    shards = {stack.key: shard_of(stack.labels) for stack in catalog.stacks()}
+    if all(shard == state.config.shard for shard in shards.values()):
+        return True  # no other shard's stack: nothing to share
+    selecting = {key: shards[key] for key in catalog.stacks_selecting(entry) if key in shards}
+    return status_writer(selecting) in (None, state.config.shard)
 
 
 def stack_views(rendered: Rendered, credentials: Credentials) -> dict[str, PolicyView]:
@@ -111,6 +123,8 @@ class StackPolicyViews:
         self.tested: dict[str, tuple[Entry, RenderedFile, str]] = {}
         """Per policy this stack tests, what its tests were last asked to run with (its
         entry, its rule file, the evaluation interval)."""
+        self.foreign_stack_changes = -1
+        """`state.foreign_stack_changes` when who writes each status was last checked."""
 
     async def update(self, rendered: Rendered, credentials: Credentials) -> None:
         """Record this stack's views and write the status of every policy they touch: those
@@ -120,14 +134,22 @@ class StackPolicyViews:
         assert state.catalog is not None, "the catalog is set up at startup"
         views = stack_views(rendered, credentials)
         touched = state.policy_views.replace_stack_views(self.stack_key, views)
+        if self.foreign_stack_changes != state.foreign_stack_changes:
+            # another shard's stack came, went or changed: this shard may now write the
+            # status of policies whose views did not change
+            self.foreign_stack_changes = state.foreign_stack_changes
+            touched = set(touched) | set(views)
         by_key = {e.key: e for e in state.catalog.alert_policies()}
         await self.request_tests(rendered, by_key)
+        shared = any(not state.in_shard(s.labels) for s in state.catalog.stacks())
         written_from: dict[str, tuple[Any, ...]] = {}
         due: list[tuple[Entry, tuple[Any, ...]]] = []
         for key in sorted(touched):
             entry = by_key.get(key)
             if entry is None or entry.deleting:
                 continue
+            if shared and not writes_status_of(state, entry):
+                continue  # another shard's instance writes it
             facts = (entry, tuple(sorted(state.policy_views.of_policy(key).items())))
             live = state.statuses.known(KIND, key)
             if self.written_from.get(key) == facts and live.get("observedGeneration") == (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import kopf
 
 from augur.api.common import GROUP
@@ -13,3 +15,8 @@ STACKS = (GROUP, VERSION, "monitoringstacks")
 ALERT_POLICIES = (GROUP, VERSION, "alertpolicies")
 BUSINESS_KPIS = (GROUP, VERSION, "businesskpis")
 SCALING_POLICIES = (GROUP, VERSION, "scalingpolicies")
+
+
+def in_shard(labels: kopf.Labels, memo: kopf.Memo, **_: Any) -> bool:
+    """kopf filter: the object (a stack, a ScalingPolicy) is this process's shard's."""
+    return bool(memo["state"].in_shard(labels))

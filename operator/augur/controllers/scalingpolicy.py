@@ -8,7 +8,7 @@ from typing import Any
 
 import kopf
 
-from augur.controllers.registry import SCALING_POLICIES, registry
+from augur.controllers.registry import SCALING_POLICIES, in_shard, registry
 from augur.controllers.scaling_report import KIND, ScalingReport
 from augur.controllers.scaling_steer import restore_steered
 from augur.controllers.scaling_worker import ScalingWorker
@@ -51,7 +51,7 @@ async def scaling_policy_event(
     state.scaling_stacks[entry.key] = stacks
 
 
-@kopf.daemon(*SCALING_POLICIES, registry=registry, cancellation_timeout=10)
+@kopf.daemon(*SCALING_POLICIES, registry=registry, cancellation_timeout=10, when=in_shard)
 async def scaling_policy_worker(
     name: str,
     namespace: str | None,
@@ -71,7 +71,7 @@ async def scaling_policy_worker(
         state.scaling_workers.stopped(key, worker)
 
 
-@kopf.on.delete(*SCALING_POLICIES, registry=registry)
+@kopf.on.delete(*SCALING_POLICIES, registry=registry, when=in_shard)
 async def scaling_policy_deleted(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     """Give the HPA (or ScaledObject) its original minimum back before the policy goes."""
     state: OperatorState = memo["state"]

@@ -15,8 +15,8 @@ from augur.controllers.state import OperatorState
 from augur.status.catalog import Catalog
 
 
-def configure(settings: kopf.OperatorSettings) -> None:
-    """kopf's settings for augur."""
+def configure(settings: kopf.OperatorSettings, shard: str = "") -> None:
+    """kopf's settings for augur, as an instance of operator shard `shard` ("": the default)."""
     # Events for people come from augur itself; kopf only posts its own failures.
     settings.posting.level = logging.WARNING
     # Re-open watches before proxies or the API server drop them silently.
@@ -31,11 +31,14 @@ def configure(settings: kopf.OperatorSettings) -> None:
     settings.execution.max_workers = 8
     settings.networking.request_timeout = 60
     # kopf's own bookkeeping under augur's prefix; stacks and ScalingPolicies carry it (their
-    # workers and ScalingPolicy's restore on deletion need the finalizer).
-    settings.persistence.finalizer = "augur.dev/kopf-finalizer"
-    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="augur.dev")
+    # workers and ScalingPolicy's restore on deletion need the finalizer). Each shard has its
+    # own: kopf removes its finalizer from objects none of its handlers match, so shards
+    # sharing one would remove each other's.
+    prefix = f"{shard}.shard.augur.dev" if shard else "augur.dev"
+    settings.persistence.finalizer = f"{prefix}/kopf-finalizer"
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=prefix)
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
-        prefix="augur.dev", key="last-handled-configuration"
+        prefix=prefix, key="last-handled-configuration"
     )
     # Stop a stack's worker promptly when the stack goes or another replica takes over.
     settings.background.instant_exit_timeout = 5
@@ -44,8 +47,8 @@ def configure(settings: kopf.OperatorSettings) -> None:
 @kopf.on.startup(registry=registry)
 async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **kwargs: Any) -> None:
     """Wire the indexes into the catalog and open the HTTP session for Prometheus."""
-    configure(settings)
     state: OperatorState = memo["state"]
+    configure(settings, state.config.shard)
     state.catalog = Catalog(
         kwargs["stack_index"],
         kwargs["alert_policy_index"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -16,6 +16,7 @@ from augur.kube.client import KubeClient
 from augur.kube.sync import ApplyFence, ListScope
 from augur.metrics import OperatorMetrics
 from augur.status.catalog import Catalog, Entry, ParseCache
+from augur.status.sharding import shard_of
 from augur.status.stores import KPIReadings, PolicyViews, SeenStore
 
 
@@ -46,6 +47,9 @@ class OperatorConfig:
     """ScalingPolicy fits running at once (each in a thread; the rest wait their turn)."""
     rule_tests: RuleTestSettings = field(default_factory=RuleTestSettings)
     """How AlertPolicy rule tests are run (promtool, timeout, calls at once)."""
+    shard: str = ""
+    """The operator shard this process serves ("": the default shard, stacks without the
+    shard label); see `augur.status.sharding`."""
 
     @property
     def list_scope(self) -> ListScope:
@@ -141,6 +145,19 @@ class OperatorState:
         """Bounds the BusinessKPI readings running at once."""
         self.fences: dict[str, ApplyFence] = {}
         """Per stack uid: closed when the stack is being deleted, so nothing applies again."""
+        self.foreign_stack_changes = 0
+        """Counts changes of other shards' stacks: who writes a shared policy's status may
+        have changed with them (see `augur.status.sharding`)."""
+
+    def in_shard(self, labels: Mapping[str, str] | Iterable[tuple[str, str]]) -> bool:
+        """True when an object with these labels (a stack, a ScalingPolicy) is this
+        process's to act on."""
+        return shard_of(labels) == self.config.shard
+
+    def foreign_stack_changed(self) -> None:
+        """A stack of another shard changed: re-check who writes the shared statuses."""
+        self.foreign_stack_changes += 1
+        self.workers.poke_all()
 
     def index(self, kind: str, body: Any) -> Entry:
         """Parse a body (cached) and remember the status it carries."""
