@@ -1,13 +1,17 @@
 """The operator at scale: a burst of AlertPolicies, single-edit latency, and memory.
 
-Run: .venv/bin/python bench/scale.py [--kubeconfig PATH] [--policies 1000] [--more 4000]
+Run: .venv/bin/python bench/scale.py [--kubeconfig PATH] [--policies 1000] [--more 4000 ...]
 
 Without --kubeconfig a local control plane is started (the tools must be built:
 `augur dev tools --build --for-tests`). One `augur run` is started against it; a stack is
 created, then `--policies` AlertPolicies of 10 alerts each are written at once (16 writers)
 and the stack's rule ConfigMaps are read until they hold every rule. Then 50 single-policy
-edits, each timed until its new expression is in its ConfigMap in the API server. Then
-`--more` policies are added and the operator's memory is read again.
+edits, each timed until its new expression is in its ConfigMap in the API server. Then, for
+each `--more N`, N more policies are added: timed until every policy's rules are in the
+ConfigMaps (or until that stalls, when shards are full), then until every policy's status is
+current (observedGeneration, and the stack among `status.stacks`); the operator's memory is
+read again. `--operator-pythonpath DIR` runs the operator from other sources (e.g. an export
+of an older commit), for before/after comparisons.
 
 With --trace-memory DIR the operator runs under tracemalloc (slower: for the memory
 breakdown, not for timings): at each memory reading it writes a snapshot into DIR, and the
@@ -34,7 +38,7 @@ from typing import Any
 
 from augur.kube.client import KubeClient, load_api_client
 from augur.kube.ownership import ObjectKey
-from augur.render.prometheus.rule_shards import config_map_key, shard_of
+from augur.render.prometheus.rule_shards import config_map_key
 from augur.render.rules.files import rule_file_path
 from augur.status.statuses import rules_in_file
 
@@ -144,9 +148,9 @@ def stack(namespace: str) -> dict[str, Any]:
 
 
 def shard_name(namespace: str, index: int) -> tuple[str, int]:
-    """The ConfigMap key of policy `index`'s rule file, and its shard."""
+    """The ConfigMap key of policy `index`'s rule file (and 0: the shard depends on the count)."""
     key = config_map_key(rule_file_path("AlertPolicy", namespace, f"p{index:05d}"))
-    return key, shard_of(key)
+    return key, 0
 
 
 class Bench:
@@ -190,8 +194,52 @@ class Bench:
         while time.monotonic() - began < timeout:
             if self.rules_loaded(count) == count:
                 return time.monotonic() - began
-            time.sleep(0.5)
+            time.sleep(0.5 if count <= 1000 else 2)
         raise SystemExit(f"not converged in {timeout}s: {self.rules_loaded(count)}/{count}")
+
+    def loaded_or_stalled(self, count: int, timeout: float) -> tuple[float, int, bool]:
+        """Seconds from now until every policy's rules are in the ConfigMaps, or until the
+        number loaded stopped growing for 30 s once the stack selects them all (full shards);
+        with that number and whether it is all of them."""
+        began = time.monotonic()
+        loaded, grew = -1, began
+        while time.monotonic() - began < timeout:
+            now_loaded = self.rules_loaded(count)
+            if now_loaded == count:
+                return time.monotonic() - began, count, True
+            if now_loaded != loaded:
+                loaded, grew = now_loaded, time.monotonic()
+            elif time.monotonic() - grew > 30 and self.selected() == count:
+                return grew - began, loaded, False
+            time.sleep(2)
+        raise SystemExit(f"rules not loaded in {timeout}s: {self.rules_loaded(count)}/{count}")
+
+    def selected(self) -> int:
+        found = self.kube.get(
+            ObjectKey("augur.dev/v1alpha1", "MonitoringStack", self.namespace, "platform")
+        )
+        selected = ((found or {}).get("status") or {}).get("selected") or {}
+        return int(selected.get("alertPolicies") or 0)
+
+    def statuses_current(self, count: int, timeout: float) -> float:
+        """Seconds from now until every policy's status names the stack at its generation."""
+        began = time.monotonic()
+        stack = f"{self.namespace}/platform"
+        current = 0
+        while time.monotonic() - began < timeout:
+            current = sum(
+                1
+                for p in self.kube.list_objects(
+                    "augur.dev/v1alpha1", "AlertPolicy", namespace=self.namespace
+                )
+                if (p.get("status") or {}).get("observedGeneration")
+                == p["metadata"].get("generation")
+                and stack in ((p.get("status") or {}).get("stacks") or [])
+            )
+            if current >= count:
+                return time.monotonic() - began
+            time.sleep(2)
+        raise SystemExit(f"statuses not current in {timeout}s: {current}/{count}")
 
     def shard_map(self, index: int) -> str:
         """Name of the ConfigMap holding policy `index`'s rules."""
@@ -228,7 +276,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(kubeconfig: Path, policies: int, more: int, log: Path, trace: Path | None) -> None:
+def run(
+    kubeconfig: Path,
+    policies: int,
+    more: list[int],
+    log: Path,
+    trace: Path | None,
+    operator_pythonpath: str | None = None,
+) -> None:
     kubectl = ["kubectl", f"--kubeconfig={kubeconfig}"]
     subprocess.run(
         [*kubectl, "apply", "--server-side", "-f", "crds"],
@@ -248,7 +303,10 @@ def run(kubeconfig: Path, policies: int, more: int, log: Path, trace: Path | Non
     bench = Bench(kube, namespace)
     with log.open("ab") as handle:
         command = [
-            *("run", "--kubeconfig", str(kubeconfig), "--namespace-mode", "all"),
+            # only the bench's namespace: runs back to back on one control plane never see
+            # each other's objects
+            *("run", "--kubeconfig", str(kubeconfig), "--namespace-mode", "listed"),
+            *("--namespace", namespace),
             *("--listen", "127.0.0.1:0", "--identity", f"bench-{uuid.uuid4().hex[:6]}"),
             "--standalone",
         ]
@@ -257,11 +315,15 @@ def run(kubeconfig: Path, policies: int, more: int, log: Path, trace: Path | Non
             command = [sys.executable, __file__, "--traced-operator", str(trace), *command]
         else:
             command = [AUGUR, *command]
+        env = dict(os.environ)
+        if operator_pythonpath:
+            env["PYTHONPATH"] = operator_pythonpath
         operator = subprocess.Popen(
             command,
             stdout=handle,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
+            env=env,
         )
     try:
         kube.apply(stack(namespace))
@@ -299,33 +361,40 @@ def run(kubeconfig: Path, policies: int, more: int, log: Path, trace: Path | Non
             f"{edit_cpu / EDITS * 1000:.0f} ms per edit"
         )
         print(f"operator RSS with {policies}: {rss_1k[0]:.0f} MiB (peak {rss_1k[1]:.0f})")
-        if more:
-            total = policies + more
-            extra = [policy(namespace, i) for i in range(policies, total)]
+        total = policies
+        for extra_count in more:
+            extra = [policy(namespace, i) for i in range(total, total + extra_count)]
+            total += extra_count
+            load = os.getloadavg()[0]
             written = bench.write(extra)
-            settle = time.monotonic()
-            while time.monotonic() - settle < 900:
-                found = kube.get(
-                    ObjectKey("augur.dev/v1alpha1", "MonitoringStack", namespace, "platform")
-                )
-                selected = ((found or {}).get("status") or {}).get("selected") or {}
-                if selected.get("alertPolicies") == total:
-                    break
-                time.sleep(1)
-            settled = time.monotonic() - settle + written
-            time.sleep(20)
-            rss_5k = rss_mib(operator.pid)
+            rules_at, loaded, complete = bench.loaded_or_stalled(total, timeout=1800)
+            status_after = bench.statuses_current(total, timeout=1800)
+            time.sleep(10)
+            rss = rss_mib(operator.pid)
             if tracer:
                 tracer.report(f"{total} policies", total)
-            loaded = bench.rules_loaded(total)
+            stack_status = (
+                kube.get(ObjectKey("augur.dev/v1alpha1", "MonitoringStack", namespace, "platform"))
+                or {}
+            ).get("status") or {}
             print(
-                f"{total} policies: stack selected all {settled:.0f}s after the first write; "
-                f"{loaded} policies' rules fit the rule shards"
+                f"{total} policies (load average {load:.2f} before the write): "
+                f"{extra_count} written in {written:.0f}s; "
+                + (
+                    f"all rules in the ConfigMaps {rules_at + written:.0f}s after the first write"
+                    if complete
+                    else f"only {loaded} policies' rules loaded (stalled after "
+                    f"{rules_at + written:.0f}s)"
+                )
+                + f"; every policy status current {status_after:.0f}s after that; "
+                f"load average now {os.getloadavg()[0]:.2f}"
             )
-            print(f"operator RSS with {total}: {rss_5k[0]:.0f} MiB (peak {rss_5k[1]:.0f})")
+            print(f"  rule shards: {stack_status.get('ruleShards')}")
+            print(f"operator RSS with {total}: {rss[0]:.0f} MiB (peak {rss[1]:.0f})")
     finally:
         operator.terminate()
         operator.wait(timeout=30)
+        kube.delete(ObjectKey("v1", "Namespace", "", namespace))
 
 
 def main() -> None:
@@ -335,7 +404,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--kubeconfig", type=Path, default=None)
     parser.add_argument("--policies", type=int, default=1000)
-    parser.add_argument("--more", type=int, default=4000)
+    parser.add_argument(
+        "--more",
+        type=int,
+        action="append",
+        default=None,
+        help="Policies to add after the edits, repeatable (default: 4000).",
+    )
+    parser.add_argument(
+        "--before-pythonpath",
+        default=None,
+        help="First run everything with the operator from these sources, then again with "
+        "--operator-pythonpath's (or this checkout's), on the same control plane.",
+    )
+    parser.add_argument(
+        "--operator-pythonpath",
+        default=None,
+        help="PYTHONPATH of the operator process (its augur sources), e.g. an older commit's.",
+    )
     parser.add_argument("--log", type=Path, default=None, help="Keep the operator's log here.")
     parser.add_argument(
         "--trace-memory",
@@ -354,11 +440,17 @@ def main() -> None:
             binaries = {name: tool_path(name) for name in PROGRAMS}
             plane = stack_.enter_context(ControlPlane(Path(tmp) / "plane", binaries))
             kubeconfig = plane.kubeconfig
-        log = args.log or Path(tmp) / "operator.log"
-        try:
-            run(kubeconfig, args.policies, args.more, log, args.trace_memory)
-        finally:
-            print(f"operator log: last lines\n{log.read_text()[-1500:]}", file=sys.stderr)
+        more = [m for m in (args.more if args.more is not None else [4000]) if m]
+        runs = [("before", args.before_pythonpath)] if args.before_pythonpath else []
+        runs.append(("after" if runs else "", args.operator_pythonpath))
+        for label, pythonpath in runs:
+            log = args.log or Path(tmp) / f"operator{'-' + label if label else ''}.log"
+            if label:
+                print(f"== {label}: operator from {pythonpath or 'this checkout'}", flush=True)
+            try:
+                run(kubeconfig, args.policies, more, log, args.trace_memory, pythonpath)
+            finally:
+                print(f"operator log: last lines\n{log.read_text()[-1500:]}", file=sys.stderr)
 
 
 if __name__ == "__main__":
