@@ -75,6 +75,8 @@ def policy_suite(entry: Entry, rendered: RenderedFile, interval: str) -> SuiteFi
     policy = entry.full_policy()
     tests = [translate(policy, test, rendered.scope) for test in policy.spec.tests]
     return suite_files([(Path(rendered.path).name, rendered.text)], tests, interval)
+
+
 def writes_status_of(state: OperatorState, entry: Entry) -> bool:
     """True when this process writes the status of AlertPolicy `entry`: unless stacks of
     several shards select it, and the first of them is another shard's."""

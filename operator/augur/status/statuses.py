@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from augur.api.resources import Problem
-from augur.render.selection import SECRETS_NOT_PERMITTED
 from augur.render.prometheus.rule_shards import Shards
+from augur.render.selection import SECRETS_NOT_PERMITTED
 from augur.status.conditions import Cond, merge_conditions
 from augur.status.rule_tests import RuleTestsStatus
 
