@@ -216,8 +216,8 @@ class TelegramChannel(Channel):
 
     bot_token: SecretRef
     """The bot's token."""
-    chat_id: int = Field(alias="chatID", ge=-(2**63), le=2**63 - 1)
-    """The chat to post to (negative for groups; never 0)."""
+    chat_id: int = Field(alias="chatID")
+    """The chat to post to (negative for groups; never 0; a 64-bit integer)."""
     message: str | None = None
     """Message (Alertmanager template)."""
     parse_mode: Literal["", "MarkdownV2", "Markdown", "HTML"] | None = None
@@ -226,8 +226,12 @@ class TelegramChannel(Channel):
     @field_validator("chat_id")
     @classmethod
     def _chat_set(cls, value: int) -> int:
+        # Checked here, not as the schema's minimum/maximum: the API server reads those as
+        # floats, and 2^63-1 does not survive the trip (it refuses every chat ID then).
         if value == 0:
             raise ValueError("chatID must not be 0")
+        if not -(2**63) <= value < 2**63:
+            raise ValueError("chatID must be a 64-bit integer, as Telegram's are")
         return value
 
 
