@@ -72,7 +72,7 @@ def test_arguments_listen_on_loopback_with_host_paths_and_no_gossip() -> None:
     assert f"--config.file={view}/etc/prometheus/config/prometheus.yml" in prom
     assert f"--storage.tsdb.path={view}/prometheus" in prom
     # The reload flags stay as the stack renders them.
-    assert "--enable-feature=auto-reload-config,expand-external-labels" in prom
+    assert "--enable-feature=auto-reload-config" in prom
     assert any(a.startswith("--config.auto-reload-interval=") for a in prom)
 
     am = host_args(found["alertmanager"], "alertmanager", AM_PORT)

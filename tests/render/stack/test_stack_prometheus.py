@@ -94,7 +94,7 @@ def test_config_reloads_without_a_restart() -> None:
     container = named(render_spec({}), "StatefulSet", "platform-prometheus")["spec"]["template"][
         "spec"
     ]["containers"][0]
-    assert "--enable-feature=auto-reload-config,expand-external-labels" in container["args"]
+    assert "--enable-feature=auto-reload-config" in container["args"]
     assert any(a.startswith("--config.auto-reload-interval=") for a in container["args"])
 
 

@@ -122,7 +122,7 @@ class PrometheusConfig:
 
 
 def _escape_expansion(value: str) -> str:
-    # expand-external-labels expands $VAR in every value; $$ is a literal $.
+    # Prometheus 3 expands $VAR in every external label value; $$ is a literal $.
     return value.replace("$", "$$")
 
 

@@ -92,7 +92,8 @@ def _args(inputs: StackInputs) -> list[str]:
     spec = inputs.stack.spec.prometheus
     args = [
         f"--config.file={CONFIG_DIR}/{CONFIG_KEY}",
-        "--enable-feature=auto-reload-config,expand-external-labels",
+        # Prometheus 3 always expands $VAR in external labels (the replica label needs it).
+        "--enable-feature=auto-reload-config",
         f"--config.auto-reload-interval={AUTO_RELOAD_INTERVAL}",
         f"--storage.tsdb.path={DATA_DIR}",
         f"--storage.tsdb.retention.time={spec.retention}",
