@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 from augur.controllers import registry
 from augur.controllers.stack_worker import Changes
-from augur.controllers.state import OperatorConfig, OperatorState, Workers
+from augur.controllers.state import OperatorConfig, OperatorState, URLFile, Workers
 from augur.controllers.writers import StatusWriter
 from augur.kube.errors import KubeError
 from augur.kube.ownership import ObjectKey
@@ -167,3 +168,21 @@ async def test_status_writes_run_concurrently_up_to_the_limit() -> None:
     assert all(written)
     assert sorted(kube.patched) == sorted(f"p{i}" for i in range(20))
     assert kube.most == 4
+
+
+def test_prometheus_urls_come_from_flags_then_the_file_as_it_changes(tmp_path: Path) -> None:
+    path = tmp_path / "urls"
+    config = OperatorConfig(
+        prometheus_urls={"a/one": "http://flag"}, prometheus_url_file=URLFile(path)
+    )
+    # No file yet: the flag, else the stack's Service.
+    assert config.prometheus_url("a/one", {}) == "http://flag"
+    assert config.prometheus_url("b/two", {}) == "http://two-prometheus.b.svc:9090"
+    path.write_text("# comment\nb/two=http://127.0.0.1:1\nnot a mapping\na/one=http://file\n")
+    assert config.prometheus_url("b/two", {}) == "http://127.0.0.1:1"
+    assert config.prometheus_url("a/one", {}) == "http://flag"
+    # A stack added later is learnt without a restart.
+    path.write_text("b/two=http://127.0.0.1:1\nc/three=http://127.0.0.1:22\n")
+    assert config.prometheus_url("c/three", {}) == "http://127.0.0.1:22"
+    path.unlink()
+    assert config.prometheus_url("c/three", {"prometheus": "http://svc"}) == "http://svc"

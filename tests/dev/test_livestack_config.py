@@ -114,6 +114,21 @@ def test_discovery_of_the_stacks_own_pods_becomes_static_targets() -> None:
     assert config["rule_files"][0] == "../rules/shard-0/*.yaml"
 
 
+def test_host_jobs_are_added_beside_the_stacks_own() -> None:
+    docs = manifests("scrape")
+    found = pods(docs)
+    text = objects_of(docs)[("ConfigMap", "platform-prometheus-config")]["data"]["prometheus.yml"]
+    load = {"job_name": "augur-dev-load", "static_configs": [{"targets": ["127.0.0.1:9"]}]}
+    clash = {"job_name": "edge-routers", "static_configs": [{"targets": ["127.0.0.1:8"]}]}
+    result = prometheus_config(found["prometheus"], "prometheus", text, [], [load, clash])
+    jobs = {job["job_name"]: job for job in yaml.safe_load(result.text)["scrape_configs"]}
+    assert jobs["augur-dev-load"] == load
+    # A stack's own job is never replaced by the runner's.
+    assert jobs["edge-routers"]["static_configs"][0]["targets"][0] == "10.0.0.10:9100"
+    assert "job augur-dev-load: added by the runner, static 127.0.0.1:9" in result.notes
+    assert "job edge-routers: the stack has its own; the runner's is not added" in result.notes
+
+
 def test_credential_paths_point_into_the_pods_folder() -> None:
     config, _ = rewritten_prometheus("remote-write")
     files = [

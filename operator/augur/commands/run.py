@@ -18,7 +18,7 @@ from kubernetes.config import ConfigException
 from augur.controllers import registry
 from augur.controllers.endpoints import serve
 from augur.controllers.rule_tests import RuleTestSettings
-from augur.controllers.state import OperatorConfig, OperatorState
+from augur.controllers.state import OperatorConfig, OperatorState, URLFile
 from augur.controllers.webhook import ServingCertificate, serving_webhook
 from augur.kube.client import KubeClient, load_api_client
 from augur.kube.errors import KubeError
@@ -225,6 +225,12 @@ async def _operate(
     help="Reach a stack's Prometheus at URL (when running outside the cluster).",
 )
 @click.option(
+    "--prometheus-url-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A file of NAMESPACE/STACK=URL lines, re-read when it changes (--prometheus-url wins).",
+)
+@click.option(
     "--drift-interval",
     type=float,
     default=10.0,
@@ -283,6 +289,7 @@ def run_command(
     standalone: bool,
     shard: str,
     prometheus_urls: tuple[str, ...],
+    prometheus_url_file: Path | None,
     drift_interval: float,
     kpi_interval: float,
     scaling_concurrency: int,
@@ -343,6 +350,7 @@ def run_command(
         drift_interval=drift_interval,
         kpi_interval=kpi_interval,
         prometheus_urls=urls,
+        prometheus_url_file=URLFile(prometheus_url_file) if prometheus_url_file else None,
         scaling_concurrency=scaling_concurrency,
         shard=shard,
         namespaces=namespaces or None,

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 import aiohttp
@@ -18,6 +19,43 @@ from augur.metrics import OperatorMetrics
 from augur.status.catalog import Catalog, Entry, ParseCache
 from augur.status.sharding import shard_of
 from augur.status.stores import KPIReadings, PolicyViews, SeenStore
+
+
+class URLFile:
+    """A file of `NAMESPACE/STACK=URL` lines, re-read whenever it changes (one stat per look:
+    cheap next to the Prometheus query the URL is looked up for)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._seen: tuple[int, int] | None = None
+        self._urls: dict[str, str] = {}
+
+    def urls(self) -> dict[str, str]:
+        """The mapping as the file says now; {} while it does not exist. Lines that are not
+        NAMESPACE/STACK=URL are skipped."""
+        try:
+            info = self.path.stat()
+        except OSError:
+            return {}
+        seen = (info.st_mtime_ns, info.st_size)
+        if seen != self._seen:
+            try:
+                text = self.path.read_text()
+            except OSError:
+                return self._urls
+            self._urls = parse_prometheus_urls(text.splitlines())
+            self._seen = seen
+        return self._urls
+
+
+def parse_prometheus_urls(lines: list[str]) -> dict[str, str]:
+    """`NAMESPACE/STACK=URL` lines as a mapping; blank, comment and malformed lines skipped."""
+    urls = {}
+    for line in lines:
+        stack, sep, url = line.strip().partition("=")
+        if sep and "/" in stack and url and not stack.startswith("#"):
+            urls[stack] = url
+    return urls
 
 
 @dataclass
@@ -43,6 +81,8 @@ class OperatorConfig:
     """The watched namespaces (None: every namespace); only there may stack objects be listed."""
     operator_namespace: str | None = None
     """Where the operator's own pods run, for the stacks' scrape job and network policies."""
+    prometheus_url_file: URLFile | None = None
+    """More such URLs, from a file that may change while the operator runs."""
     scaling_concurrency: int = 2
     """ScalingPolicy fits running at once (each in a thread; the rest wait their turn)."""
     rule_tests: RuleTestSettings = field(default_factory=RuleTestSettings)
@@ -60,8 +100,10 @@ class OperatorConfig:
         """Where the operator reaches a stack's Prometheus: the `--prometheus-url` mapping,
         else the stack's Service (from its rendered endpoints, or by the Service's name)."""
         namespace, _, name = stack_key.partition("/")
+        from_file = self.prometheus_url_file.urls() if self.prometheus_url_file else {}
         return (
             self.prometheus_urls.get(stack_key)
+            or from_file.get(stack_key)
             or endpoints.get("prometheus")
             or f"http://{name}-prometheus.{namespace}.svc:9090"
         )

@@ -15,16 +15,24 @@ when its configuration or credentials change (as the reloader sidecar does), and
 program when its StatefulSet's pod template changes (as a rollout would). Every program
 binds to 127.0.0.1 on a free port, lives in its own process group, and is killed when the
 runner stops or its parent dies. One replica of each runs, whatever `replicas` says.
+
+Beyond what the pods would do, a runner can be given: static scrape jobs of the host (a load
+exporter) added to every stack's Prometheus; history to write into a stack's Prometheus data
+folder before it first starts (`backfill`: OpenMetrics text made into blocks by promtool, as
+if Prometheus had been scraping for that long); and a file where it keeps every stack's
+Prometheus URL (`NAMESPACE/STACK=URL` lines), which an operator started with
+`--prometheus-url-file` re-reads, so stacks created later are read too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,6 +94,9 @@ class LiveStack:
     name: str
     root: Path
     components: dict[str, Component] = field(default_factory=dict)
+    history: list[str] = field(default_factory=list)
+    """OpenMetrics texts to write as blocks before Prometheus first starts (see `backfill`)."""
+    started_once: bool = False
 
     @property
     def urls(self) -> StackURLs:
@@ -109,11 +120,15 @@ class LiveStacks:
         *,
         interval: float = 1.0,
         say: Callable[[str], None] | None = None,
+        extra_jobs: Sequence[Obj] = (),
+        url_file: Path | None = None,
     ) -> None:
         self.kubeconfig = kubeconfig
         self.run_dir = run_dir
         self.interval = interval
         self.say = say or (lambda _: None)
+        self.extra_jobs = [dict(job) for job in extra_jobs]
+        self.url_file = url_file
         self.stacks: dict[tuple[str, str], LiveStack] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -154,6 +169,18 @@ class LiveStacks:
             proc = stack.components[component].process if stack else None
         return proc.pid if proc is not None and proc.running() else None
 
+    def backfill(self, namespace: str, name: str, openmetrics: str) -> None:
+        """Write `openmetrics` (OpenMetrics text whose samples carry timestamps, ending in
+        `# EOF`) into the stack's Prometheus data folder as blocks
+        (`promtool tsdb create-blocks-from openmetrics`) before that Prometheus first starts.
+
+        Raises RuntimeError when it has started already (blocks are read at start)."""
+        stack = self._stack(namespace, name)
+        with self._lock:
+            if stack.started_once:
+                raise RuntimeError(f"{namespace}/{name}: Prometheus has started; backfill before")
+            stack.history.append(openmetrics)
+
     def ready(self, namespace: str, name: str) -> bool:
         """True when both programs of the stack answer `/-/ready`."""
         urls = self.urls(namespace, name)
@@ -167,7 +194,21 @@ class LiveStacks:
                 for component in COMPONENTS:
                     stack.components[component] = Component(component, free_port())
                 self.stacks[(namespace, name)] = stack
+                self._write_urls()
             return stack
+
+    def _write_urls(self) -> None:
+        """Every stack's Prometheus URL into `url_file` (atomically); caller holds the lock."""
+        if self.url_file is None:
+            return
+        lines = [
+            f"{namespace}/{name}={stack.urls.prometheus}\n"
+            for (namespace, name), stack in sorted(self.stacks.items())
+        ]
+        self.url_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.url_file.with_name(f".{self.url_file.name}.tmp")
+        temporary.write_text("".join(lines))
+        temporary.replace(self.url_file)
 
     def _once(self, message: str) -> None:
         if message not in self._said:
@@ -300,7 +341,7 @@ class LiveStacks:
                 raise ValueError(f"{path} is in no volume")
             volume, key = place
             rewritten = prometheus_config(
-                pod, PROMETHEUS, files[volume][key].decode(), discoverable
+                pod, PROMETHEUS, files[volume][key].decode(), discoverable, self.extra_jobs
             )
             for note in rewritten.notes:
                 self._once(f"{stack.namespace}/{stack.name}: prometheus.yml {note}")
@@ -348,11 +389,56 @@ class LiveStacks:
             self.say(f"{where}: {state.name}'s pod template changed; restarting it")
         _stop(state)
         logs = stack.root / "logs"
+        if state.name == PROMETHEUS and not self._write_history(stack, args, logs):
+            return
         state.process = processes.start(
             state.name, [spec[0], *args], logs, env, die_with_parent=True
         )
         state.spec, state.started, state.loaded = spec, time.monotonic(), digest
         self.say(f"{where}: {state.name} on http://127.0.0.1:{state.port} (log {logs})")
+
+    def _write_history(self, stack: LiveStack, args: list[str], logs: Path) -> bool:
+        """Make the stack's pending history into blocks in Prometheus' data folder; False
+        while that cannot be done yet (Prometheus must then not start)."""
+        with self._lock:
+            stack.started_once = True
+            history, stack.history = stack.history, []
+        if not history:
+            return True
+        where = f"{stack.namespace}/{stack.name}"
+        promtool = cached_tool_path("promtool")
+        data = flag_value(args, "--storage.tsdb.path")
+        if promtool is None or not data:
+            with self._lock:
+                stack.history, stack.started_once = history, False
+            self._once(f"{where}: history waits for promtool and a --storage.tsdb.path")
+            return False
+        Path(data[-1]).mkdir(parents=True, exist_ok=True)
+        for index, text in enumerate(history):
+            source = logs / f"history-{index}.om"
+            logs.mkdir(parents=True, exist_ok=True)
+            source.write_text(text)
+            with (logs / "promtool-backfill.log").open("ab") as out:
+                done = subprocess.run(
+                    [
+                        str(promtool),
+                        "tsdb",
+                        "create-blocks-from",
+                        "openmetrics",
+                        str(source),
+                        data[-1],
+                    ],
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    timeout=600,
+                    check=False,
+                )
+            source.unlink()
+            if done.returncode != 0:
+                self.say(f"{where}: promtool could not write the history (log {logs})")
+            else:
+                self.say(f"{where}: history written into Prometheus' data folder")
+        return True
 
     def _reload(self, pod: HostPod) -> bool:
         """POST the reload URLs of the reloader sidecar; True when every one answered 200."""

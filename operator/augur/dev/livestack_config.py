@@ -25,6 +25,8 @@ and the ConfigMaps/Secrets its volumes name, exactly what changes for a host pro
   config reloader's metrics, Jaeger, the operator, every `scrape` entry of role pod,
   service or endpoints) do not run on the host. Static scrape jobs, remote write and
   `additionalScrapeConfigs` files are kept as written.
+- **Host jobs.** The runner may add static scrape jobs of its own (`augur dev up` adds one
+  for its load exporter): appended to `scrape_configs`, never replacing a job of the stack.
 - **The config reloader sidecar.** The Alertmanager configuration is decompressed (gzip)
   from its Secret and `$(VAR)` is replaced from the sidecar's environment, refusing unset
   names, as prometheus-config-reloader does.
@@ -35,7 +37,7 @@ from __future__ import annotations
 import gzip
 import re
 from base64 import b64decode
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -355,10 +357,16 @@ class Rewritten:
 
 
 def prometheus_config(
-    pod: HostPod, container: str, text: str, discoverable: list[Obj]
+    pod: HostPod,
+    container: str,
+    text: str,
+    discoverable: list[Obj],
+    extra_jobs: Sequence[Obj] = (),
 ) -> Rewritten:
     """`prometheus.yml` for a host process: paths, and discovery replaced by the targets among
-    `discoverable` (meta labels of running pods' ports) that the jobs' relabelling keeps."""
+    `discoverable` (meta labels of running pods' ports) that the jobs' relabelling keeps;
+    `extra_jobs` (scrape jobs of the host, e.g. a local load exporter) appended unless the
+    configuration has a job of the same name."""
     config: Obj = yaml.safe_load(text) or {}
     notes: list[str] = []
     alerting = config.get("alerting") or {}
@@ -388,7 +396,15 @@ def prometheus_config(
         if rewritten is not job:
             notes.append(f"job {name}: {_targets_note(rewritten)}")
         jobs.append(rewritten)
-    if "scrape_configs" in config:
+    names = {str(job.get("job_name")) for job in jobs}
+    for extra in extra_jobs:
+        name = str(extra.get("job_name"))
+        if name in names:
+            notes.append(f"job {name}: the stack has its own; the runner's is not added")
+            continue
+        jobs.append(dict(extra))
+        notes.append(f"job {name}: added by the runner, {_targets_note(extra)}")
+    if "scrape_configs" in config or jobs:
         config["scrape_configs"] = jobs
     config = rewrite_paths(config, lambda p: pod.host_path(container, p))
     return Rewritten(_dump(config), notes)
