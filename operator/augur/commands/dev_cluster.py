@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,11 +19,14 @@ from augur.dev.cluster import (
     default_run_dir,
     kubectl,
 )
+from augur.dev.exporter import start_exporter
 from augur.dev.livestack import LiveStacks
 from augur.dev.processes import ClusterError, free_port, stop
 from augur.dev.tools import ToolError, tool_path
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
+HISTORY_SECONDS = 2 * 86400
+"""History of the example's load written into each stack's Prometheus before it starts."""
 
 
 def control_plane_binaries() -> dict[str, Path]:
@@ -132,29 +136,7 @@ def dev_up_command(name: str, paths: tuple[str, ...]) -> None:
             click.echo(kubectl(plane.kubeconfig, "apply", "-f", target).rstrip())
         _print_access(plane)
         click.echo(kubectl(plane.kubeconfig, "get", "augur", "-A").rstrip())
-        with LiveStacks(plane.kubeconfig, run_dir / "live", say=_say_live) as live:
-            flags = _live_stack_flags(plane, live)
-            listen = f"127.0.0.1:{free_port()}"
-            click.echo(f"operator: /metrics and /healthz on http://{listen}")
-            click.echo("augur dev up: running the operator; Ctrl-C stops it and the control plane")
-            operator = subprocess.Popen(
-                [
-                    str(Path(sys.executable).parent / "augur"),
-                    "run",
-                    "--kubeconfig",
-                    str(plane.kubeconfig),
-                    "--standalone",
-                    "--listen",
-                    listen,
-                    *flags,
-                ]
-            )
-            try:
-                operator.wait()
-            finally:
-                if operator.poll() is None:
-                    operator.terminate()
-                    operator.wait(timeout=30)
+        _run_live(plane, run_dir)
     except ClusterError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
@@ -164,13 +146,70 @@ def dev_up_command(name: str, paths: tuple[str, ...]) -> None:
         plane.stop()
 
 
+def _run_live(plane: ControlPlane, run_dir: Path) -> None:
+    """The load exporter, every stack's Prometheus and Alertmanager, and the operator, until
+    the operator ends or Ctrl-C; stops what it started."""
+    live_dir = run_dir / "live"
+    # Each run starts from fresh data: the history written below would clash with an old one.
+    shutil.rmtree(live_dir, ignore_errors=True)
+    exporter = start_exporter(run_dir, HISTORY_SECONDS)
+    try:
+        live = LiveStacks(
+            plane.kubeconfig,
+            live_dir,
+            say=_say_live,
+            extra_jobs=[exporter.scrape_job()],
+            url_file=run_dir / "prometheus-urls",
+        )
+        history = exporter.history.read_text() if exporter.history.exists() else ""
+        for key in _stack_names(plane):
+            namespace, _, name = key.partition("/")
+            urls = live.urls(namespace, name)
+            click.echo(f"{key}: Prometheus {urls.prometheus}  Alertmanager {urls.alertmanager}")
+            if history:
+                live.backfill(namespace, name, history)
+        exporter.history.unlink(missing_ok=True)
+        click.echo(f"load: the shop's series on {exporter.url}/metrics (see augur dev inject)")
+        with live:
+            _run_operator(plane, run_dir / "prometheus-urls")
+    finally:
+        exporter.stop()
+
+
+def _run_operator(plane: ControlPlane, url_file: Path) -> None:
+    listen = f"127.0.0.1:{free_port()}"
+    click.echo(f"operator: /metrics and /healthz on http://{listen}")
+    click.echo("augur dev up: running the operator; Ctrl-C stops it and the control plane")
+    operator = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "augur"),
+            "run",
+            "--kubeconfig",
+            str(plane.kubeconfig),
+            "--standalone",
+            "--listen",
+            listen,
+            "--prometheus-url-file",
+            str(url_file),
+            "--kpi-interval",
+            "15",
+        ]
+    )
+    try:
+        operator.wait()
+    finally:
+        if operator.poll() is None:
+            operator.terminate()
+            operator.wait(timeout=30)
+
+
 def _say_live(message: str) -> None:
     click.echo(f"live stack: {message}")
 
 
-def _live_stack_flags(plane: ControlPlane, live: LiveStacks) -> list[str]:
-    """Reserve each applied stack's ports; print its UIs; the operator's --prometheus-url."""
-    names = kubectl(
+def _stack_names(plane: ControlPlane) -> list[str]:
+    """NAMESPACE/NAME of every MonitoringStack."""
+    return kubectl(
         plane.kubeconfig,
         "get",
         "mstack",
@@ -178,10 +217,3 @@ def _live_stack_flags(plane: ControlPlane, live: LiveStacks) -> list[str]:
         "-o",
         "jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{'\\n'}{end}",
     ).split()
-    flags = []
-    for key in names:
-        namespace, _, name = key.partition("/")
-        urls = live.urls(namespace, name)
-        click.echo(f"{key}: Prometheus {urls.prometheus}  Alertmanager {urls.alertmanager}")
-        flags += ["--prometheus-url", f"{key}={urls.prometheus}"]
-    return flags
