@@ -40,6 +40,8 @@ class Capture:
     port: int = 0
     deliveries: list[Delivery] = field(default_factory=list)
     series: dict[str, float] = field(default_factory=dict)
+    counters: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    """series -> (value, at (monotonic seconds), increase per second from then on)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def url(self, path: str) -> str:
@@ -55,6 +57,32 @@ class Capture:
         """Expose `series` (e.g. `e2e_signal{name="a"}`) with `value` from now on."""
         with self.lock:
             self.series[series] = value
+
+    def rate(self, series: str, per_second: float) -> None:
+        """Expose `series` as a counter growing by `per_second` from now on (from its value
+        so far: changing the rate never makes it go back)."""
+        now = time.monotonic()
+        with self.lock:
+            value, at, rate = self.counters.get(series, (0.0, now, 0.0))
+            self.counters[series] = (value + rate * (now - at), now, per_second)
+
+    def index(self, path: str, alertname: str, **labels: str) -> int | None:
+        """Position, among every delivery, of the first that notified `alertname` firing at
+        `path` with these labels; None before one did."""
+        with self.lock:
+            deliveries = list(self.deliveries)
+        for position, delivery in enumerate(deliveries):
+            if delivery.path != path:
+                continue
+            for alert in delivery.body.get("alerts", []):
+                found = alert["labels"]
+                if (
+                    found.get("alertname") == alertname
+                    and alert["status"] == "firing"
+                    and all(found.get(k) == v for k, v in labels.items())
+                ):
+                    return position
+        return None
 
     def alerts(self, path: str) -> list[dict[str, Any]]:
         """Every alert delivered to the webhook at `path` (one per alert per notification)."""
@@ -76,8 +104,12 @@ class Capture:
             return [d.body for d in self.deliveries if d.path == path]
 
     def exposition(self) -> bytes:
+        now = time.monotonic()
         with self.lock:
-            lines = [f"{name} {value}" for name, value in sorted(self.series.items())]
+            values = dict(self.series)
+            for name, (value, at, rate) in self.counters.items():
+                values[name] = value + rate * (now - at)
+            lines = [f"{name} {value}" for name, value in sorted(values.items())]
         return ("\n".join(lines) + "\n").encode()
 
 
@@ -168,6 +200,15 @@ def prometheus_api(live: LiveStacks, namespace: str, path: str, **params: str) -
 def alertmanager_alerts(live: LiveStacks, namespace: str) -> list[dict[str, Any]]:
     """The live Alertmanager's alerts (API v2), suppressed ones included."""
     url = f"{live.urls(namespace, STACK).alertmanager}/api/v2/alerts"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        result: list[dict[str, Any]] = json.loads(response.read())
+        return result
+
+
+def alertmanager_groups(live: LiveStacks, namespace: str) -> list[dict[str, Any]]:
+    """The live Alertmanager's alert groups (API v2): a time interval mutes a group, and only
+    here does an alert's status say so (`mutedBy`)."""
+    url = f"{live.urls(namespace, STACK).alertmanager}/api/v2/alerts/groups"
     with urllib.request.urlopen(url, timeout=10) as response:
         result: list[dict[str, Any]] = json.loads(response.read())
         return result
