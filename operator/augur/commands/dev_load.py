@@ -42,7 +42,9 @@ _for = click.option("--for", "for_", default="10m", show_default=True, help="How
 
 
 @inject_group.command("errors")
-@click.option("--service", required=True, type=click.Choice(ERROR_TARGETS))
+@click.option(
+    "--service", required=True, type=click.Choice(ERROR_TARGETS), help="Where requests fail."
+)
 @click.option(
     "--ratio",
     type=click.FloatRange(0, 1, min_open=True),
@@ -58,7 +60,9 @@ def inject_errors(service: str, ratio: float, for_: str, name: str) -> None:
 
 
 @inject_group.command("latency")
-@click.option("--service", required=True, type=click.Choice(LATENCY_TARGETS))
+@click.option(
+    "--service", required=True, type=click.Choice(LATENCY_TARGETS), help="What slows down."
+)
 @click.option(
     "--factor",
     type=click.FloatRange(0, min_open=True),
