@@ -12,20 +12,13 @@ only times out itself.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ctypes
 import logging
-import os
-import signal
-import subprocess
-import sys
-import tempfile
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
+from augur.controllers.tool_process import run_tool
 from augur.render.rules.ruletests import SUITE_FILE, SuiteFiles, junit_suites, verdicts
 from augur.status.rule_tests import RuleTestRun, failed_run, run_of
 
@@ -34,66 +27,35 @@ logger = logging.getLogger("augur.operator")
 CACHE_SIZE = 4096
 """Runs remembered by content hash (a few KB each)."""
 
-_PR_SET_PDEATHSIG = 1
-_libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
-
-
-def _die_with_parent() -> None:
-    """In the child before exec: SIGKILL when the thread that started it ends (which waits for
-    it), so promtool never outlives an operator that was killed."""
-    if _libc is not None:
-        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def _kill_group(process: subprocess.Popen[str]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.communicate()
-
-
 def run_promtool(promtool: str, suites: list[SuiteFiles], timeout: float) -> list[RuleTestRun]:
     """Run every suite in one `promtool test rules` call (each in its own folder), the result
     of each in order; a call that takes longer than `timeout` seconds is killed and its suites
     run again in halves, a single suite then reported as TimedOut. Blocks: run it in a thread."""
-    with tempfile.TemporaryDirectory(prefix="augur-ruletests-") as folder:
-        root = Path(folder)
-        names = []
-        for index, suite in enumerate(suites):
-            (root / str(index)).mkdir()
-            for name, text in suite.files.items():
-                (root / str(index) / name).write_text(text)
-            names.append(f"{index}/{SUITE_FILE}")
-        try:
-            process = subprocess.Popen(
-                [promtool, "test", "rules", "--junit=junit.xml", *names],
-                cwd=root,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                start_new_session=True,
-                preexec_fn=_die_with_parent,  # the thread waits for the child: it cannot end first
-            )
-        except OSError as error:
-            detail = f"cannot run {promtool}: {error.strerror}"
-            return [failed_run("PromtoolUnavailable", detail) for _ in suites]
-        try:
-            out, err = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
-            timed_out = True
-        else:
-            timed_out = False
-            junit = root / "junit.xml"
-            report = junit.read_text() if junit.exists() else None
-    if timed_out:
+    files: dict[str, str] = {}
+    names = []
+    for index, suite in enumerate(suites):
+        for name, text in suite.files.items():
+            files[f"{index}/{name}"] = text
+        names.append(f"{index}/{SUITE_FILE}")
+    try:
+        run = run_tool(
+            [promtool, "test", "rules", "--junit=junit.xml", *names],
+            files,
+            timeout,
+            read_back=["junit.xml"],
+        )
+    except OSError as error:
+        detail = f"cannot run {promtool}: {error.strerror}"
+        return [failed_run("PromtoolUnavailable", detail) for _ in suites]
+    if run.timed_out:
         if len(suites) == 1:
             return [failed_run("TimedOut", f"promtool ran longer than {timeout:g}s")]
         half = len(suites) // 2
         return run_promtool(promtool, suites[:half], timeout) + run_promtool(
             promtool, suites[half:], timeout
         )
-    return _results(suites, names, report, (err or out).strip())
+    report = run.outputs.get("junit.xml")
+    return _results(suites, names, report, (run.stderr or run.stdout).strip())
 
 
 def _results(
