@@ -42,7 +42,20 @@ def test_stack_is_ready_when_applied_and_components_ready() -> None:
         "Ready": ("True", "AllComponentsReady"),
         "Reconciled": ("True", "Applied"),
         "Degraded": ("False", "AsExpected"),
+        "OutputChecked": ("True", "Checked"),
     }
+
+
+def test_output_left_unchecked_is_a_condition_never_a_failure() -> None:
+    outcome = StackOutcome(generation=1, objects=2, unchecked=["no amtool: 3 outputs not checked"])
+    status = stack_status(outcome, {}, "t")
+    got = conditions(status)
+    assert got["OutputChecked"] == ("False", "CheckSkipped")
+    assert got["Ready"] == ("True", "AllComponentsReady")
+    checked = next(c for c in status["conditions"] if c["type"] == "OutputChecked")
+    assert checked["message"] == "no amtool: 3 outputs not checked"
+    failed = StackOutcome(generation=1, render_error="render failed: boom")
+    assert conditions(stack_status(failed, {}, "t"))["OutputChecked"] == ("Unknown", "NotRendered")
 
 
 def test_stack_waits_for_components_and_reports_failures() -> None:

@@ -19,6 +19,7 @@ from augur.controllers import registry
 from augur.controllers.endpoints import serve
 from augur.controllers.rule_tests import RuleTestSettings
 from augur.controllers.state import OperatorConfig, OperatorState, URLFile
+from augur.controllers.tool_check import ToolCheckSettings
 from augur.controllers.webhook import ServingCertificate, serving_webhook
 from augur.kube.client import KubeClient, load_api_client
 from augur.kube.errors import KubeError
@@ -102,18 +103,18 @@ def _prometheus_urls(values: tuple[str, ...]) -> dict[str, str]:
     return urls
 
 
-def _promtool(explicit: str | None) -> str | None:
-    """The promtool the operator runs rule tests with: the one given, else the pinned build
-    (augur's tool cache: AUGUR_CACHE_DIR, set in the image), else one on PATH of the pinned
-    release series; None (rule tests then say so in status) when there is none."""
+def _tool(name: str, explicit: str | None, without: str) -> str | None:
+    """The `name` binary the operator runs: the one given, else the pinned build (augur's
+    tool cache: AUGUR_CACHE_DIR, set in the image), else one on PATH of the pinned release
+    series; None (status then says so) when there is none, logging `without`."""
     from augur.dev.tools import ToolError, find_tool
 
     try:
-        return str(find_tool("promtool", explicit))
+        return str(find_tool(name, explicit))
     except ToolError as error:
         if explicit is not None:
-            raise click.BadParameter(str(error), param_hint="--promtool") from None
-        logging.getLogger("augur.operator").warning("rule tests will not run: %s", error)
+            raise click.BadParameter(str(error), param_hint=f"--{name}") from None
+        logging.getLogger("augur.operator").warning("%s: %s", without, error)
         return None
 
 
@@ -256,8 +257,26 @@ async def _operate(
     "promtool_path",
     default=None,
     metavar="PATH",
-    help="promtool binary for AlertPolicy rule tests (default: the one augur built, else "
-    "promtool on PATH when it is of the pinned release series).",
+    help="promtool binary for AlertPolicy rule tests and for checking every object's rule "
+    "file (default: the one augur built, else promtool on PATH when it is of the pinned "
+    "release series).",
+)
+@click.option(
+    "--amtool",
+    "amtool_path",
+    default=None,
+    metavar="PATH",
+    help="amtool binary for checking each AlertPolicy's part of the Alertmanager "
+    "configuration (default: the one augur built, else amtool on PATH when it is of the "
+    "pinned release series).",
+)
+@click.option(
+    "--tool-check-timeout",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="Seconds one promtool or amtool call checking objects' output may take before it is "
+    "killed (the files it did not judge are let through, and the stack's status says so).",
 )
 @click.option(
     "--rule-test-timeout",
@@ -294,13 +313,17 @@ def run_command(
     kpi_interval: float,
     scaling_concurrency: int,
     promtool_path: str | None,
+    amtool_path: str | None,
+    tool_check_timeout: float,
     rule_test_timeout: float,
     log_format: str,
     verbose: bool,
 ) -> None:
     """Run the operator: reconcile MonitoringStacks, AlertPolicies and BusinessKPIs, and
     evaluate ScalingPolicies. AlertPolicy rule tests run with promtool (--promtool) when a
-    policy or its rules change; their results are in the policy's status."""
+    policy or its rules change; their results are in the policy's status. Before an object's
+    rules or Alertmanager configuration enter a stack's shared files, promtool and amtool
+    check them; an object they refuse is left out, with their message in its status."""
     if namespace_mode == "listed" and not namespaces:
         raise click.BadParameter("give at least one --namespace", param_hint="--namespace-mode")
     if namespace_mode == "all" and namespaces:
@@ -345,6 +368,7 @@ def run_command(
     kube = KubeClient(client)
     if not standalone:
         ensure_peering(kube, namespaces, peering_name(shard))
+    promtool = _tool("promtool", promtool_path, "rule tests and rule checks will not run")
     config = OperatorConfig(
         identity=identity,
         drift_interval=drift_interval,
@@ -355,7 +379,12 @@ def run_command(
         shard=shard,
         namespaces=namespaces or None,
         operator_namespace=operator_namespace or default_operator_namespace(),
-        rule_tests=RuleTestSettings(_promtool(promtool_path), timeout=rule_test_timeout),
+        rule_tests=RuleTestSettings(promtool, timeout=rule_test_timeout),
+        tool_checks=ToolCheckSettings(
+            promtool,
+            _tool("amtool", amtool_path, "Alertmanager configuration will not be checked"),
+            timeout=tool_check_timeout,
+        ),
     )
     state = OperatorState(config, kube, OperatorMetrics.create())
     asyncio.run(

@@ -27,6 +27,7 @@ logger = logging.getLogger("augur.operator")
 CACHE_SIZE = 4096
 """Runs remembered by content hash (a few KB each)."""
 
+
 def run_promtool(promtool: str, suites: list[SuiteFiles], timeout: float) -> list[RuleTestRun]:
     """Run every suite in one `promtool test rules` call (each in its own folder), the result
     of each in order; a call that takes longer than `timeout` seconds is killed and its suites

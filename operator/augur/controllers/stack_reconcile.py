@@ -25,7 +25,9 @@ class StackReconciler:
     def __init__(self, state: OperatorState, key: str) -> None:
         self.state = state
         self.key = key
-        self.render = StackRender(key, state.config.operator_namespace, state.kube)
+        self.render = StackRender(
+            key, state.config.operator_namespace, state.kube, state.tool_checks
+        )
         self.secrets = SourceSecrets(state.kube, state.config.secret_refresh, key)
         self.applier = StackApplier(state.kube, state.config.list_scope, state.fence)
         self.workloads = WorkloadReader(state.kube)

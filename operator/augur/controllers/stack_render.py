@@ -7,14 +7,22 @@ import functools
 import logging
 from dataclasses import dataclass
 
-from augur.api.resources import MonitoringStack
+from augur.api.resources import AlertPolicy, MonitoringStack
+from augur.controllers.tool_check import ToolChecker
 from augur.kube.client import KubeClient
 from augur.kube.errors import KubeError
 from augur.kube.ownership import ObjectKey
+from augur.render.alertmanager.check import policy_check_config
 from augur.render.component_output import ComponentOutput
 from augur.render.prometheus.objects import mounted_rule_shards, stateful_set_name
 from augur.render.selection import StackInputs, inputs_for
 from augur.render.stack import StackMemo, rerender_stack
+from augur.render.tool_checks import (
+    CheckItem,
+    alertmanager_items,
+    rule_file_items,
+    without_refused,
+)
 from augur.status.catalog import Catalog
 
 logger = logging.getLogger("augur.operator")
@@ -32,18 +40,29 @@ class Rendered:
     output: ComponentOutput
     memo: StackMemo
     """What the next render reuses (rule files, Alertmanager configuration)."""
+    unchecked: tuple[str, ...] = ()
+    """Why some output went unjudged by promtool / amtool (let through)."""
 
 
 class StackRender:
     """Renders one stack, reusing what the previous render made."""
 
     def __init__(
-        self, key: str, operator_namespace: str | None = None, kube: KubeClient | None = None
+        self,
+        key: str,
+        operator_namespace: str | None = None,
+        kube: KubeClient | None = None,
+        checker: ToolChecker | None = None,
     ) -> None:
         self.key = key
         self.kube = kube
         """Reads the live StatefulSet's rule shard count before the first render (None: a
         new stack is assumed)."""
+        self.checker = checker
+        """Judges each object's output before the shared files take it (None: no checks)."""
+        self._am_checks: dict[str, tuple[AlertPolicy, MonitoringStack, str]] = {}
+        """Per policy, the smallest Alertmanager configuration last built for it, with the
+        very objects it was built from."""
         self.operator_namespace = operator_namespace
         """Where the operator's pods run (None: unknown; the stack looks for them wherever
         it discovers)."""
@@ -51,8 +70,9 @@ class StackRender:
         """The last successful render."""
 
     async def render(self, stack: MonitoringStack, catalog: Catalog) -> Rendered:
-        """Render `stack` with what it selects in `catalog` (in a thread: it is CPU work);
-        raises RenderFailed when a renderer fails, keeping the last render."""
+        """Render `stack` with what it selects in `catalog` (in a thread: it is CPU work),
+        leaving out the objects whose output promtool or amtool refuses; raises RenderFailed
+        when a renderer fails, keeping the last render."""
         inputs = inputs_for(stack, catalog.inventory())
         previous = self.rendered.memo if self.rendered is not None else None
         # The count of rule shards is part of Prometheus' pod template: a first render (a
@@ -67,10 +87,19 @@ class StackRender:
         )
         try:
             output, memo = await asyncio.to_thread(renderer, inputs, previous)
+            unchecked: tuple[str, ...] = ()
+            if self.checker is not None:
+                items = await asyncio.to_thread(self._check_items, inputs, memo)
+                outcome = await self.checker.check(items)
+                unchecked = tuple(outcome.unchecked)
+                if outcome.refused:
+                    # again without them: every other file is reused from this render
+                    inputs = without_refused(inputs, outcome.refused)
+                    output, memo = await asyncio.to_thread(renderer, inputs, memo)
         except Exception as error:  # a renderer bug must not stop the other stacks
             logger.exception("render of %s failed", self.key)
             raise RenderFailed(f"render failed: {type(error).__name__}: {error}") from error
-        self.rendered = Rendered(inputs, output, memo)
+        self.rendered = Rendered(inputs, output, memo, unchecked)
         return self.rendered
 
     async def _mounted_rule_shards(self, stack: MonitoringStack) -> int | None:
@@ -83,3 +112,18 @@ class StackRender:
             logger.warning("%s: rule shard count not read (%s): as for a new stack", key, error)
             return None
         return mounted_rule_shards(live)
+
+    def _check_items(self, inputs: StackInputs, memo: StackMemo) -> list[CheckItem]:
+        """What the tools judge of this render: every rule file, and each policy's part of
+        the Alertmanager configuration (built again only for a changed policy or stack)."""
+        configs: dict[str, str] = {}
+        kept: dict[str, tuple[AlertPolicy, MonitoringStack, str]] = {}
+        if inputs.stack.spec.alertmanager.enabled:
+            for policy in inputs.alert_policies:
+                built = self._am_checks.get(policy.key)
+                if built is None or built[0] is not policy or built[1] is not inputs.stack:
+                    built = (policy, inputs.stack, policy_check_config(inputs.stack, policy))
+                kept[policy.key] = built
+                configs[f"AlertPolicy/{policy.key}"] = built[2]
+        self._am_checks = kept
+        return rule_file_items(memo) + alertmanager_items(configs)

@@ -45,6 +45,7 @@ class StackReport:
         outcome.scaling_policies = len(inputs.scaling_policies)
         outcome.rules = output.rule_count
         outcome.rejected = len(output.rejected) + invalid_selected
+        outcome.unchecked = list(rendered.unchecked)
         outcome.objects = len(objects)
         outcome.apply_errors = [f"{key}: {error.message}" for key, error in result.failures.items()]
         outcome.missing_secrets = sorted({m for ms in credentials.missing.values() for m in ms})

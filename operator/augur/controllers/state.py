@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import aiohttp
 
 from augur.controllers.rule_tests import RuleTestRunner, RuleTestSettings
+from augur.controllers.tool_check import ToolChecker, ToolCheckSettings
 from augur.controllers.writers import EventWriter, StatusWriter
 from augur.kube.client import KubeClient
 from augur.kube.sync import ApplyFence, ListScope
@@ -90,6 +91,8 @@ class OperatorConfig:
     shard: str = ""
     """The operator shard this process serves ("": the default shard, stacks without the
     shard label); see `augur.status.sharding`."""
+    tool_checks: ToolCheckSettings = field(default_factory=ToolCheckSettings)
+    """How objects' output is checked with promtool and amtool before stacks load it."""
 
     @property
     def list_scope(self) -> ListScope:
@@ -200,6 +203,8 @@ class OperatorState:
         """A stack of another shard changed: re-check who writes the shared statuses."""
         self.foreign_stack_changes += 1
         self.workers.poke_all()
+        self.tool_checks = ToolChecker(config.tool_checks)
+        """Checks objects' output with promtool and amtool (shared by every stack)."""
 
     def index(self, kind: str, body: Any) -> Entry:
         """Parse a body (cached) and remember the status it carries."""

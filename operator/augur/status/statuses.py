@@ -31,6 +31,8 @@ class StackOutcome:
     missing_secrets: list[str] = field(default_factory=list)
     unreadable_secrets: list[str] = field(default_factory=list)
     """Source Secrets that could not be read (not a 404): their last values are kept."""
+    unchecked: list[str] = field(default_factory=list)
+    """Why some objects' output went unjudged by promtool / amtool (and was let through)."""
     components: dict[str, dict[str, Any]] = field(default_factory=dict)
     endpoints: dict[str, str] = field(default_factory=dict)
     rule_shards: dict[str, int] = field(default_factory=dict)
@@ -115,7 +117,7 @@ def service_endpoints(services: list[dict[str, Any]], stack_name: str) -> dict[s
 
 
 def stack_conditions(outcome: StackOutcome) -> list[Cond]:
-    """Ready, Reconciled and Degraded of a stack."""
+    """Ready, Reconciled, Degraded and OutputChecked of a stack."""
     if outcome.render_error:
         reconciled = Cond("Reconciled", "False", "RenderFailed", outcome.render_error)
     elif outcome.apply_errors:
@@ -158,7 +160,19 @@ def stack_conditions(outcome: StackOutcome) -> list[Cond]:
         if problems
         else Cond("Degraded", "False", reason, "everything selected is loaded")
     )
-    return [ready, reconciled, degraded]
+    return [ready, reconciled, degraded, checked_condition(outcome)]
+
+
+def checked_condition(outcome: StackOutcome) -> Cond:
+    """OutputChecked: whether promtool and amtool judged every selected object's output
+    (output they could not judge, without the tool or after a timeout, is let through)."""
+    if outcome.render_error:
+        return Cond("OutputChecked", "Unknown", "NotRendered", "the stack did not render")
+    if outcome.unchecked:
+        return Cond("OutputChecked", "False", "CheckSkipped", "; ".join(outcome.unchecked[:3]))
+    return Cond(
+        "OutputChecked", "True", "Checked", "promtool and amtool judged every object's output"
+    )
 
 
 def stack_status(outcome: StackOutcome, existing: dict[str, Any], now: str) -> dict[str, Any]:
