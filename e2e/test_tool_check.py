@@ -1,0 +1,136 @@
+"""Objects' output checked by the real promtool and amtool before the shared files take it:
+a policy whose rules promtool refuses, and one whose routing amtool refuses (both accepted by
+augur's own validation), get Accepted=False with the tool's message and stay out of the
+stack's configuration, while another policy's rules still reach the rule ConfigMap."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+from typing import Any
+
+from e2e.conftest import Cluster
+from e2e.operator_fixtures import OperatorProcess, condition, get, operator_fixture, wait_for
+
+__all__ = ["operator_fixture"]  # the module's operator, used by name
+
+
+def stack(namespace: str) -> str:
+    return f"""
+apiVersion: augur.dev/v1alpha1
+kind: MonitoringStack
+metadata: {{name: platform, namespace: {namespace}}}
+spec:
+  alertmanager:
+    defaultReceiver: {{name: default, webhook: {{url: "http://sink.example:8080/"}}}}
+"""
+
+
+def good(namespace: str) -> str:
+    return f"""
+apiVersion: augur.dev/v1alpha1
+kind: AlertPolicy
+metadata: {{name: good, namespace: {namespace}}}
+spec:
+  alerts:
+    - {{name: GoodTargetDown, severity: high, expr: 'up == 0', summary: down}}
+"""
+
+
+def bad_template(namespace: str) -> str:
+    """promtool refuses the summary: Go templates know no `nosuchfunc`."""
+    return f"""
+apiVersion: augur.dev/v1alpha1
+kind: AlertPolicy
+metadata: {{name: badtemplate, namespace: {namespace}}}
+spec:
+  alerts:
+    - {{name: BadTemplateDown, severity: high, expr: 'up == 0', summary: '{{{{ nosuchfunc 1 }}}}'}}
+"""
+
+
+def bad_route(namespace: str) -> str:
+    """amtool refuses the matcher: `a++` is no RE2 regular expression."""
+    return f"""
+apiVersion: augur.dev/v1alpha1
+kind: AlertPolicy
+metadata: {{name: badroute, namespace: {namespace}}}
+spec:
+  alerts:
+    - {{name: BadRouteDown, severity: high, expr: 'up == 0', summary: down}}
+  routing:
+    routes: [{{severities: [high], matchers: ['job=~"a++"'], receivers: [hook]}}]
+  receivers:
+    - {{name: hook, webhook: {{url: "http://sink.example:8080/"}}}}
+"""
+
+
+def refused(cluster: Cluster, namespace: str, name: str) -> dict[str, Any] | None:
+    found = get(cluster, "apol", name, "-n", namespace)
+    cond = condition(found, "Accepted")
+    if cond and cond["status"] == "False":
+        return cond
+    return None
+
+
+def owned_text(cluster: Cluster, namespace: str, kind: str) -> str:
+    """Every value of the stack's ConfigMaps or Secrets as text (Secrets decoded, gzip
+    unpacked), one after the other."""
+    found = get(cluster, kind, "-n", namespace, "-l", "app.kubernetes.io/managed-by=augur")
+    texts = []
+    for item in (found or {}).get("items") or []:
+        for value in ((item.get("data") or {}) | (item.get("binaryData") or {})).values():
+            raw = base64.b64decode(value) if kind == "secrets" else str(value).encode()
+            if raw[:2] == b"\x1f\x8b":
+                raw = gzip.decompress(raw)
+            texts.append(raw.decode(errors="replace"))
+    return "\n".join(texts)
+
+
+def rules_with(cluster: Cluster, namespace: str, alert: str) -> str | None:
+    text = owned_text(cluster, namespace, "configmaps")
+    return text if alert in text else None
+
+
+def checked_stack(cluster: Cluster, namespace: str) -> dict[str, Any] | None:
+    found = get(cluster, "mstack", "platform", "-n", namespace)
+    return found if condition(found, "OutputChecked") else None
+
+
+def test_output_the_tools_refuse_is_left_out_and_the_rest_flows(
+    operator: OperatorProcess, crds_installed: Cluster, namespace: str
+) -> None:
+    cluster = crds_installed
+    documents = [stack(namespace), good(namespace), bad_template(namespace), bad_route(namespace)]
+    cluster.kubectl("apply", "-f", "-", stdin="---".join(documents))
+
+    template = wait_for("promtool's refusal", lambda: refused(cluster, namespace, "badtemplate"))
+    assert template["reason"] == "Rejected"
+    assert "promtool refuses its rules" in template["message"]
+    assert 'function "nosuchfunc" not defined' in template["message"]
+    route = wait_for("amtool's refusal", lambda: refused(cluster, namespace, "badroute"))
+    assert route["reason"] == "Rejected"
+    assert "amtool refuses its Alertmanager configuration" in route["message"]
+    assert "invalid nested repetition operator" in route["message"]
+
+    rules = wait_for(
+        "the good policy's rules in a ConfigMap",
+        lambda: rules_with(cluster, namespace, "GoodTargetDown"),
+        timeout=120,
+    )
+    assert "BadTemplateDown" not in rules and "BadRouteDown" not in rules
+    good_policy = get(cluster, "apol", "good", "-n", namespace)
+    assert condition(good_policy, "Accepted")["status"] == "True"  # type: ignore[index]
+    alertmanager = owned_text(cluster, namespace, "secrets")
+    assert 'augur_policy="good"' in alertmanager
+    assert 'augur_policy="badtemplate"' not in alertmanager
+    assert 'augur_policy="badroute"' not in alertmanager
+
+    platform = wait_for(
+        "the stack's checks",
+        lambda: checked_stack(cluster, namespace),
+    )
+    checked = condition(platform, "OutputChecked")
+    assert checked is not None and (checked["status"], checked["reason"]) == ("True", "Checked")
+    assert platform["status"]["selected"]["rejected"] == 2
+    assert "Traceback" not in operator.text()
