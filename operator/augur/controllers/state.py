@@ -190,6 +190,8 @@ class OperatorState:
         """Bounds the BusinessKPI readings running at once."""
         self.fences: dict[str, ApplyFence] = {}
         """Per stack uid: closed when the stack is being deleted, so nothing applies again."""
+        self.tool_checks = ToolChecker(config.tool_checks)
+        """Checks objects' output with promtool and amtool (shared by every stack)."""
         self.foreign_stack_changes = 0
         """Counts changes of other shards' stacks: who writes a shared policy's status may
         have changed with them (see `augur.status.sharding`)."""
@@ -203,8 +205,6 @@ class OperatorState:
         """A stack of another shard changed: re-check who writes the shared statuses."""
         self.foreign_stack_changes += 1
         self.workers.poke_all()
-        self.tool_checks = ToolChecker(config.tool_checks)
-        """Checks objects' output with promtool and amtool (shared by every stack)."""
 
     def index(self, kind: str, body: Any) -> Entry:
         """Parse a body (cached) and remember the status it carries."""
