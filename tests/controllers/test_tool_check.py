@@ -185,15 +185,18 @@ async def test_a_render_leaves_out_what_promtool_refuses_and_keeps_the_rest(
                     "name": "Down",
                     "severity": "high",
                     "expr": "up == 0",
-                    "summary": "{{ nosuchfunc 1 }}",
+                    "summary": "fine",
                 }
             ]
         },
     }
-    inventory, _ = shop_with(body)
+    inventory, broken = shop_with(body)
+    # Validation refuses this template itself; the tools are the net for whatever it misses,
+    # so the object is given what validation would refuse after it was parsed.
+    object.__setattr__(broken.spec.alerts[0], "summary", "{{ nosuchfunc 1 }}")
     stack = stacks_of(inventory)[0]
     checker = ToolChecker(ToolCheckSettings(str(promtool), str(amtool)))
-    render = StackRender(stack.key, None, checker)
+    render = StackRender(stack.key, None, checker=checker)
     rendered = await render.render(stack, FakeCatalog(inventory))  # type: ignore[arg-type]
     problems = rendered.output.rejected["AlertPolicy/shop/broken"]
     assert 'function "nosuchfunc" not defined' in str(problems[0])
@@ -214,7 +217,7 @@ async def test_a_render_leaves_out_what_promtool_refuses_and_keeps_the_rest(
 async def test_a_render_without_tools_loads_everything_and_says_so() -> None:
     inventory = example_inventory()
     stack = stacks_of(inventory)[0]
-    render = StackRender(stack.key, None, ToolChecker(ToolCheckSettings()))
+    render = StackRender(stack.key, None, checker=ToolChecker(ToolCheckSettings()))
     rendered = await render.render(stack, FakeCatalog(inventory))  # type: ignore[arg-type]
     assert not rendered.output.rejected
     files = len(rendered.memo.rule_files)
