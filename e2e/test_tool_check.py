@@ -121,8 +121,11 @@ def test_output_is_checked_by_the_tools_and_refused_objects_stay_out(
         timeout=120,
     )
     assert "BadTemplateDown" not in rules and "BadRouteDown" not in rules
-    good_policy = get(cluster, "apol", "good", "-n", namespace)
-    assert condition(good_policy, "Accepted")["status"] == "True"  # type: ignore[index]
+    accepted = wait_for(
+        "the good policy's Accepted condition",
+        lambda: condition(get(cluster, "apol", "good", "-n", namespace), "Accepted"),
+    )
+    assert accepted["status"] == "True"
     alertmanager = owned_text(cluster, namespace, "secrets")
     assert 'augur_policy="good"' in alertmanager
     assert 'augur_policy="badtemplate"' not in alertmanager
