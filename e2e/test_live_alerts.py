@@ -321,14 +321,20 @@ def test_e_a_kpi_status_shows_the_live_value(env: Env) -> None:
     assert status["achievement"] == pytest.approx(0.987 / 0.95, rel=1e-3)
 
 
-def test_f_the_watchdog_reaches_the_default_receiver(env: Env) -> None:
+def test_f_the_watchdog_reaches_the_watchdog_receiver_and_never_the_default(env: Env) -> None:
     ns = env.namespace
-    env.hooks(ns, "default")
-    env.apply(stack(env))
+    env.hooks(ns, "default", "heartbeat")
+    watched = stack(env)
+    watched["spec"]["alertmanager"]["watchdogReceiver"] = {
+        "name": "heartbeat",
+        "webhook": hook("heartbeat"),
+    }
+    env.apply(watched)
     wait_live(env.live, ns)
-    watchdog = env.arrived("default", "Watchdog")
+    watchdog = env.arrived("heartbeat", "Watchdog")
     assert watchdog["labels"]["severity"] == "none"
-    assert receivers_of(env, "Watchdog") == {"default"}
+    assert receivers_of(env, "Watchdog") == {"heartbeat"}
+    assert env.capture.firing(env.path("default"), "Watchdog") == []
 
 
 def test_g_a_policy_edit_is_loaded_without_restart_and_fires(env: Env) -> None:

@@ -106,13 +106,14 @@ def test_names_short_names_and_categories() -> None:
 
 
 def test_cel_rules_present_for_cross_field_rules() -> None:
-    text = yaml.safe_dump(AUGUR)
+    text = yaml.safe_dump(AUGUR, width=1 << 16)
     for rule in (
         "has(self.expr) != has(self.anomaly)",
         "has(self.ratio) != has(self.value)",
         "self.min <= self.max",
         "has(self.hpaRef)",
         "has(self.database)",
+        "self.watchdogReceiver.name !=",
     ):
         assert rule in text
 

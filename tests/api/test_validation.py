@@ -188,6 +188,15 @@ def test_stack_remote_write_url_checked() -> None:
     assert found[0].startswith("spec.prometheus.remoteWrite[0].url:")
 
 
+def test_watchdog_receiver_needs_a_name_of_its_own() -> None:
+    found = problems(stack(alertmanager={"watchdogReceiver": {"name": "default"}}))
+    assert found == [
+        "spec.alertmanager: watchdogReceiver is named 'default' like defaultReceiver: "
+        "give it a name of its own"
+    ]
+    parse_resource(stack(alertmanager={"watchdogReceiver": {"name": "heartbeat"}}))
+
+
 def test_wrong_api_version() -> None:
     doc = policy()
     doc["apiVersion"] = "augur.dev/v1"

@@ -72,8 +72,31 @@ def test_routed_kpis_and_policies_raise_no_warning_but_self_monitoring_does() ->
     assert list(warnings) == ["MonitoringStack/monitoring/shared"]
     (problem,) = warnings["MonitoringStack/monitoring/shared"]
     assert problem.path == "spec.alertmanager.defaultReceiver"
-    assert "Watchdog (none)" in problem.message
+    assert "TargetDown (medium)" in problem.message
     assert "can only reach receiver nobody of stack monitoring/shared" in problem.message
+    # the Watchdog goes to augur's null receiver on purpose while there is no watchdogReceiver
+    assert "Watchdog" not in problem.message
+
+
+def test_a_watchdog_receiver_without_integration_is_warned_about() -> None:
+    docs = case_docs()
+    stack = next(d for d in docs if d["kind"] == "MonitoringStack")
+    stack["spec"]["alertmanager"]["watchdogReceiver"] = {"name": "heartbeat"}
+    warnings = delivery_warnings(inputs_of(docs))
+    by_path = {p.path: p for p in warnings["MonitoringStack/monitoring/shared"]}
+    assert set(by_path) == {
+        "spec.alertmanager.defaultReceiver",
+        "spec.alertmanager.watchdogReceiver",
+    }
+    assert by_path["spec.alertmanager.watchdogReceiver"].message.startswith(
+        "alert Watchdog (none) can only reach receiver heartbeat"
+    )
+    stack["spec"]["alertmanager"]["watchdogReceiver"] = {
+        "name": "heartbeat",
+        "webhook": {"url": "https://hc-ping.com/0b1c"},
+    }
+    (default,) = delivery_warnings(inputs_of(docs))["MonitoringStack/monitoring/shared"]
+    assert default.path == "spec.alertmanager.defaultReceiver"
 
 
 def test_an_unrouted_kpi_and_a_missing_policy_are_warned_about() -> None:

@@ -226,6 +226,14 @@ class AlertmanagerRoute(ApiModel):
 class AlertmanagerSpec(ApiModel):
     """The stack's Alertmanager."""
 
+    model_config = cel(
+        (
+            "!has(self.watchdogReceiver) || self.watchdogReceiver.name !="
+            " (has(self.defaultReceiver) ? self.defaultReceiver.name : 'default')",
+            "watchdogReceiver needs a name of its own (not defaultReceiver's)",
+        )
+    )
+
     enabled: bool = True
     """Run Alertmanager."""
     image: str | None = None
@@ -240,10 +248,25 @@ class AlertmanagerSpec(ApiModel):
     """Top-level route."""
     default_receiver: Receiver = Field(default_factory=lambda: Receiver(name="default"))
     """Receiver of alerts no policy route takes; policies' routes may name it too."""
+    watchdog_receiver: Receiver | None = None
+    """Receiver of the always-firing `Watchdog` alert, meant for a dead man's switch (a
+    heartbeat service that raises the alarm when the Watchdog stops arriving, e.g. a webhook
+    to healthchecks.io or Dead Man's Snitch). Unset: the Watchdog goes to no receiver (never
+    to defaultReceiver, where it would notify forever)."""
     pod: PodSettings = Field(default_factory=PodSettings)
     """Pod placement and metadata."""
     ingress: Ingress | None = None
     """Expose the UI."""
+
+    @model_validator(mode="after")
+    def _watchdog_receiver_has_its_own_name(self) -> AlertmanagerSpec:
+        watchdog = self.watchdog_receiver
+        if watchdog is not None and watchdog.name == self.default_receiver.name:
+            raise ValueError(
+                f"watchdogReceiver is named {watchdog.name!r} like defaultReceiver: "
+                "give it a name of its own"
+            )
+        return self
 
 
 class GrafanaDatabase(ApiModel):

@@ -20,7 +20,7 @@ from augur.api.matchers import parse_matcher
 from augur.api.resources import Problem
 from augur.render.alertmanager.config import render_stack_alertmanager_config
 from augur.render.alertmanager.receivers import NULL_RECEIVER
-from augur.render.prometheus.selfmonitoring import self_monitoring_alerts
+from augur.render.prometheus.selfmonitoring import WATCHDOG, self_monitoring_alerts
 from augur.render.rules.alerts import alert_labels
 from augur.render.rules.files import stack_scope
 from augur.render.rules.kpi import kpi_problems, kpi_rules
@@ -74,7 +74,10 @@ def stack_alerts(inputs: StackInputs) -> Iterator[StackAlert]:
         for self_alert in self_monitoring_alerts(stack):
             source = f"MonitoringStack/{stack.key}"
             labels = dict(self_alert.rule()["labels"])
-            yield StackAlert(source, "spec.alertmanager.defaultReceiver", self_alert.name, labels)
+            path = "spec.alertmanager." + (
+                "watchdogReceiver" if self_alert is WATCHDOG else "defaultReceiver"
+            )
+            yield StackAlert(source, path, self_alert.name, labels)
 
 
 def _matches(text: str, labels: dict[str, str], known: frozenset[str] | set[str]) -> bool | None:
@@ -166,7 +169,9 @@ def _undelivered(inputs: StackInputs, config: dict[str, Any]) -> dict[str, list[
     known = RESERVED_LABELS | ({enforce} if enforce else set())
     grouped: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
     for alert in stack_alerts(inputs):
-        receivers = reachable(config["route"], alert.labels, known)
+        # An alert's name is always known: routes matching on it are decided.
+        labels = {**alert.labels, "alertname": alert.alert}
+        receivers = reachable(config["route"], labels, known)
         if not receivers <= empty or receivers <= {NULL_RECEIVER}:
             continue
         names = tuple(sorted(receivers - {NULL_RECEIVER}))

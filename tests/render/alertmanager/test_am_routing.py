@@ -171,6 +171,20 @@ def test_alerts_no_route_takes_go_to_the_default_receiver(
     assert routes_test(shop, {"alertname": "Watchdog", "severity": "high"}) == ["platform-oncall"]
 
 
+def test_the_watchdog_goes_to_the_watchdog_receiver_and_nowhere_else(
+    routes_test: RoutesTest, shop: str
+) -> None:
+    # as Prometheus sends it: the self-monitoring rule sets severity none, and tenancy
+    # leaves a rule of the stack's own without a namespace
+    assert routes_test(shop, {"alertname": "Watchdog", "severity": "none"}) == ["heartbeat"]
+
+
+def test_without_a_watchdog_receiver_the_watchdog_never_reaches_the_default_receiver(
+    routes_test: RoutesTest, tenancy: str
+) -> None:
+    assert routes_test(tenancy, {"alertname": "Watchdog", "severity": "none"}) == [NULL_RECEIVER]
+
+
 def test_info_never_notifies_unless_a_route_lists_it(routes_test: RoutesTest, shop: str) -> None:
     payments_info = {"alertname": "X", "namespace": "shop", "augur_policy": "payments"}
     assert routes_test(shop, payments_info | {"severity": "info"}) == [NULL_RECEIVER]
@@ -255,7 +269,7 @@ def test_time_intervals_are_present_as_specified(load_inputs: LoadInputs) -> Non
         "months": ["december"],
         "years": ["2025:2027"],
     }
-    routes = config["route"]["routes"][0]["routes"]
+    routes = config["route"]["routes"][1]["routes"]  # [0] is the Watchdog's
     assert routes[1]["mute_time_intervals"] == [
         "shop/checkout/maintenance",
         "shop/checkout/holidays",

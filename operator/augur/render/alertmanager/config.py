@@ -79,6 +79,10 @@ def _receivers(
         render_receiver(default.name, default, CredentialScope.of_stack(stack.namespace), files),
         {"name": NULL_RECEIVER},
     ]
+    watchdog = stack.spec.alertmanager.watchdog_receiver
+    if watchdog is not None:
+        scope = CredentialScope.of_watchdog(stack.namespace)
+        rendered.append(render_receiver(watchdog.name, watchdog, scope, files))
     for policy in policies:
         namespace, name = policy.namespace, policy.name
         for receiver in policy.spec.receivers:

@@ -25,6 +25,9 @@ named as the receiver's `sigv4.profile`, holding only the profile it chose of it
 DEFAULT_RECEIVER_SCOPE = "default-receiver"
 """Key prefix of the stack's defaultReceiver credentials."""
 
+WATCHDOG_RECEIVER_SCOPE = "watchdog-receiver"
+"""Key prefix of the stack's watchdogReceiver credentials."""
+
 _MAX_KEY = 253
 
 
@@ -47,8 +50,8 @@ class AwsProfile:
 class CredentialScope:
     """Whose credentials these are: the namespace their Secrets live in, and a key prefix.
 
-    Key prefixes are `<namespace>_<policy>_<receiver>` for policies and `default-receiver`
-    for the stack's receiver. Namespaces and policy names never contain `_`, and channel and
+    Key prefixes are `<namespace>_<policy>_<receiver>` for policies, and `default-receiver`
+    and `watchdog-receiver` for the stack's receivers. Namespaces and policy names never contain `_`, and channel and
     field names never do either, so every key is unambiguous."""
 
     namespace: str
@@ -67,6 +70,11 @@ class CredentialScope:
     def of_stack(namespace: str) -> CredentialScope:
         """The scope of the stack's defaultReceiver."""
         return CredentialScope(namespace, DEFAULT_RECEIVER_SCOPE)
+
+    @staticmethod
+    def of_watchdog(namespace: str) -> CredentialScope:
+        """The scope of the stack's watchdogReceiver."""
+        return CredentialScope(namespace, WATCHDOG_RECEIVER_SCOPE)
 
 
 def secret_key(scope: CredentialScope, channel: str, field_name: str) -> str:

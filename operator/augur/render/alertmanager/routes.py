@@ -130,11 +130,32 @@ class PolicyRoutes:
         return tree
 
 
+WATCHDOG_MATCHERS = ['alertname="Watchdog"', 'severity="none"']
+"""What selects the stack's own Watchdog: no policy or KPI alert has severity `none`."""
+
+
+def watchdog_route(stack: MonitoringStack) -> dict[str, Any]:
+    """The Watchdog's route, first of the top routes (as in kube-prometheus): to the
+    watchdogReceiver, repeated every 5 minutes so a heartbeat service sees it steadily; to no
+    receiver when there is none, since at the defaultReceiver it would notify forever."""
+    watchdog = stack.spec.alertmanager.watchdog_receiver
+    if watchdog is None:
+        return {"receiver": NULL_RECEIVER, "matchers": list(WATCHDOG_MATCHERS)}
+    return {
+        "receiver": watchdog.name,
+        "matchers": list(WATCHDOG_MATCHERS),
+        "group_wait": "0s",
+        "group_interval": "5m",
+        "repeat_interval": "5m",
+    }
+
+
 def render_route_tree(stack: MonitoringStack, policies: list[AlertPolicy]) -> dict[str, Any]:
-    """The top route: the stack's grouping and defaultReceiver, a subtree per policy, and
-    info alerts of no policy held back."""
+    """The top route: the stack's grouping and defaultReceiver, the Watchdog's route, a
+    subtree per policy, and info alerts of no policy held back."""
     top = stack.spec.alertmanager.route
-    routes = [PolicyRoutes(policy, stack).subtree() for policy in policies]
+    routes = [watchdog_route(stack)]
+    routes += [PolicyRoutes(policy, stack).subtree() for policy in policies]
     routes.append({"receiver": NULL_RECEIVER, "matchers": [equality("severity", "info")]})
     return {
         "receiver": stack.spec.alertmanager.default_receiver.name,

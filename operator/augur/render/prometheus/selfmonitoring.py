@@ -3,7 +3,8 @@
 A Watchdog that always fires (for dead-man's-switch services), and alerts on the metric that
 shows each failure: rule evaluation, configuration reloads, notifications, scrape targets,
 the TSDB and its WAL, remote write. They carry no `augur_policy` label, so no policy's route
-takes them and Alertmanager's top route delivers them to the defaultReceiver."""
+takes them and Alertmanager's top route delivers them to the defaultReceiver; the Watchdog
+alone (severity `none`) has a route of its own, to the watchdogReceiver."""
 
 from __future__ import annotations
 
