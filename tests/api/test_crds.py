@@ -121,3 +121,28 @@ def test_cel_rules_present_for_cross_field_rules() -> None:
 def test_peering_crds_included() -> None:
     kinds = {c["spec"]["names"]["kind"] for c in ALL}
     assert {"KopfPeering", "ClusterKopfPeering"} <= kinds
+
+
+@pytest.mark.parametrize("crd", AUGUR, ids=[c["spec"]["names"]["kind"] for c in AUGUR])
+def test_conditions_have_the_shape_of_metav1_condition(crd: dict[str, Any]) -> None:
+    status = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"]
+    conditions = status["properties"]["conditions"]
+    assert conditions["x-kubernetes-list-type"] == "map"
+    assert conditions["x-kubernetes-list-map-keys"] == ["type"]
+    item = conditions["items"]
+    assert item["required"] == ["type", "status", "lastTransitionTime", "reason", "message"]
+    fields = item["properties"]
+    assert set(fields) == {
+        "type",
+        "status",
+        "observedGeneration",
+        "lastTransitionTime",
+        "reason",
+        "message",
+    }
+    assert fields["lastTransitionTime"]["format"] == "date-time"
+    assert fields["reason"]["minLength"] == 1
+    assert fields["reason"]["pattern"] == "^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$"
+    assert "minLength" not in fields["message"]
+    assert fields["status"]["enum"] == ["True", "False", "Unknown"]
+    assert fields["observedGeneration"]["type"] == "integer"

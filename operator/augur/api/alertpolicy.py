@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from augur.api.common import (
     SEVERITY_RANK,
     AlertAnnotations,
+    LIST_MAP_BY_TYPE,
     AlertName,
     AlertTemplate,
     ApiModel,
@@ -324,7 +325,9 @@ class AlertPolicyStatus(ApiModel):
 
     observed_generation: int | None = None
     """Generation of the spec last handled."""
-    conditions: list[Condition] = Field(default_factory=list)
+    conditions: list[Condition] = Field(
+        default_factory=list, max_length=16, json_schema_extra=LIST_MAP_BY_TYPE
+    )
     """Ready, Accepted, SecretsResolved and TestsPassed (True: AllPassed or NoTests; False:
     TestsFailed, naming the failed tests; Unknown: Pending, NotLoaded, PromtoolUnavailable,
     TimedOut, PromtoolFailed)."""

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from augur.api.common import (
+    LIST_MAP_BY_TYPE,
     ApiModel,
     Condition,
     Duration,
@@ -216,5 +217,7 @@ class BusinessKPIStatus(ApiModel):
     """The worst dimensions with groupBy."""
     by_stack: dict[str, float] = Field(default_factory=dict)
     """Current value per stack (namespace/name) when several stacks select the KPI."""
-    conditions: list[Condition] = Field(default_factory=list)
+    conditions: list[Condition] = Field(
+        default_factory=list, max_length=16, json_schema_extra=LIST_MAP_BY_TYPE
+    )
     """Ready, Accepted, ObjectiveMet."""

@@ -6,6 +6,7 @@ Durations are defined in `augur.api.durations` and re-exported here.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -303,18 +304,46 @@ class LabelSelector(ApiModel):
         return True
 
 
-class Condition(ApiModel):
-    """A Kubernetes-style status condition."""
+CONDITION_REASON_PATTERN = r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$"
+"""What Kubernetes accepts as a condition's reason (metav1.Condition): a CamelCase word."""
+
+ConditionStatus = Literal["True", "False", "Unknown"]
+
+LIST_MAP_BY_TYPE: dict[str, Any] = {
+    "x-kubernetes-list-type": "map",
+    "x-kubernetes-list-map-keys": ["type"],
+}
+"""Conditions form a map by type: server-side apply merges them entry by entry."""
+
+
+@dataclass(frozen=True)
+class Cond:
+    """A condition as decided, before it is merged into status (which adds the
+    transition time and the observed generation)."""
 
     type: str
-    """Type of the condition, e.g. Ready."""
-    status: Literal["True", "False", "Unknown"]
-    """Status of the condition."""
-    reason: str = ""
-    """A CamelCase word saying why."""
+    status: ConditionStatus
+    reason: str
     message: str = ""
-    """A sentence for a person."""
-    last_transition_time: str | None = None
-    """When the status last changed (RFC 3339)."""
-    observed_generation: int | None = None
-    """The spec generation this condition describes."""
+
+
+class Condition(ApiModel):
+    """A status condition in the shape of Kubernetes' metav1.Condition."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    type: str = Field(min_length=1, max_length=316)
+    """Type of the condition in CamelCase, e.g. Ready; one entry per type."""
+    status: ConditionStatus
+    """Whether the condition holds: True, False or Unknown (not yet decided)."""
+    observed_generation: int | None = Field(default=None, ge=0)
+    """The metadata.generation of the spec this condition describes; older than the
+    object's generation means the condition is out of date."""
+    last_transition_time: str = Field(json_schema_extra={"format": "date-time"})
+    """When the status last changed from one value to another (RFC 3339); a change of
+    reason or message alone keeps it."""
+    reason: str = Field(min_length=1, max_length=1024, pattern=CONDITION_REASON_PATTERN)
+    """Why the condition has its status: one CamelCase word a program can match on, e.g.
+    AllComponentsReady or SecretMissing."""
+    message: str = Field(max_length=32768)
+    """Details for a person (may be empty)."""

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from augur.api.common import (
     RESERVED_LABELS,
+    LIST_MAP_BY_TYPE,
     ApiModel,
     ByteSize,
     Condition,
@@ -497,7 +498,9 @@ class MonitoringStackStatus(ApiModel):
 
     observed_generation: int | None = None
     """Generation of the spec last reconciled."""
-    conditions: list[Condition] = Field(default_factory=list)
+    conditions: list[Condition] = Field(
+        default_factory=list, max_length=16, json_schema_extra=LIST_MAP_BY_TYPE
+    )
     """Ready, Reconciled, Degraded."""
     components: dict[str, ComponentStatus] = Field(default_factory=dict)
     """Per component: prometheus, alertmanager, grafana, jaeger."""

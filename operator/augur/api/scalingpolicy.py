@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from augur.api.common import (
+    LIST_MAP_BY_TYPE,
     ApiModel,
     Condition,
     Duration,
@@ -283,5 +284,7 @@ class ScalingPolicyStatus(ApiModel):
     """The minimum augur holds raised on the HPA, and since when; unset while not raised."""
     evaluation: EvaluationState | None = None
     """State carried from one evaluation to the next."""
-    conditions: list[Condition] = Field(default_factory=list)
+    conditions: list[Condition] = Field(
+        default_factory=list, max_length=16, json_schema_extra=LIST_MAP_BY_TYPE
+    )
     """Ready, ForecastHealthy, Applied."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from augur.api.common import Condition
 from augur.controllers.state import OperatorState, now_rfc3339
 from augur.scaling import Evaluation, Note
 from augur.status.catalog import Entry
@@ -16,14 +15,14 @@ KIND = "ScalingPolicy"
 
 def merged_status(
     fields: dict[str, Any],
-    conditions: Sequence[Condition],
+    conditions: Sequence[Cond],
     existing: dict[str, Any],
     generation: int | None,
     now: str,
 ) -> dict[str, Any]:
     """`fields` with `conditions` merged into those the policy carries (a condition keeps its
     lastTransitionTime while its status stays)."""
-    wanted = [Cond(c.type, c.status, c.reason, c.message) for c in conditions]
+    wanted = list(conditions)
     merged = merge_conditions(
         list(existing.get("conditions") or []), wanted, generation=generation, now=now
     )
@@ -37,7 +36,7 @@ class ScalingReport:
         self.state = state
 
     async def evaluated(
-        self, entry: Entry, evaluation: Evaluation, conditions: Sequence[Condition]
+        self, entry: Entry, evaluation: Evaluation, conditions: Sequence[Cond]
     ) -> None:
         """Write the status, post the Events and set the policy's metrics."""
         state = self.state
@@ -53,7 +52,7 @@ class ScalingReport:
         """The policy's spec does not parse: say so (its Event once per distinct message)."""
         state = self.state
         message = f"invalid spec: {entry.problem_summary}"
-        ready = Condition(type="Ready", status="False", reason="InvalidSpec", message=message)
+        ready = Cond(type="Ready", status="False", reason="InvalidSpec", message=message)
         existing = state.statuses.known(KIND, entry.key)
         status = merged_status(
             {"observedGeneration": entry.generation},

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
-from augur.api.common import Condition, duration_seconds
+from augur.api.common import Cond, duration_seconds
 from augur.api.resources import ScalingPolicy
 from augur.controllers.scaling_gather import ScalingGather
 from augur.controllers.scaling_report import KIND, ScalingReport
@@ -34,12 +34,12 @@ INVALID_RETRY = 60.0
 _FLOOR_EVENTS = frozenset({"FloorRaised", "FloorLowered", "FloorRestored"})
 
 
-def failed_apply(evaluation: Evaluation, error: KubeError) -> tuple[Evaluation, list[Condition]]:
+def failed_apply(evaluation: Evaluation, error: KubeError) -> tuple[Evaluation, list[Cond]]:
     """The evaluation as reported when its write to the steered object failed: Applied is
     False with the API server's answer, and no Event claims the minimum changed."""
     message = f"the minimum could not be written: {error}"
     conditions = [
-        Condition(type="Applied", status="False", reason="ApplyFailed", message=message)
+        Cond(type="Applied", status="False", reason="ApplyFailed", message=message)
         if c.type == "Applied"
         else c
         for c in evaluation.conditions

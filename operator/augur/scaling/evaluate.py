@@ -8,7 +8,7 @@ from typing import Literal
 
 import numpy as np
 
-from augur.api.common import Condition
+from augur.api.common import Cond
 from augur.api.scalingpolicy import ScalingPolicySpec
 from augur.forecast.config import EngineSettings, ForecastConfig, engine_settings
 from augur.forecast.engine import ForecastResult, forecast
@@ -174,18 +174,18 @@ def forecast_step(
     return Forecasting(result, None, recommendation, kept)
 
 
-def forecast_condition(step: Forecasting, observed: Observed) -> Condition:
+def forecast_condition(step: Forecasting, observed: Observed) -> Cond:
     """`ForecastHealthy`: whether the forecast may steer replicas, and if not, why."""
     result = step.result
     if result is None and step.problem is not None and step.problem.reason == "TargetNotFound":
-        return Condition(
+        return Cond(
             type="ForecastHealthy",
             status="Unknown",
             reason="NotEvaluated",
             message=f"not evaluated: {step.problem.message}",
         )
     if step.problem is not None:
-        return Condition(
+        return Cond(
             type="ForecastHealthy",
             status="False",
             reason=step.problem.reason,
@@ -196,4 +196,4 @@ def forecast_condition(step: Forecasting, observed: Observed) -> Condition:
     if observed.non_finite_samples:
         reason = "NonFiniteSamplesIgnored"
         message = f"{observed.non_finite_samples} NaN/Inf samples were treated as gaps; {message}"
-    return Condition(type="ForecastHealthy", status="True", reason=reason, message=message)
+    return Cond(type="ForecastHealthy", status="True", reason=reason, message=message)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from augur.api.common import Condition
+from augur.api.common import Cond
 from augur.api.scalingpolicy import ScalingPolicySpec
 from augur.forecast.engine import ForecastResult
 from augur.forecast.recommend import Recommendation
@@ -25,7 +25,7 @@ class Evaluation:
     """Replicas to hold at least; None when the forecast cannot be trusted."""
     change: FloorChange | None
     """The server-side apply to make on the steered object (see `floor_patch`), or None."""
-    conditions: tuple[Condition, ...]
+    conditions: tuple[Cond, ...]
     """Ready, ForecastHealthy and Applied, without transition times (merge them)."""
     status: dict[str, Any]
     """The other status fields to merge-patch (None clears a field)."""
@@ -35,13 +35,11 @@ class Evaluation:
     """The state the next evaluation starts from (also in `status`)."""
 
 
-def _ready(problem_reason: str | None, problem_message: str, recommended: int | None) -> Condition:
+def _ready(problem_reason: str | None, problem_message: str, recommended: int | None) -> Cond:
     if problem_reason is not None:
-        return Condition(
-            type="Ready", status="False", reason=problem_reason, message=problem_message
-        )
+        return Cond(type="Ready", status="False", reason=problem_reason, message=problem_message)
     message = f"recommending {recommended} replicas" if recommended is not None else "evaluated"
-    return Condition(type="Ready", status="True", reason="Evaluated", message=message)
+    return Cond(type="Ready", status="True", reason="Evaluated", message=message)
 
 
 def evaluate_policy(

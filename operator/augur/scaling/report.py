@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from augur.api.common import Condition, format_duration
+from augur.api.common import Cond, format_duration
 from augur.api.scalingpolicy import (
     Accuracy,
     AppliedReplicas,
@@ -110,7 +110,7 @@ def status_fields(
 
 
 def events(
-    conditions: Sequence[Condition],
+    conditions: Sequence[Cond],
     kept: KeptState,
     change: FloorChange | None,
     holder: FloorHolder | None,
@@ -172,7 +172,7 @@ def metric_values(
     observed: Observed,
     step: Forecasting,
     raised_to: int | None,
-    ready: Condition,
+    ready: Cond,
     now: float,
 ) -> PolicyMetricValues:
     """The metric values of one evaluation."""

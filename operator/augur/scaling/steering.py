@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from augur.api.common import Condition
+from augur.api.common import Cond
 from augur.api.scalingpolicy import ReplicaBounds, ScalingPolicySpec
 from augur.scaling.evaluate import PROMETHEUS_GRACE_EVALUATIONS as GRACE
 from augur.scaling.evaluate import Forecasting, Observed
@@ -102,7 +102,7 @@ class Steering:
 
     change: FloorChange | None
     """The write to make, or None."""
-    applied: Condition
+    applied: Cond
     """The `Applied` condition."""
     raised_to: int | None
     """The minimum augur holds raised after the change; None when the owner's own holds."""
@@ -114,7 +114,7 @@ def _give_back(holder: FloorHolder | None, reason: str, message: str) -> Steerin
     change = restore_floor(holder) if holder is not None else None
     if change is not None and holder is not None:
         message += f"; {holder.min_field} restored to its original {change.min_replicas}"
-    condition = Condition(type="Applied", status="False", reason=reason, message=message)
+    condition = Cond(type="Applied", status="False", reason=reason, message=message)
     return Steering(change, condition, None)
 
 
@@ -131,7 +131,7 @@ def steer(spec: ScalingPolicySpec, observed: Observed, step: Forecasting) -> Ste
     if holder is None:
         name = spec.hpa_ref.name if spec.hpa_ref is not None else ""
         problem = QueryProblem("HPANotFound", f"HorizontalPodAutoscaler {name} does not exist")
-        condition = Condition(
+        condition = Cond(
             type="Applied", status="False", reason=problem.reason, message=problem.message
         )
         return Steering(None, condition, None, problem)
@@ -149,7 +149,7 @@ def steer(spec: ScalingPolicySpec, observed: Observed, step: Forecasting) -> Ste
         f" for {recommendation.replicas} recommended replicas (its own minimum {own},"
         f" its max {holder.max_replicas}, replicas {spec.replicas.min}-{spec.replicas.max})"
     )
-    condition = Condition(
+    condition = Cond(
         type="Applied", status="True", reason=clamped.note or "Applied", message=message
     )
     return Steering(change, condition, raised if raised > own else None)
@@ -163,9 +163,7 @@ def _without_recommendation(holder: FloorHolder, step: Forecasting) -> Steering:
             f"{holder.min_field} held at {holder.min_replicas} through {failed} failed"
             f" evaluation(s) of {GRACE}: {problem.message}"
         )
-        condition = Condition(
-            type="Applied", status="True", reason="HeldThroughOutage", message=message
-        )
+        condition = Cond(type="Applied", status="True", reason="HeldThroughOutage", message=message)
         return Steering(None, condition, holder.min_replicas)
     return _give_back(
         holder, "NotRaised", f"no trusted forecast ({problem.reason}): the HPA scales reactively"

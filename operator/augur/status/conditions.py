@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-Status = Literal["True", "False", "Unknown"]
-
-
-@dataclass(frozen=True)
-class Cond:
-    """A condition as decided, before it is merged into status."""
-
-    type: str
-    status: Status
-    reason: str
-    message: str = ""
+from augur.api.common import Cond as Cond
 
 
 def merge_conditions(
