@@ -146,3 +146,36 @@ def test_conditions_have_the_shape_of_metav1_condition(crd: dict[str, Any]) -> N
     assert "minLength" not in fields["message"]
     assert fields["status"]["enum"] == ["True", "False", "Unknown"]
     assert fields["observedGeneration"]["type"] == "integer"
+
+
+def test_a_printer_column_means_one_thing_on_every_kind() -> None:
+    seen: dict[str, tuple[str, str, str]] = {}
+    for crd in AUGUR:
+        kind = crd["spec"]["names"]["kind"]
+        for column in crd["spec"]["versions"][0]["additionalPrinterColumns"]:
+            meaning = (column["type"], column["description"], column.get("priority", 0))
+            assert seen.setdefault(column["name"], (*meaning, kind))[:3] == meaning, (
+                f"column {column['name']} of {kind} differs from {seen[column['name']][3]}'s"
+            )
+            if column["jsonPath"].startswith(".status.conditions"):
+                field = column["jsonPath"].rsplit(".", 1)[1]
+                assert (column["name"], field) in {
+                    ("Reason", "reason"),
+                    ("Message", "message"),
+                } or field == "status", column
+    for name in ("Ready", "Reason", "Message", "Age"):
+        paths = {
+            c["jsonPath"]
+            for crd in AUGUR
+            for c in crd["spec"]["versions"][0]["additionalPrinterColumns"]
+            if c["name"] == name
+        }
+        assert len(paths) == 1, name
+
+
+def test_the_scaling_policy_target_column_shows_kind_and_name() -> None:
+    (crd,) = [c for c in AUGUR if c["spec"]["names"]["kind"] == "ScalingPolicy"]
+    columns = {c["name"]: c for c in crd["spec"]["versions"][0]["additionalPrinterColumns"]}
+    assert columns["Target"]["jsonPath"] == ".status.target"
+    status = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"]
+    assert "kind/name" in status["properties"]["target"]["description"]

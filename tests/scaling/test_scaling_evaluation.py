@@ -51,6 +51,7 @@ def test_recommend_writes_status_and_metrics_and_leaves_the_hpa_alone(
     assert status["observedGeneration"] == 4
     assert status["recommendedReplicas"] == result.recommendation.replicas
     assert status["currentReplicas"] == 9
+    assert status["target"] == "Deployment/web"  # the Target column
     assert status["applied"] is None
     assert len(status["forecast"]["points"]) == 6  # 30m at 5m
     assert status["model"]["trainingPoints"] == 7 * 288

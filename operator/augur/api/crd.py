@@ -14,91 +14,106 @@ CATEGORIES = ["augur", "observability"]
 _DROP_KEYS = {"title", "propertyNames", "discriminator", "examples"}
 
 
-def _ready(column: str = "Ready") -> dict[str, Any]:
-    return {
-        "name": column,
-        "type": "string",
-        "jsonPath": f'.status.conditions[?(@.type=="{column}")].status',
-    }
+def _column(
+    name: str, kind: str, path: str, description: str, *, wide: bool = False
+) -> dict[str, Any]:
+    """One `kubectl get` column (`wide`: only with -o wide)."""
+    column: dict[str, Any] = {"name": name, "type": kind, "jsonPath": path}
+    if wide:
+        column["priority"] = 1
+    column["description"] = description
+    return column
 
 
-_AGE = {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}
+def _condition(name: str, condition: str | None = None, *, wide: bool = False) -> dict[str, Any]:
+    """A column showing a condition's status (`condition`: its type, default the column's name)."""
+    kind = condition or name
+    path = f'.status.conditions[?(@.type=="{kind}")].status'
+    return _column(name, "string", path, f"Status of the {kind} condition.", wide=wide)
+
+
+_RULES = "Prometheus rules rendered (for a stack: from everything it loads)."
+
+# Every kind ends with the same columns, meaning the same: why it is (not) Ready and what
+# Ready says to a person (both with -o wide), then its age.
+_READY_DETAILS = [
+    _column(
+        "Reason",
+        "string",
+        '.status.conditions[?(@.type=="Ready")].reason',
+        "Why the object is or is not Ready: the Ready condition's reason.",
+        wide=True,
+    ),
+    _column(
+        "Message",
+        "string",
+        '.status.conditions[?(@.type=="Ready")].message',
+        "The Ready condition's message.",
+        wide=True,
+    ),
+    _column("Age", "date", ".metadata.creationTimestamp", "Time since the object was created."),
+]
 
 PRINTER_COLUMNS: dict[str, list[dict[str, Any]]] = {
     "MonitoringStack": [
-        _ready(),
-        {"name": "Policies", "type": "integer", "jsonPath": ".status.selected.alertPolicies"},
-        {"name": "KPIs", "type": "integer", "jsonPath": ".status.selected.businessKPIs"},
-        {"name": "Rules", "type": "integer", "jsonPath": ".status.selected.rules"},
-        {"name": "Rejected", "type": "integer", "jsonPath": ".status.selected.rejected"},
-        {"name": "Prometheus", "type": "string", "jsonPath": ".status.components.prometheus.ready"},
-        {
-            "name": "Reason",
-            "type": "string",
-            "priority": 1,
-            "jsonPath": '.status.conditions[?(@.type=="Ready")].reason',
-        },
-        _AGE,
+        _condition("Ready"),
+        _column("Policies", "integer", ".status.selected.alertPolicies", "AlertPolicies loaded."),
+        _column("KPIs", "integer", ".status.selected.businessKPIs", "BusinessKPIs selected."),
+        _column("Rules", "integer", ".status.selected.rules", _RULES),
+        _column("Rejected", "integer", ".status.selected.rejected", "Selected objects not loaded."),
+        _column(
+            "Prometheus",
+            "string",
+            ".status.components.prometheus.ready",
+            "Ready Prometheus replicas of desired.",
+        ),
+        *_READY_DETAILS,
     ],
     "AlertPolicy": [
-        _ready("Accepted"),
-        _ready(),
-        {"name": "Stacks", "type": "string", "jsonPath": ".status.stacks"},
-        {"name": "Rules", "type": "integer", "jsonPath": ".status.rules"},
-        {"name": "Tests-Failed", "type": "integer", "jsonPath": ".status.testsFailed"},
-        {
-            "name": "Reason",
-            "type": "string",
-            "priority": 1,
-            "jsonPath": '.status.conditions[?(@.type=="Accepted")].message',
-        },
-        _AGE,
+        _condition("Accepted"),
+        _condition("Ready"),
+        _column("Stacks", "string", ".status.stacks", "Stacks that load the policy."),
+        _column("Rules", "integer", ".status.rules", _RULES),
+        _column(
+            "Tests-Failed", "integer", ".status.testsFailed", "Rule tests failed in the last run."
+        ),
+        *_READY_DETAILS,
     ],
     "BusinessKPI": [
-        {"name": "Current", "type": "number", "jsonPath": ".status.current"},
-        {"name": "Target", "type": "number", "jsonPath": ".spec.objective.target"},
-        {"name": "Achievement", "type": "number", "jsonPath": ".status.achievement"},
-        {"name": "Budget", "type": "number", "jsonPath": ".status.errorBudgetRemaining"},
-        {"name": "Trend", "type": "string", "jsonPath": ".status.trend"},
-        _ready("ObjectiveMet"),
-        _ready(),
-        {
-            "name": "Reason",
-            "type": "string",
-            "priority": 1,
-            "jsonPath": '.status.conditions[?(@.type=="Ready")].message',
-        },
-        _AGE,
+        _column("Current", "number", ".status.current", "The KPI's current value."),
+        _column("Objective", "number", ".spec.objective.target", "The value the KPI aims for."),
+        _column("Achievement", "number", ".status.achievement", "Current against objective."),
+        _column("Budget", "number", ".status.errorBudgetRemaining", "Share of error budget left."),
+        _column("Trend", "string", ".status.trend", "improving, stable or declining."),
+        _condition("ObjectiveMet"),
+        _condition("Ready"),
+        *_READY_DETAILS,
     ],
     "ScalingPolicy": [
-        {"name": "Target", "type": "string", "jsonPath": ".spec.targetRef.name"},
-        {"name": "Mode", "type": "string", "jsonPath": ".spec.mode"},
-        {"name": "Current", "type": "integer", "jsonPath": ".status.currentReplicas"},
-        {"name": "Recommended", "type": "integer", "jsonPath": ".status.recommendedReplicas"},
-        {"name": "Method", "type": "string", "jsonPath": ".status.model.method"},
-        {"name": "MASE", "type": "number", "jsonPath": ".status.accuracy.mase"},
-        _ready(),
-        {
-            "name": "Forecast",
-            "type": "string",
-            "priority": 1,
-            "jsonPath": '.status.conditions[?(@.type=="ForecastHealthy")].status',
-        },
-        {
-            "name": "Applied",
-            "type": "integer",
-            "priority": 1,
-            "jsonPath": ".status.applied.minReplicas",
-        },
-        {
-            "name": "Reason",
-            "type": "string",
-            "priority": 1,
-            "jsonPath": '.status.conditions[?(@.type=="Ready")].reason',
-        },
-        _AGE,
+        _column("Target", "string", ".status.target", "The workload scaled, as kind/name."),
+        _column("Mode", "string", ".spec.mode", "recommend or apply."),
+        _column("Replicas", "integer", ".status.currentReplicas", "Replicas the workload has."),
+        _column(
+            "Recommended",
+            "integer",
+            ".status.recommendedReplicas",
+            "Replicas recommended ahead of the load.",
+        ),
+        _column("Method", "string", ".status.model.method", "Forecasting method in use."),
+        _column("MASE", "number", ".status.accuracy.mase", "Forecast error against naive."),
+        _condition("Ready"),
+        _condition("Forecast", "ForecastHealthy", wide=True),
+        _column(
+            "Floor",
+            "integer",
+            ".status.applied.minReplicas",
+            "The HPA minimum augur holds raised.",
+            wide=True,
+        ),
+        *_READY_DETAILS,
     ],
 }
+"""`kubectl get` columns; a column name means one thing on every kind."""
 
 
 def _resolve(node: Any, defs: dict[str, Any]) -> Any:

@@ -270,6 +270,8 @@ class ScalingPolicyStatus(ApiModel):
 
     observed_generation: int | None = None
     """Generation of the spec last handled."""
+    target: str | None = None
+    """The workload scaled, as kind/name (spec.targetRef), e.g. Deployment/checkout."""
     recommended_replicas: int | None = None
     """Recommended replicas."""
     current_replicas: int | None = None

@@ -83,7 +83,10 @@ def evaluate_policy(
         recommendation=step.recommendation,
         change=steering.change,
         conditions=conditions,
-        status=status_fields(observed, step, applied, next_kept, generation),
+        status={
+            "target": f"{spec.target_ref.kind}/{spec.target_ref.name}",
+            **status_fields(observed, step, applied, next_kept, generation),
+        },
         events=events(conditions, kept, steering.change, holder),
         metrics=metric_values(
             spec.forecast.quantile, observed, step, steering.raised_to, ready, now
