@@ -9,6 +9,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+import augur
 from augur.api.crd import all_crds
 from augur.commands.crds import crd_files
 
@@ -179,3 +180,8 @@ def test_the_scaling_policy_target_column_shows_kind_and_name() -> None:
     assert columns["Target"]["jsonPath"] == ".status.target"
     status = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"]
     assert "kind/name" in status["properties"]["target"]["description"]
+
+
+def test_every_crd_names_the_version_of_augur_it_comes_from() -> None:
+    for crd in ALL:
+        assert crd["metadata"]["annotations"] == {"augur.dev/operator-version": augur.__version__}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from stackhelpers import render_case
+
+import augur
 from augur.render.alertmanager.credentials import gather_credentials
-from augur.render.k8s.labels import StackRef
+from augur.render.k8s.labels import VERSION_LABEL, StackRef
 from augur.render.stack import desired_objects
 
 STACK = StackRef("augur.dev/v1alpha1", "MonitoringStack", "monitoring", "platform", "u")
@@ -47,3 +50,38 @@ def test_the_credentials_secret_is_added_with_data_and_stamped() -> None:
     assert secret["data"] == {"k": "dg=="}
     assert "stringData" not in secret
     assert all(o["metadata"]["ownerReferences"][0]["uid"] == "u" for o in objects)
+
+
+def _walk(node: object, path: str = "") -> list[tuple[str, dict[str, object]]]:
+    """Every mapping inside `node`, with its path."""
+    found: list[tuple[str, dict[str, object]]] = []
+    if isinstance(node, dict):
+        found.append((path, node))
+        for key, value in node.items():
+            found += _walk(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _walk(value, f"{path}[{index}]")
+    return found
+
+
+def test_every_object_carries_augurs_version_but_no_selector_or_pod_template_does() -> None:
+    output = render_case("ha")
+    objects = desired_objects(
+        output.manifests,
+        STACK,
+        gather_credentials({}, {}, "monitoring/platform", {}),
+        needs_credentials=False,
+        is_namespaced=lambda api_version, kind: kind not in ("ClusterRole", "ClusterRoleBinding"),
+    )
+    assert len(objects) > 10
+    for obj in objects:
+        assert obj["metadata"]["labels"][VERSION_LABEL] == augur.__version__, obj["kind"]
+        for path, mapping in _walk(obj):
+            if path in ("", ".metadata", ".metadata.labels"):
+                continue
+            # the object's own metadata is the only place for it: an upgrade of augur must not
+            # change a pod template (rolling every Prometheus) nor an immutable selector
+            assert VERSION_LABEL not in mapping, f"{obj['kind']} {path}"
+    workloads = [o for o in objects if o["kind"] in ("StatefulSet", "Deployment")]
+    assert workloads

@@ -10,6 +10,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from augur import __version__
+
 MANAGED_BY = "augur"
 PART_OF = "augur"
 
@@ -18,6 +20,10 @@ INSTANCE_LABEL = "app.kubernetes.io/instance"
 COMPONENT_LABEL = "app.kubernetes.io/component"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 PART_OF_LABEL = "app.kubernetes.io/part-of"
+VERSION_LABEL = "app.kubernetes.io/version"
+"""The version of augur that applied an object: on objects only, never in a selector or a pod
+template, so an upgrade of augur re-labels objects without rolling a single pod."""
+OPERATOR_VERSION = __version__
 STACK_UID_LABEL = "augur.dev/stack-uid"
 """Marks every object a stack owns; pruning and drift checks select by it, nothing else."""
 STACK_ANNOTATION = "augur.dev/stack"
@@ -108,7 +114,8 @@ def _label_value(value: str) -> str:
 def stamp(
     obj: dict[str, Any], stack: StackRef, *, cluster_scoped: bool, owned: bool = True
 ) -> dict[str, Any]:
-    """A copy of `obj` with augur's labels and, where Kubernetes allows, the stack as owner.
+    """A copy of `obj` with augur's labels (its version among them: the pod templates inside
+    are left as they are) and, where Kubernetes allows, the stack as owner.
 
     Owner references cannot point across namespaces or from cluster-scoped objects; such
     objects carry the labels only and are cleaned up by the stack's finalizer. `owned=False`
@@ -122,6 +129,7 @@ def stamp(
     labels.setdefault(PART_OF_LABEL, PART_OF)
     labels.setdefault(INSTANCE_LABEL, _label_value(stack.name))
     labels[STACK_UID_LABEL] = stack.uid
+    labels[VERSION_LABEL] = OPERATOR_VERSION
     meta.setdefault("annotations", {})[STACK_ANNOTATION] = stack.key
     if owned and not cluster_scoped and meta["namespace"] == stack.namespace:
         meta["ownerReferences"] = [
