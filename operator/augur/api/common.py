@@ -330,7 +330,6 @@ class Cond:
 class Condition(ApiModel):
     """A status condition in the shape of Kubernetes' metav1.Condition."""
 
-
     type: str = Field(min_length=1, max_length=316)
     """Type of the condition in CamelCase, e.g. Ready; one entry per type."""
     status: ConditionStatus

@@ -17,12 +17,14 @@ from grafanahelpers import (
     GOLDEN,
     dashboard_problems,
     files_text,
+    is_grafana_unit,
     load,
     panels,
     render_case,
     render_text,
 )
 
+from augur.render.grafana.dashboards.kpis import grafana_unit
 from augur.render.grafana.dashboards.provisioning import DATASOURCES_FILE, PROVIDERS_FILE
 from augur.render.grafana.objects import ADMIN_PASSWORD_KEY, render_grafana_component
 from augur.render.k8s.labels import CREATE_ONLY_ANNOTATION, RANDOM_KEYS_ANNOTATION
@@ -233,3 +235,77 @@ def test_kpi_and_anomaly_panels_draw_only_series_the_rules_record() -> None:
                 for target in panel.get("targets", []):
                     drawn |= set(re.findall(r"augur_[a-z_]+:[a-z_:0-9]+", target["expr"]))
     assert drawn and drawn <= recorded, drawn - recorded
+
+
+def test_the_dashboard_check_refuses_what_grafana_would_not_show() -> None:
+    [board] = [b for p, b in _dashboards("full").items() if p.endswith("stack-health.json")]
+    uids = _datasource_uids("full")
+    graph = next(p for p in panels(board) if p["type"] == "timeseries")
+    graph["fieldConfig"]["defaults"]["unit"] = "suffix: any"
+    graph["targets"][0]["expr"] = "sum(rate(x[5m])"
+    graph["fieldConfig"]["defaults"]["unitt"] = "s"
+    found = dashboard_problems(board, uids)
+    assert any("'suffix: any' is not a Grafana unit" in p for p in found)
+    assert any("is not PromQL" in p for p in found)
+    assert any("unitt: not in Grafana's dashboard schema" in p for p in found)
+
+
+def test_units_are_grafanas_and_the_default_kpi_unit_is_a_plain_number() -> None:
+    assert is_grafana_unit("reqps") and is_grafana_unit("ops") and is_grafana_unit("percent")
+    assert is_grafana_unit("suffix: orders") and is_grafana_unit("currency:CAD")
+    assert not is_grafana_unit("suffix: any") and not is_grafana_unit("requests/s")
+    assert grafana_unit("any") == "short"
+    assert grafana_unit("currency:EUR") == "currencyEUR"
+    assert grafana_unit("currency:CAD") == "currency:CAD"
+    assert grafana_unit("orders") == "suffix: orders"
+
+
+def _kpi(name: str, namespace: str, window: str) -> str:
+    return (
+        "apiVersion: augur.dev/v1alpha1\nkind: BusinessKPI\n"
+        f"metadata: {{name: {name}, namespace: {namespace}}}\n"
+        f"spec:\n  indicator: {{value: sum(up)}}\n  objective: {{target: 1, window: {window}}}"
+    )
+
+
+def test_a_kpi_dashboard_per_namespace_opens_on_its_longest_objective_window() -> None:
+    stack = (
+        "apiVersion: augur.dev/v1alpha1\nkind: MonitoringStack\n"
+        "metadata: {name: s, namespace: m}\nspec: {namespaceSelector: {any: true}}"
+    )
+    docs = [stack, _kpi("a", "shop", "30d"), _kpi("b", "shop", "36h"), _kpi("c", "ml", "1d")]
+    output = render_text("\n---\n".join(docs))
+    boards = {
+        b["title"]: b for b in (json.loads(t) for p, t in output.files.items() if "/kpis-" in p)
+    }
+    assert set(boards) == {"Business KPIs: shop", "Business KPIs: ml"}
+    assert boards["Business KPIs: shop"]["time"] == {"from": "now-30d", "to": "now"}
+    assert boards["Business KPIs: ml"]["time"] == {"from": "now-1d", "to": "now"}
+    variables = {v["name"]: v for v in boards["Business KPIs: shop"]["templating"]["list"]}
+    assert (
+        variables["kpi"]["query"]
+        == 'label_values(augur_kpi:value:current{namespace="shop"}, augur_kpi)'
+    )
+    assert variables["datasource"]["current"]["value"] == "augur-prometheus"
+    exprs = [t["expr"] for p in panels(boards["Business KPIs: shop"]) for t in p.get("targets", [])]
+    assert exprs and all('augur_kpi=~"$kpi"' in e for e in exprs)
+
+
+def test_reload_status_is_a_state_and_policies_can_be_chosen() -> None:
+    boards = _dashboards("full")
+    health = boards["grafana/dashboards/stack-health.json"]
+    [reloads] = [p for p in panels(health) if p["type"] == "state-timeline"]
+    assert reloads["title"] == "Configuration reloads"
+    [mapping] = reloads["fieldConfig"]["defaults"]["mappings"]
+    assert mapping["options"]["0"]["text"] == "reload failed"
+    for name in ("anomalies.json", "scaling.json"):
+        variables = [v["name"] for v in boards[f"grafana/dashboards/{name}"]["templating"]["list"]]
+        assert variables == ["datasource", "namespace", "policy"], name
+
+
+def test_the_dashboards_config_map_carries_the_grafana_sidecar_label() -> None:
+    output = render_case("full")
+    [config_map] = [
+        m for m in output.manifests if m["metadata"]["name"] == "platform-grafana-dashboards"
+    ]
+    assert config_map["metadata"]["labels"]["grafana_dashboard"] == "1"

@@ -75,6 +75,11 @@ def provisioning_config_map_name(stack: str) -> str:
     return object_name(stack, PROGRAM, "provisioning")
 
 
+SIDECAR_LABEL = "grafana_dashboard"
+"""The label the Grafana Helm chart's dashboard sidecar (and grafana-operator setups built on
+it) watches: an existing Grafana picks the built-in dashboards up from the ConfigMap."""
+
+
 def dashboards_config_map_name(stack: str) -> str:
     """The ConfigMap with the built-in dashboards."""
     return object_name(stack, PROGRAM, "dashboards")
@@ -215,11 +220,13 @@ def _config_maps(
         }
     ]
     if dashboards:
+        meta = w.meta(dashboards_config_map_name(w.stack))
+        meta["labels"][SIDECAR_LABEL] = "1"
         objects.append(
             {
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
-                "metadata": w.meta(dashboards_config_map_name(w.stack)),
+                "metadata": meta,
                 "data": {d.name: d.text for d in dashboards},
             }
         )

@@ -15,6 +15,7 @@ from augur.render.grafana.dashboards.panels import (
     Section,
     encode,
     graph,
+    label_variable,
     new_dashboard,
     with_band,
     with_sections,
@@ -26,6 +27,8 @@ UID = "augur-anomalies"
 FILE = "anomalies.json"
 POLICY_LABEL = "augur_policy"
 UPPER, LOWER = "upper band", "lower band"
+CHOSEN = f'namespace=~"$namespace", {POLICY_LABEL}=~"$policy"'
+"""Matchers of the dashboard's variables: a panel of a policy not chosen shows no data."""
 
 
 def anomaly_selector_labels(policy: AlertPolicy, alert_name: str) -> dict[str, str]:
@@ -44,9 +47,9 @@ def policy_section(policy: AlertPolicy) -> Section | None:
         panel = graph(
             f"{alert.name} ({anomaly.algorithm}, k={number(anomaly.sensitivity)}, seasonality {anomaly.seasonality}, {anomaly.direction})",
             [
-                Query(selector(CURRENT, labels), "value"),
-                Query(selector(UPPER_BAND, labels), UPPER),
-                Query(selector(LOWER_BAND, labels), LOWER),
+                Query(selector(CURRENT, labels, CHOSEN), "value"),
+                Query(selector(UPPER_BAND, labels, CHOSEN), UPPER),
+                Query(selector(LOWER_BAND, labels, CHOSEN), LOWER),
             ],
             description=f"Watched series: `{anomaly.query}`",
         )
@@ -63,5 +66,10 @@ def anomalies_dashboard(policies: Iterable[AlertPolicy]) -> Obj:
         UID,
         "Anomalies",
         "Each anomaly alert's series inside its usual band; the alert fires outside it.",
+    )
+    board = board.with_variable(
+        label_variable("namespace", "namespace", CURRENT, "Namespace")
+    ).with_variable(
+        label_variable("policy", POLICY_LABEL, CURRENT, "AlertPolicy", 'namespace=~"$namespace"')
     )
     return encode(with_sections(board, sections))

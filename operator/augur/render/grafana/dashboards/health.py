@@ -12,6 +12,7 @@ from augur.render.grafana.dashboards.panels import (
     encode,
     graph,
     new_dashboard,
+    state_timeline,
     with_sections,
 )
 from augur.render.k8s.labels import scrape_job_name
@@ -34,8 +35,8 @@ def _targets_section() -> Section:
     return (
         "Scrape targets",
         [
-            graph("Targets up", [Query("sum by (job) (up)", "{{job}}")]),
-            graph("Targets down", [Query("count by (job) (up == 0)", "{{job}}")]),
+            graph("Targets up", [Query("sum by (job) (up)", "{{job}}")], unit="none"),
+            graph("Targets down", [Query("count by (job) (up == 0)", "{{job}}")], unit="none"),
         ],
     )
 
@@ -45,8 +46,9 @@ def _rules_section() -> Section:
         "Rule evaluation",
         [
             graph(
-                "Rule evaluation failures /s",
+                "Rule evaluation failures",
                 [Query(f"sum(rate(prometheus_rule_evaluation_failures_total{{{P}}}[5m]))")],
+                unit="ops",
             ),
             graph(
                 "Slowest rule group (share of its interval)",
@@ -72,16 +74,17 @@ def _tsdb_section() -> Section:
                 [Query(f"sum by (pod) (prometheus_tsdb_head_series{{{P}}})", "{{pod}}")],
             ),
             graph(
-                "Samples appended /s",
+                "Samples appended",
                 [
                     Query(
                         f"sum by (pod) (rate(prometheus_tsdb_head_samples_appended_total{{{P}}}[5m]))",
                         "{{pod}}",
                     )
                 ],
+                unit="cps",
             ),
             graph(
-                "Compaction and WAL failures",
+                "Compaction and WAL failures (last hour)",
                 [
                     Query(
                         f"sum(increase(prometheus_tsdb_compactions_failed_total{{{P}}}[1h]))",
@@ -92,6 +95,7 @@ def _tsdb_section() -> Section:
                         "WAL corruptions",
                     ),
                 ],
+                unit="none",
             ),
         ],
     )
@@ -105,22 +109,29 @@ def _reload_panel(alertmanager: bool) -> PanelBuilder:
         queries.append(
             Query(f"min(alertmanager_config_last_reload_successful{{{A}}})", "alertmanager")
         )
-    return graph("Last configuration reload successful (1 = yes)", queries)
+    return state_timeline(
+        "Configuration reloads",
+        queries,
+        {"1": ("reloaded", "green"), "0": ("reload failed", "red")},
+        description="Whether each program runs the configuration it was last given: a failed "
+        "reload leaves it on the previous one.",
+    )
 
 
 def _notification_panels() -> list[PanelBuilder]:
     return [
         graph(
-            "Notifications sent /s",
+            "Notifications sent",
             [
                 Query(
                     f"sum by (integration) (rate(alertmanager_notifications_total{{{A}}}[5m]))",
                     "{{integration}}",
                 )
             ],
+            unit="ops",
         ),
         graph(
-            "Notifications failed /s",
+            "Notifications failed",
             [
                 Query(
                     f"sum by (integration) (rate(alertmanager_notifications_failed_total{{{A}}}[5m]))",
@@ -131,6 +142,7 @@ def _notification_panels() -> list[PanelBuilder]:
                     "dropped by Prometheus",
                 ),
             ],
+            unit="ops",
         ),
     ]
 
@@ -138,16 +150,17 @@ def _notification_panels() -> list[PanelBuilder]:
 def _jaeger_panels() -> list[PanelBuilder]:
     return [
         graph(
-            "Spans received /s",
+            "Spans received",
             [
                 Query(
                     f"sum by (receiver, transport) (rate(otelcol_receiver_accepted_spans_total{{{J}}}[5m]))",
                     "{{receiver}} {{transport}}",
                 )
             ],
+            unit="cps",
         ),
         graph(
-            "Spans refused or not stored /s",
+            "Spans refused or not stored",
             [
                 Query(
                     f"sum(rate(otelcol_receiver_refused_spans_total{{{J}}}[5m]))",
@@ -158,6 +171,7 @@ def _jaeger_panels() -> list[PanelBuilder]:
                     "storage write failed",
                 ),
             ],
+            unit="cps",
         ),
     ]
 

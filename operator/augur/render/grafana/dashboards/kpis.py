@@ -10,6 +10,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 
+from augur.api.common import duration_seconds
 from augur.api.resources import BusinessKPI
 from augur.render.grafana.dashboards.panels import (
     Obj,
@@ -19,6 +20,7 @@ from augur.render.grafana.dashboards.panels import (
     bars,
     encode,
     graph,
+    label_variable,
     new_dashboard,
     single_stat,
     threshold_steps,
@@ -36,17 +38,30 @@ from augur.render.rules.kpi import (
 from augur.render.rules.promql_text import number, selector
 
 DEFAULT_FOLDER = "Business KPIs"
-UNITS = {"ratio": "percentunit", "percent": "percent", "seconds": "s", "count": "short"}
-"""Grafana units of the KPI units augur knows; any other unit is shown as a suffix."""
+UNITS = {
+    "any": "short",
+    "ratio": "percentunit",
+    "percent": "percent",
+    "seconds": "s",
+    "count": "short",
+}
+"""Grafana units of the KPI units augur knows (`any`, the default, is a plain number)."""
+CURRENCIES = frozenset(
+    {"USD", "GBP", "EUR", "JPY", "RUB", "UAH", "BRL", "DKK", "ISK", "NOK", "SEK", "CZK"}
+    | {"CHF", "PLN", "BTC", "ZAR", "INR", "KRW"}
+)
+"""Currencies Grafana has a unit of its own for (`currencyUSD`); others use `currency:`."""
+CHOSEN = f'{KPI_LABEL}=~"$kpi"'
+"""The matcher of the dashboard's `kpi` variable: a KPI not chosen shows no data."""
 
 
-def _unit(unit: str | None) -> str:
-    if not unit:
-        return "short"
+def grafana_unit(unit: str) -> str:
+    """The Grafana unit of a KPI's unit: a known one, a currency, else the unit as a suffix."""
     if unit in UNITS:
         return UNITS[unit]
     if unit.startswith("currency:"):
-        return f"currency{unit.removeprefix('currency:')}"
+        code = unit.removeprefix("currency:")
+        return f"currency{code}" if code in CURRENCIES else f"currency:{code}"
     return f"suffix: {unit}"
 
 
@@ -75,13 +90,14 @@ def _ratio_panels(kpi: BusinessKPI, labels: dict[str, str]) -> list[PanelBuilder
     windows = [pair.long for pair in burn_windows(kpi.spec.objective.window)]
     burn = graph(
         "Burn rate (1 = budget spent exactly over the window)",
-        [Query(f"max({selector(burn_rate_metric(w), labels)})", w) for w in windows],
+        [Query(f"max({selector(burn_rate_metric(w), labels, CHOSEN)})", w) for w in windows],
+        unit="none",
         width=12,
     )
     return [
         single_stat(
             "Error budget remaining",
-            Query(f"min({selector(ERROR_BUDGET_REMAINING, labels)})", "budget"),
+            Query(f"min({selector(ERROR_BUDGET_REMAINING, labels, CHOSEN)})", "budget"),
             unit="percentunit",
             thresholds=threshold_steps(0, True),
         ),
@@ -93,8 +109,8 @@ def kpi_section(kpi: BusinessKPI) -> Section:
     """The row of one KPI."""
     spec = kpi.spec
     labels = kpi_selector_labels(kpi)
-    value = selector(VALUE, labels)
-    unit = _unit(spec.unit)
+    value = selector(VALUE, labels, CHOSEN)
+    unit = grafana_unit(spec.unit)
     higher = _higher_is_better(kpi)
     trend = graph(
         "Value vs target",
@@ -140,19 +156,39 @@ def folder_slug(folder: str, taken: Iterable[str] = ()) -> str:
 
 
 def kpi_dashboards(kpis: Iterable[BusinessKPI]) -> dict[str, tuple[str, Obj]]:
-    """KPI dashboards by folder slug: (folder name, dashboard). An empty one when no KPI."""
-    by_folder: dict[str, list[BusinessKPI]] = {}
+    """KPI dashboards by slug: (folder name, dashboard), one per Grafana folder and namespace
+    (a team sees its own KPIs), showing the longest objective window of its KPIs. An empty
+    one when there is no KPI."""
+    groups: dict[tuple[str, str], list[BusinessKPI]] = {}
     for kpi in shown_kpis(kpis):
-        by_folder.setdefault(kpi.spec.dashboard.folder, []).append(kpi)
-    if not by_folder:
-        by_folder[DEFAULT_FOLDER] = []
+        groups.setdefault((kpi.spec.dashboard.folder, kpi.namespace), []).append(kpi)
+    if not groups:
+        groups[(DEFAULT_FOLDER, "")] = []
     result: dict[str, tuple[str, Obj]] = {}
-    for folder, members in sorted(by_folder.items()):
-        slug = folder_slug(folder, result)
+    for (folder, namespace), members in sorted(groups.items()):
+        slug = folder_slug(f"{folder} {namespace}".strip(), result)
         board = new_dashboard(
             f"augur-kpis-{slug}",
-            folder,
+            f"{folder}: {namespace}" if namespace else folder,
             "Business KPIs: value against target, achievement, error budget and burn rate.",
+            since=longest_window(members),
         )
+        if namespace:
+            board = board.with_variable(
+                label_variable("kpi", KPI_LABEL, VALUE, "KPI", f'namespace="{namespace}"')
+            )
         result[slug] = (folder, encode(with_sections(board, [kpi_section(k) for k in members])))
     return result
+
+
+def longest_window(kpis: list[BusinessKPI]) -> str:
+    """The longest objective window of `kpis` (a KPI is judged over its window, so that is
+    the range its dashboard opens on); 6h without a KPI."""
+    if not kpis:
+        return "6h"
+    seconds = max(int(duration_seconds(k.spec.objective.window)) for k in kpis)
+    # Grafana's relative ranges take one unit (now-36h, not now-1d12h)
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from grafana_foundation_sdk.builders import bargauge, prometheus, stat, timeseries
+from grafana_foundation_sdk.builders import bargauge, prometheus, stat, statetimeline, timeseries
 from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 from grafana_foundation_sdk.cog.builder import Builder
@@ -18,6 +18,7 @@ from grafana_foundation_sdk.models.common import (
     GraphThresholdsStyleMode,
     LegendDisplayMode,
     LegendPlacement,
+    VisibilityMode,
     VizOrientation,
 )
 from grafana_foundation_sdk.models.dashboard import (
@@ -27,6 +28,11 @@ from grafana_foundation_sdk.models.dashboard import (
     Panel,
     Threshold,
     ThresholdsMode,
+    ValueMap,
+    ValueMappingResult,
+    VariableOption,
+    VariableRefresh,
+    VariableSort,
 )
 
 Obj = dict[str, Any]
@@ -37,9 +43,15 @@ Section = tuple[str, list[PanelBuilder]]
 PROMETHEUS_UID = "augur-prometheus"
 ALERTMANAGER_UID = "augur-alertmanager"
 JAEGER_UID = "augur-jaeger"
-"""Fixed datasource UIDs: the provisioned datasources carry them, every panel names one."""
+"""Fixed datasource UIDs: the provisioned datasources carry them."""
 
-PROMETHEUS = DataSourceRef(type_val="prometheus", uid=PROMETHEUS_UID)
+DATASOURCE_VARIABLE = "datasource"
+PROMETHEUS = DataSourceRef(type_val="prometheus", uid=f"${{{DATASOURCE_VARIABLE}}}")
+"""What every panel reads: the Prometheus the dashboard's `datasource` variable picks (the
+stack's own by default), so a dashboard imported into another Grafana works there too."""
+
+ALL = ".*"
+"""The value of a variable's All option: a regular expression matching every value."""
 
 TAG = "augur"
 REFRESH = "1m"
@@ -157,8 +169,41 @@ def single_stat(
     return panel
 
 
-def new_dashboard(uid: str, title: str, description: str) -> dashboard_builders.Dashboard:
-    """A read-only dashboard with augur's tag, a 6h range and a 1m refresh."""
+def datasource_variable() -> dashboard_builders.DatasourceVariable:
+    """The Prometheus the panels read: any of the Grafana's, the stack's own by default."""
+    return (
+        dashboard_builders.DatasourceVariable(DATASOURCE_VARIABLE)
+        .label("Prometheus")
+        .type("prometheus")
+        .current(VariableOption(selected=True, text="Prometheus", value=PROMETHEUS_UID))
+    )
+
+
+def label_variable(
+    name: str, label: str, metric: str, title: str, filters: str = ""
+) -> dashboard_builders.QueryVariable:
+    """A variable of the values `label` takes on `metric` (restricted by `filters`, matcher
+    text such as `namespace=~"$namespace"`): several may be chosen, All by default."""
+    series = f"{metric}{{{filters}}}" if filters else metric
+    return (
+        dashboard_builders.QueryVariable(name)
+        .label(title)
+        .datasource(PROMETHEUS)
+        .query(f"label_values({series}, {label})")
+        .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(VariableSort.ALPHABETICAL_ASC)
+        .multi(True)
+        .include_all(True)
+        .all_value(ALL)
+        .current(VariableOption(selected=True, text="All", value="$__all"))
+    )
+
+
+def new_dashboard(
+    uid: str, title: str, description: str, *, since: str = "6h"
+) -> dashboard_builders.Dashboard:
+    """A read-only dashboard with augur's tag, the last `since` shown, a 1m refresh, and the
+    `datasource` variable."""
     return (
         dashboard_builders.Dashboard(title)
         .uid(uid)
@@ -166,10 +211,44 @@ def new_dashboard(uid: str, title: str, description: str) -> dashboard_builders.
         .tags([TAG])
         .readonly()
         .tooltip(DashboardCursorSync.CROSSHAIR)
-        .time("now-6h", "now")
+        .time(f"now-{since}", "now")
         .refresh(REFRESH)
         .timezone("browser")
+        .with_variable(datasource_variable())
     )
+
+
+def state_timeline(
+    title: str,
+    queries: list[Query],
+    states: dict[str, tuple[str, str]],
+    *,
+    width: int = 12,
+    description: str = "",
+) -> statetimeline.Panel:
+    """A state timeline: each series as a band coloured by its state, `states` mapping each
+    value to (text, colour)."""
+    mapping = ValueMap(
+        options={
+            value: ValueMappingResult(text=text, color=colour, index=index)
+            for index, (value, (text, colour)) in enumerate(states.items())
+        }
+    )
+    panel = (
+        statetimeline.Panel()
+        .title(title)
+        .datasource(PROMETHEUS)
+        .unit("none")
+        .span(width)
+        .height(HEIGHT)
+        .mappings([mapping])
+        .show_value(VisibilityMode.NEVER)
+    )
+    if description:
+        panel = panel.description(description)
+    for index, query in enumerate(queries):
+        panel = panel.with_target(_target(_ref_id(index), query))
+    return panel
 
 
 def with_sections(

@@ -22,6 +22,7 @@ from augur.render.grafana.dashboards.panels import (
     Section,
     encode,
     graph,
+    label_variable,
     new_dashboard,
     with_band,
     with_sections,
@@ -38,6 +39,8 @@ RECOMMENDED_REPLICAS = "augur_scaling_recommended_replicas"
 CURRENT_REPLICAS = "augur_scaling_current_replicas"
 POLICY_LABEL = "scaling_policy"
 QUANTILE_LABEL = "quantile"
+CHOSEN = f'namespace=~"$namespace", {POLICY_LABEL}=~"$policy"'
+"""Matchers of the dashboard's variables: a panel of a policy not chosen shows no data."""
 
 
 def policy_labels(policy: ScalingPolicy) -> dict[str, str]:
@@ -46,7 +49,8 @@ def policy_labels(policy: ScalingPolicy) -> dict[str, str]:
 
 
 def _quantile(policy: ScalingPolicy, q: float) -> str:
-    return selector(FORECAST_VALUE, {**policy_labels(policy), QUANTILE_LABEL: number(q)})
+    labels = {**policy_labels(policy), QUANTILE_LABEL: number(q)}
+    return selector(FORECAST_VALUE, labels, CHOSEN)
 
 
 def _load_panel(policy: ScalingPolicy, load: str | None) -> PanelBuilder:
@@ -62,7 +66,7 @@ def _load_panel(policy: ScalingPolicy, load: str | None) -> PanelBuilder:
         Query(_quantile(policy, q), upper),
         Query(_quantile(policy, round(1 - q, 6)), lower),
         Query(
-            f"{selector(RECOMMENDED_REPLICAS, labels)} * {number(spec.metric.per_replica_capacity)}",
+            f"{selector(RECOMMENDED_REPLICAS, labels, CHOSEN)} * {number(spec.metric.per_replica_capacity)}",
             "capacity of recommended replicas",
         ),
     ]
@@ -81,11 +85,12 @@ def _replicas_panel(policy: ScalingPolicy) -> PanelBuilder:
     return graph(
         "Replicas",
         [
-            Query(selector(RECOMMENDED_REPLICAS, labels), "recommended"),
-            Query(selector(CURRENT_REPLICAS, labels), "current"),
+            Query(selector(RECOMMENDED_REPLICAS, labels, CHOSEN), "recommended"),
+            Query(selector(CURRENT_REPLICAS, labels, CHOSEN), "current"),
             Query(f"vector({spec.replicas.min})", "min"),
             Query(f"vector({spec.replicas.max})", "max"),
         ],
+        unit="none",
         width=8,
     )
 
@@ -113,6 +118,13 @@ def scaling_dashboard(inputs: StackInputs) -> Obj:
         UID,
         "Scaling",
         "Per ScalingPolicy: load against its forecast band, recommended against current replicas.",
+    )
+    board = board.with_variable(
+        label_variable("namespace", "namespace", RECOMMENDED_REPLICAS, "Namespace")
+    ).with_variable(
+        label_variable(
+            "policy", POLICY_LABEL, RECOMMENDED_REPLICAS, "ScalingPolicy", 'namespace=~"$namespace"'
+        )
     )
     sections = [policy_section(p, load_query(inputs, p)) for p in inputs.scaling_policies]
     return encode(with_sections(board, sections))
