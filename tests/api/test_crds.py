@@ -185,3 +185,21 @@ def test_the_scaling_policy_target_column_shows_kind_and_name() -> None:
 def test_every_crd_names_the_version_of_augur_it_comes_from() -> None:
     for crd in ALL:
         assert crd["metadata"]["annotations"] == {"augur.dev/operator-version": augur.__version__}
+
+
+@pytest.mark.parametrize("crd", AUGUR, ids=[c["spec"]["names"]["kind"] for c in AUGUR])
+def test_every_description_explains(crd: dict[str, Any]) -> None:
+    root = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    terse = [
+        f"{path}: {node['description']!r}"
+        for path, node in walk(root)
+        if "description" in node and len(node["description"].split()) < 4
+    ]
+    assert terse == []
+
+
+@pytest.mark.parametrize("crd", AUGUR, ids=[c["spec"]["names"]["kind"] for c in AUGUR])
+def test_every_status_field_is_documented(crd: dict[str, Any]) -> None:
+    status = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"]
+    undocumented = [p for p, node in walk(status) if p and not node.get("description")]
+    assert [p for p in undocumented if not p.endswith(("[]", "{}"))] == []

@@ -89,13 +89,17 @@ class Alert(ApiModel):
     summary: AlertTemplate | None = None
     """One line (Prometheus template)."""
     description: AlertTemplate | None = None
-    """Details (Prometheus template)."""
+    """Details shown in notifications (annotation `description`): an Alertmanager-style
+    Prometheus template such as `{{ $value | humanizePercentage }}`; unset: none."""
     runbook_url: HttpURL | None = Field(default=None, alias="runbookURL")
-    """What to do."""
+    """Link to what to do when the alert fires (annotation `runbook_url`, an http(s) URL);
+    unset: none."""
     labels: UserLabels = Field(default_factory=dict)
-    """Extra labels."""
+    """Labels added to this alert (on top of `defaults.labels`), for routing and grouping; the
+    reserved labels namespace, severity and augur_* are refused. Default: none."""
     annotations: AlertAnnotations = Field(default_factory=dict)
-    """Extra annotations (Prometheus templates)."""
+    """Annotations added to this alert (summary, description and runbook_url have fields of
+    their own; Prometheus templates). Default: none."""
 
     @model_validator(mode="after")
     def _expr_or_anomaly(self) -> Alert:
@@ -206,7 +210,7 @@ class ExpectedAlert(ApiModel):
     """An alert expected (or not) at a point of a test."""
 
     alert: AlertName
-    """Alert name."""
+    """Name of an alert of this policy expected to fire (or, with an empty list, not to)."""
     at: Duration
     """Time since the test start at which to check."""
     labels: PromLabels = Field(default_factory=dict)
@@ -222,13 +226,13 @@ class RuleTest(ApiModel):
     status.tests and the TestsPassed condition)."""
 
     name: ItemName
-    """Test name."""
+    """Name of the test, unique in the policy; status.tests reports each test under it."""
     interval: Duration = "1m"
     """Step between input samples."""
     input_series: list[InputSeries] = Field(min_length=1)
-    """Input series."""
+    """Series the test feeds to the rules, in promtool's notation (at least one)."""
     expect_alerts: list[ExpectedAlert] = Field(min_length=1)
-    """Expectations."""
+    """What must fire at which time offset (at least one expectation)."""
 
 
 class AlertPolicySpec(ApiModel):
@@ -237,19 +241,24 @@ class AlertPolicySpec(ApiModel):
     defaults: AlertDefaults = Field(default_factory=AlertDefaults)
     """Defaults for every alert."""
     alerts: list[Alert] = Field(default_factory=list, json_schema_extra=LIST_MAP_BY_NAME)
-    """The alerts."""
+    """Alerting rules (static `expr` or `anomaly`), each named uniquely in the policy. Default:
+    none (a policy may exist for routing only)."""
     routing: Routing = Field(default_factory=Routing)
-    """Delivery."""
+    """How the policy's alerts are grouped, routed to receivers, and escalated; default: grouped
+    by alertname, everything to the stack's defaultReceiver."""
     receivers: list[Receiver] = Field(default_factory=list, json_schema_extra=LIST_MAP_BY_NAME)
-    """Notification targets."""
+    """Notification targets the policy's routes name, each with one or more channels; unique
+    names. Default: none (routes then use the stack's defaultReceiver)."""
     inhibitions: list[Inhibition] = Field(default_factory=list)
-    """Inhibition rules."""
+    """Rules muting some of the policy's alerts while others fire (Alertmanager inhibit rules,
+    scoped to the policy). Default: none."""
     time_intervals: list[NamedTimeInterval] = Field(
         default_factory=list, json_schema_extra=LIST_MAP_BY_NAME
     )
     """Named time intervals for mute and active windows."""
     tests: list[RuleTest] = Field(default_factory=list, json_schema_extra=LIST_MAP_BY_NAME)
-    """Rule unit tests."""
+    """promtool rule unit tests of the policy's alerts; the operator runs them and reports the
+    result in status.tests and the TestsPassed condition. Default: none."""
 
     @model_validator(mode="after")
     def _names_and_references(self) -> AlertPolicySpec:
@@ -306,7 +315,7 @@ class InvalidItem(ApiModel):
     alert: str | None = None
     """The alert concerned, if any."""
     message: str
-    """What is wrong."""
+    """What is wrong with the item, as field path and reason."""
 
 
 class RuleTestOutcome(ApiModel):
@@ -336,7 +345,7 @@ class AlertPolicyStatus(ApiModel):
     rules: int = 0
     """Prometheus rules rendered from this policy."""
     invalid: list[InvalidItem] = Field(default_factory=list)
-    """Items not loaded."""
+    """Items of the spec that were not loaded, each with why (empty when everything loaded)."""
     tests: list[RuleTestOutcome] = Field(default_factory=list)
     """One entry per test of spec.tests from their last run with promtool. The operator runs
     them when the policy or its rendered rules change, against the rules of the first stack

@@ -90,7 +90,8 @@ class BurnRateAlerting(ApiModel):
     """Multiwindow, multi-burn-rate alerts (ratio KPIs)."""
 
     enabled: bool = True
-    """Generate burn-rate alerts."""
+    """Generate the multiwindow burn-rate alerts (default true); only ratio KPIs have an error
+    budget to burn."""
     page_severity: Severity = "critical"
     """Severity of the fast-burn alerts."""
     ticket_severity: Severity = "medium"
@@ -103,7 +104,7 @@ class BreachAlerting(ApiModel):
     for_: Duration = Field(default="15m", alias="for")
     """How long the breach must last."""
     severity: Severity = "high"
-    """Severity."""
+    """Severity of the breach alert; default high."""
 
 
 class ForecastBreachAlerting(ApiModel):
@@ -112,7 +113,7 @@ class ForecastBreachAlerting(ApiModel):
     horizon: Duration = "7d"
     """How far ahead to look."""
     severity: Severity = "medium"
-    """Severity."""
+    """Severity of the forecast-breach alert; default medium."""
 
 
 class PolicyRef(ApiModel):
@@ -129,9 +130,10 @@ class KPIAlerting(ApiModel):
     burn_rate: BurnRateAlerting = Field(default_factory=BurnRateAlerting)
     """Burn-rate alerts (ratio KPIs)."""
     breach: BreachAlerting | None = None
-    """Breach alert."""
+    """Alert while the current value is on the wrong side of the target; unset: no breach alert."""
     forecast_breach: ForecastBreachAlerting | None = None
-    """Forecast-breach alert."""
+    """Alert when the linear trend will cross the target within `horizon`; unset: no
+    forecast-breach alert."""
     labels: UserLabels = Field(default_factory=dict)
     """Extra labels on every alert of the KPI."""
     policy_ref: PolicyRef | None = None
@@ -147,7 +149,8 @@ class KPIDashboard(ApiModel):
     enabled: bool = True
     """Show the KPI on the Business KPIs dashboard."""
     folder: str = "Business KPIs"
-    """Grafana folder."""
+    """Grafana folder of the KPI's dashboard; default Business KPIs. Each folder gets a
+    dashboard per namespace."""
 
 
 class BusinessKPISpec(ApiModel):
@@ -162,15 +165,16 @@ class BusinessKPISpec(ApiModel):
     owner: str | None = None
     """Team that owns the KPI."""
     indicator: Indicator
-    """What is measured."""
+    """What is measured: a ratio of good to total events, or a single value (exactly one)."""
     group_by: list[LabelName] = Field(default_factory=list)
     """Labels giving one KPI series per dimension, e.g. [model]."""
     objective: Objective
-    """The target."""
+    """The target the KPI is held to: value, comparison and window."""
     alerting: KPIAlerting = Field(default_factory=KPIAlerting)
-    """Alerts."""
+    """The KPI's alerts (burn rate, breach, forecast breach) and where they are delivered;
+    default: burn-rate alerts only, to the stack's defaultReceiver."""
     dashboard: KPIDashboard = Field(default_factory=KPIDashboard)
-    """Dashboard."""
+    """Whether and where the KPI appears in Grafana; default: on the Business KPIs dashboard."""
 
     @model_validator(mode="after")
     def _ratio_objective(self) -> BusinessKPISpec:
@@ -191,9 +195,9 @@ class KPIDimension(ApiModel):
     """The KPI's value for one dimension."""
 
     labels: dict[str, str]
-    """The dimension's labels."""
+    """The groupBy labels of this dimension, e.g. {region: eu}."""
     value: float
-    """Its value."""
+    """The KPI's current value in this dimension, in the KPI's unit."""
 
 
 class BusinessKPIStatus(ApiModel):
@@ -204,7 +208,7 @@ class BusinessKPIStatus(ApiModel):
     current: float | None = None
     """Current value (the worst dimension with groupBy)."""
     target: float | None = None
-    """Target."""
+    """The objective's target value (spec.objective.target), in the KPI's unit."""
     achievement: float | None = None
     """current / target (inverted for <=)."""
     error_budget_remaining: float | None = None
@@ -220,4 +224,5 @@ class BusinessKPIStatus(ApiModel):
     conditions: list[Condition] = Field(
         default_factory=list, max_length=16, json_schema_extra=LIST_MAP_BY_TYPE
     )
-    """Ready, Accepted, ObjectiveMet."""
+    """Accepted (the spec is valid), Ready (the value was read from Prometheus) and ObjectiveMet
+    (the value is on the good side of the target)."""

@@ -263,7 +263,7 @@ class LabelSelectorRequirement(ApiModel):
     """One requirement of a label selector."""
 
     key: str
-    """The label key."""
+    """The label key the requirement applies to."""
     operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
     """How the key relates to the values."""
     values: list[str] = Field(default_factory=list)

@@ -56,7 +56,8 @@ class EscalationStep(ApiModel):
     """How long the alert must have been firing at its current severity: from when the alert
     fired, or from when an earlier step raised it to this step's severity."""
     to: Severity
-    """The higher severity."""
+    """The severity the alert is raised to; it must be higher than every severity in
+    `severities`."""
     silence_source: bool = False
     """What happens to the alert this step raised. false (the default): it keeps notifying at
     its own severity next to the raised copy, unless one of the policy's inhibitions mutes it

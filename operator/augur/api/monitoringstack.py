@@ -49,9 +49,11 @@ class NamespaceSelector(ApiModel):
     SecretsResolved condition says SecretNotPermitted."""
 
     match_names: list[str] = Field(default_factory=list)
-    """These namespaces."""
+    """Names of the namespaces to take policies from (list the stack's own to keep it).
+    Default: none; with no selector at all the stack takes its own namespace only."""
     any: bool = False
-    """Every namespace."""
+    """Take policies from every namespace (Prometheus then discovers targets cluster-wide).
+    Default false."""
     match_labels: dict[str, str] = Field(default_factory=dict)
     """Namespaces carrying these labels."""
 
@@ -89,22 +91,23 @@ class BasicAuth(ApiModel):
     """HTTP basic authentication, both parts from Secrets."""
 
     username: SecretRef
-    """User name."""
+    """The user name, from a Secret in the stack's namespace."""
     password: SecretRef
-    """Password."""
+    """The password, from a Secret in the stack's namespace."""
 
 
 class RemoteWrite(ApiModel):
     """A remote-write endpoint (Thanos, Mimir, VictoriaMetrics, ...)."""
 
     url: HttpURL
-    """Endpoint URL."""
+    """The remote-write endpoint (http or https), e.g. https://mimir.example.com/api/v1/push."""
     name: str | None = None
     """Name shown in Prometheus' metrics; defaults to a hash."""
     basic_auth: BasicAuth | None = None
-    """Basic authentication."""
+    """HTTP basic authentication for the endpoint; unset: none. Use at most one of basicAuth and
+    bearerToken."""
     bearer_token: SecretRef | None = None
-    """Bearer token."""
+    """A bearer token for the endpoint, from a Secret; unset: none."""
     headers: dict[str, str] = Field(default_factory=dict)
     """Extra HTTP headers (no secrets: they are written into the config)."""
 
@@ -116,7 +119,7 @@ class RemoteWrite(ApiModel):
 
 
 class ScrapeTarget(ApiModel):
-    """One scrape job."""
+    """One scrape job: which targets Prometheus discovers and how it reads their metrics."""
 
     model_config = cel(
         (
@@ -136,9 +139,9 @@ class ScrapeTarget(ApiModel):
     port: str | None = None
     """Port name (or number) to scrape; unset: every declared port."""
     path: str = Field(default="/metrics", pattern=r"^/")
-    """Metrics path."""
+    """HTTP path the metrics are read from; default /metrics."""
     scheme: Literal["http", "https"] = "http"
-    """Scheme."""
+    """http (default) or https."""
     interval: Duration | None = None
     """Scrape interval; default: the stack's scrapeInterval."""
     timeout: Duration | None = None
@@ -163,7 +166,7 @@ class PrometheusSpec(ApiModel):
     """The stack's Prometheus."""
 
     enabled: bool = True
-    """Run Prometheus."""
+    """Run Prometheus (default true); without it there are no rules, KPIs or dashboards."""
     image: str | None = None
     """Container image; default: the pinned quay.io/prometheus/prometheus:v3.5.0."""
     replicas: int = Field(default=1, ge=0, le=10)
@@ -173,9 +176,9 @@ class PrometheusSpec(ApiModel):
     retention_size: ByteSize = ""
     """Most disk the TSDB may use, e.g. 50GB; empty: no limit."""
     scrape_interval: Duration = "30s"
-    """Default scrape interval."""
+    """How often targets are scraped unless a scrape job says otherwise; default 30s."""
     evaluation_interval: Duration = "30s"
-    """Rule evaluation interval."""
+    """How often recording and alerting rules are evaluated; default 30s."""
     external_labels: PromLabels = Field(default_factory=dict)
     """Labels added to every series and alert leaving this Prometheus."""
     storage: Storage | None = None
@@ -183,15 +186,16 @@ class PrometheusSpec(ApiModel):
     resources: ResourceRequirements = Field(default_factory=ResourceRequirements)
     """Resource requests and limits."""
     remote_write: list[RemoteWrite] = Field(default_factory=list)
-    """Remote-write endpoints."""
+    """Endpoints every sample is also sent to (Prometheus remote write). Default: none."""
     scrape: list[ScrapeTarget] = Field(default_factory=list, json_schema_extra=LIST_MAP_BY_NAME)
-    """Scrape jobs."""
+    """Scrape jobs of the stack, each with a unique name; augur adds the jobs of its own
+    programs. Default: none."""
     additional_scrape_configs: SecretRef | None = None
     """Raw scrape_configs appended to the generated ones (escape hatch)."""
     pod: PodSettings = Field(default_factory=PodSettings)
     """Pod placement and metadata."""
     ingress: Ingress | None = None
-    """Expose the UI."""
+    """An Ingress exposing Prometheus' web UI; unset: none (in-cluster Service only)."""
 
     @model_validator(mode="after")
     def _jobs_and_endpoints(self) -> PrometheusSpec:
@@ -236,7 +240,7 @@ class AlertmanagerSpec(ApiModel):
     )
 
     enabled: bool = True
-    """Run Alertmanager."""
+    """Run Alertmanager (default true); without it alerts notify nobody."""
     image: str | None = None
     """Container image; default: the pinned quay.io/prometheus/alertmanager:v0.28.1."""
     replicas: int = Field(default=1, ge=0, le=10)
@@ -246,7 +250,8 @@ class AlertmanagerSpec(ApiModel):
     resources: ResourceRequirements = Field(default_factory=ResourceRequirements)
     """Resource requests and limits."""
     route: AlertmanagerRoute = Field(default_factory=AlertmanagerRoute)
-    """Top-level route."""
+    """Grouping and timing of the top-level route (groupBy, groupWait, groupInterval,
+    repeatInterval), inherited by every policy's subtree."""
     default_receiver: Receiver = Field(default_factory=lambda: Receiver(name="default"))
     """Receiver of alerts no policy route takes; policies' routes may name it too."""
     watchdog_receiver: Receiver | None = None
@@ -257,7 +262,7 @@ class AlertmanagerSpec(ApiModel):
     pod: PodSettings = Field(default_factory=PodSettings)
     """Pod placement and metadata."""
     ingress: Ingress | None = None
-    """Expose the UI."""
+    """An Ingress exposing Alertmanager's web UI; unset: none (in-cluster Service only)."""
 
     @model_validator(mode="after")
     def _watchdog_receiver_has_its_own_name(self) -> AlertmanagerSpec:
@@ -274,15 +279,15 @@ class GrafanaDatabase(ApiModel):
     """External database for Grafana (needed by more than one replica)."""
 
     type: Literal["postgres", "mysql"] = "postgres"
-    """Database type."""
+    """Database engine: postgres (default) or mysql."""
     host: str = Field(min_length=1)
-    """host:port."""
+    """The database server as host:port, e.g. postgres.db.svc:5432."""
     name: str = Field(min_length=1)
-    """Database name."""
+    """Name of the database Grafana uses (it creates its tables there)."""
     user: str = Field(min_length=1)
-    """User name."""
+    """User Grafana connects to the database as."""
     password: SecretRef
-    """Password."""
+    """The database user's password, from a Secret in the stack's namespace."""
     ssl_mode: str | None = None
     """postgres sslmode / mysql ssl setting."""
 
@@ -309,7 +314,7 @@ class GrafanaSpec(ApiModel):
     )
 
     enabled: bool = True
-    """Run Grafana."""
+    """Run Grafana (default true) with the stack's datasources and dashboards."""
     image: str | None = None
     """Container image; default: the pinned docker.io/grafana/grafana:12.1.0."""
     replicas: int = Field(default=1, ge=0, le=10)
@@ -321,7 +326,8 @@ class GrafanaSpec(ApiModel):
     database: GrafanaDatabase | None = None
     """External database; required when replicas > 1."""
     dashboards: GrafanaDashboards = Field(default_factory=GrafanaDashboards)
-    """Dashboards to provision."""
+    """Which dashboards Grafana gets: augur's built-in ones and user dashboards from ConfigMaps;
+    default both."""
     storage: Storage | None = None
     """Persistent storage for the SQLite database; unset: an emptyDir."""
     resources: ResourceRequirements = Field(default_factory=ResourceRequirements)
@@ -329,7 +335,7 @@ class GrafanaSpec(ApiModel):
     pod: PodSettings = Field(default_factory=PodSettings)
     """Pod placement and metadata."""
     ingress: Ingress | None = None
-    """Expose the UI."""
+    """An Ingress exposing Grafana; unset: none (in-cluster Service only)."""
 
     @model_validator(mode="after")
     def _ha_needs_database(self) -> GrafanaSpec:
@@ -351,15 +357,15 @@ class JaegerStorage(ApiModel):
     type: Literal["memory", "badger", "elasticsearch"] = "memory"
     """memory (lost on restart), badger (local volume) or elasticsearch."""
     url: HttpURL | None = None
-    """Elasticsearch URL."""
+    """Elasticsearch URL (http or https), for type elasticsearch only."""
     username: str | None = None
-    """Elasticsearch user."""
+    """Elasticsearch user name, for type elasticsearch only; unset: no authentication."""
     password: SecretRef | None = None
-    """Elasticsearch password."""
+    """Elasticsearch password, from a Secret, for type elasticsearch only."""
     size: str = Field(default="10Gi", pattern=r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti)?$")
     """Volume size for badger."""
     storage_class_name: str | None = None
-    """StorageClass for badger."""
+    """StorageClass of the badger volume; unset: the cluster's default class."""
     max_traces: int = Field(default=100000, ge=1)
     """Most traces kept in memory."""
 
@@ -392,15 +398,15 @@ class JaegerSpec(ApiModel):
     """The stack's Jaeger (v2)."""
 
     enabled: bool = True
-    """Run Jaeger."""
+    """Run Jaeger (default true) to receive and store traces."""
     image: str | None = None
     """Container image; default: the pinned docker.io/jaegertracing/jaeger:2.8.0."""
     storage: JaegerStorage = Field(default_factory=JaegerStorage)
-    """Trace storage."""
+    """Where Jaeger keeps traces; default memory (lost on restart)."""
     otlp: JaegerOTLP = Field(default_factory=JaegerOTLP)
-    """OTLP receivers."""
+    """The OTLP receivers applications send traces to (gRPC 4317, HTTP 4318); default both."""
     sampling: JaegerSampling = Field(default_factory=JaegerSampling)
-    """Sampling."""
+    """Sampling strategy Jaeger serves to SDKs that ask for one."""
     resources: ResourceRequirements = Field(default_factory=ResourceRequirements)
     """Resource requests and limits."""
     pod: PodSettings = Field(default_factory=PodSettings)
@@ -428,15 +434,17 @@ class MonitoringStackSpec(ApiModel):
     tenancy: Tenancy = Field(default_factory=Tenancy)
     """Isolation of other namespaces' policies."""
     prometheus: PrometheusSpec = Field(default_factory=PrometheusSpec)
-    """Prometheus."""
+    """The stack's Prometheus: scraping, rules, storage and retention; runs by default."""
     alertmanager: AlertmanagerSpec = Field(default_factory=AlertmanagerSpec)
-    """Alertmanager."""
+    """The stack's Alertmanager: receivers and routing of every selected policy; runs by
+    default."""
     grafana: GrafanaSpec = Field(default_factory=GrafanaSpec)
-    """Grafana."""
+    """The stack's Grafana with its datasources and dashboards; runs by default."""
     jaeger: JaegerSpec = Field(default_factory=JaegerSpec)
-    """Jaeger."""
+    """The stack's Jaeger for traces; runs by default."""
     network_policy: NetworkPolicySpec = Field(default_factory=NetworkPolicySpec)
-    """NetworkPolicies."""
+    """NetworkPolicies that allow only the traffic between the stack's programs (and to their
+    UIs); off by default."""
 
     @model_validator(mode="after")
     def _enforced_label_is_augurs(self) -> MonitoringStackSpec:
@@ -455,7 +463,7 @@ class ComponentStatus(ApiModel):
     ready: str | None = None
     """Ready replicas of desired, e.g. 1/1."""
     image: str | None = None
-    """Image running."""
+    """The container image the component runs."""
     config_hash: str | None = None
     """Hash of the configuration last applied."""
 
@@ -466,11 +474,11 @@ class SelectedCounts(ApiModel):
     alert_policies: int = 0
     """AlertPolicies selected and accepted."""
     business_kpis: int = Field(default=0, alias="businessKPIs")
-    """BusinessKPIs selected."""
+    """BusinessKPIs the stack selects."""
     scaling_policies: int = 0
-    """ScalingPolicies selected."""
+    """ScalingPolicies the stack selects."""
     rules: int = 0
-    """Prometheus rules rendered."""
+    """Prometheus rules rendered from everything the stack loads."""
     rejected: int = 0
     """Selected objects not loaded because they are invalid."""
 
@@ -501,7 +509,8 @@ class MonitoringStackStatus(ApiModel):
     conditions: list[Condition] = Field(
         default_factory=list, max_length=16, json_schema_extra=LIST_MAP_BY_TYPE
     )
-    """Ready, Reconciled, Degraded."""
+    """Ready (every component ready), Reconciled (the objects match the spec) and Degraded
+    (something selected is not loaded, or a Secret is missing)."""
     components: dict[str, ComponentStatus] = Field(default_factory=dict)
     """Per component: prometheus, alertmanager, grafana, jaeger."""
     selected: SelectedCounts | None = None

@@ -55,13 +55,13 @@ class EmailChannel(Channel):
     to: str = Field(min_length=3)
     """Recipient address(es), comma separated."""
     from_: str = Field(alias="from", min_length=3)
-    """Sender address."""
+    """The sender address (From header), e.g. alerts@example.com."""
     smarthost: str = Field(pattern=r"^[^:\s]+:[0-9]+$")
     """SMTP server as host:port."""
     auth_username: str | None = None
-    """SMTP user name."""
+    """User name for SMTP authentication; unset: no authentication."""
     auth_password: SecretRef | None = None
-    """SMTP password."""
+    """Password for SMTP authentication, from a Secret; unset: none."""
     auth_identity: str | None = None
     """SMTP identity (PLAIN auth)."""
     require_tls: bool | None = Field(default=None, alias="requireTLS")
@@ -69,7 +69,7 @@ class EmailChannel(Channel):
     hello: str | None = None
     """Hostname sent in the SMTP HELO."""
     subject: str | None = None
-    """Subject (Alertmanager template)."""
+    """The Subject header as an Alertmanager template; unset: Alertmanager's default subject."""
     html: str | None = None
     """HTML body (Alertmanager template)."""
     text: str | None = None
@@ -198,7 +198,7 @@ class OpsgenieChannel(Channel):
     """Opsgenie alerts."""
 
     api_key: SecretRef
-    """Opsgenie API key."""
+    """The Opsgenie integration's API key, from a Secret."""
     api_url: HttpURL | None = Field(default=None, alias="apiURL")
     """API endpoint, e.g. the EU one."""
     message: str | None = None
@@ -206,7 +206,8 @@ class OpsgenieChannel(Channel):
     description: str | None = None
     """Alert description (Alertmanager template)."""
     priority: str | None = None
-    """P1..P5 (Alertmanager template)."""
+    """Alert priority P1 to P5, or an Alertmanager template giving one; unset: Opsgenie's
+    default (P3)."""
     tags: str | None = None
     """Comma-separated tags (Alertmanager template)."""
 
@@ -215,11 +216,11 @@ class TelegramChannel(Channel):
     """A Telegram bot posting to a chat."""
 
     bot_token: SecretRef
-    """The bot's token."""
+    """The Telegram bot's token, from a Secret."""
     chat_id: int = Field(alias="chatID")
     """The chat to post to (negative for groups; never 0; a 64-bit integer)."""
     message: str | None = None
-    """Message (Alertmanager template)."""
+    """The message text as an Alertmanager template; unset: Alertmanager's default message."""
     parse_mode: Literal["", "MarkdownV2", "Markdown", "HTML"] | None = None
     """How Telegram formats the message."""
 
@@ -252,11 +253,12 @@ class SNSChannel(Channel):
     profile: str | None = None
     """Profile of the credentials file to use."""
     role_arn: str | None = Field(default=None, alias="roleARN", pattern=r"^arn:aws")
-    """Role to assume."""
+    """ARN of an IAM role to assume before publishing; unset: the credentials' own identity."""
     subject: str | None = None
-    """Subject (Alertmanager template)."""
+    """The message subject as an Alertmanager template; unset: Alertmanager's
+    default."""
     message: str | None = None
-    """Message (Alertmanager template)."""
+    """The message text as an Alertmanager template; unset: Alertmanager's default message."""
 
     @model_validator(mode="after")
     def _one_target(self) -> SNSChannel:
@@ -277,19 +279,19 @@ class Receiver(ApiModel):
     name: ItemName
     """Name that routes refer to; unique within its policy."""
     email: EmailChannel | None = None
-    """Email."""
+    """Send email through an SMTP server."""
     slack: SlackChannel | None = None
-    """Slack."""
+    """Post to a Slack channel through an incoming webhook."""
     pagerduty: PagerDutyChannel | None = None
-    """PagerDuty."""
+    """Create PagerDuty incidents (Events API v2 or v1)."""
     webhook: WebhookChannel | None = None
-    """A webhook."""
+    """POST Alertmanager's JSON to an HTTP endpoint (also how heartbeat services are pinged)."""
     msteams: MSTeamsChannel | None = None
-    """Microsoft Teams (msteamsv2)."""
+    """Post to Microsoft Teams through a Workflows webhook (Alertmanager's msteamsv2)."""
     opsgenie: OpsgenieChannel | None = None
-    """Opsgenie."""
+    """Create alerts in Opsgenie through its API."""
     telegram: TelegramChannel | None = None
-    """Telegram."""
+    """Send Telegram messages through a bot."""
     sns: SNSChannel | None = None
     """AWS SNS (SMS or topic)."""
 

@@ -96,9 +96,9 @@ class ReplicaBounds(ApiModel):
     model_config = cel(("!has(self.min) || self.min <= self.max", "min must not exceed max"))
 
     min: int = Field(default=1, ge=0)
-    """Fewest replicas."""
+    """Fewest replicas ever recommended (default 1)."""
     max: int = Field(ge=1)
-    """Most replicas."""
+    """Most replicas ever recommended; at least min."""
 
     @model_validator(mode="after")
     def _ordered(self) -> ReplicaBounds:
@@ -139,7 +139,8 @@ class ScalingPolicySpec(ApiModel):
     )
 
     target_ref: TargetRef
-    """The workload."""
+    """The workload being scaled (Deployment, StatefulSet or ReplicaSet in the policy's
+    namespace)."""
     hpa_ref: HPARef | None = None
     """The HPA to steer in mode apply. When a KEDA ScaledObject owns it, augur steers the
     ScaledObject's minReplicaCount instead (KEDA would undo a change to its HPA)."""
@@ -147,11 +148,11 @@ class ScalingPolicySpec(ApiModel):
     """The MonitoringStack whose Prometheus the load is read from. Needed only when several
     stacks select the policy's namespace; unset, the one stack that selects it is read."""
     metric: LoadMetric
-    """The load."""
+    """The load metric as PromQL, and how much of it one replica serves."""
     forecast: ForecastSettings = Field(default_factory=ForecastSettings)
-    """Forecasting."""
+    """How the load is forecast: history read, step, horizon, method and quantile."""
     replicas: ReplicaBounds
-    """Replica bounds."""
+    """Bounds of the replica recommendation (min and max)."""
     headroom: float = Field(default=0, ge=0, le=10)
     """Extra capacity over the forecast's upper quantile, e.g. 0.15 for 15%. The default is 0:
     `perReplicaCapacity` is already the load one replica serves at its target, and
@@ -160,9 +161,10 @@ class ScalingPolicySpec(ApiModel):
     replica-hours on every recorded trace for 4 to 8 points less cut in under-provisioned
     time). Set it for margins the forecast cannot know about."""
     scale_up: ScaleUp = Field(default_factory=ScaleUp)
-    """Scale-up limits."""
+    """How fast the recommendation may rise; default 10 replicas per evaluation."""
     scale_down: ScaleDown = Field(default_factory=ScaleDown)
-    """Scale-down limits."""
+    """How fast the recommendation may fall; default 2 replicas per evaluation, after a 5m
+    stabilization window."""
     mode: Literal["recommend", "apply"] = "recommend"
     """recommend: status and metrics only, the HPA is never touched; apply: raise the HPA's
     minReplicas to the recommendation (server-side apply of that one field, field manager
@@ -180,12 +182,12 @@ class ScalingPolicySpec(ApiModel):
 
 
 class ForecastPoint(ApiModel):
-    """One forecast step."""
+    """One step of the forecast: the point forecast and its band."""
 
     t: str
-    """Time (RFC 3339)."""
+    """Time of the forecast step (RFC 3339)."""
     value: float
-    """Point forecast."""
+    """The point forecast (median) of the load at t, in the metric's unit."""
     lower: float
     """Lower bound of the interval."""
     upper: float
@@ -198,18 +200,18 @@ class ForecastSummary(ApiModel):
     peak: float | None = None
     """Highest upper bound over the horizon."""
     peak_at: str | None = None
-    """When."""
+    """When the forecast's highest upper-quantile value is reached (RFC 3339)."""
     points: list[ForecastPoint] = Field(default_factory=list)
-    """The forecast."""
+    """The forecast over the horizon, one point per step."""
 
 
 class ModelInfo(ApiModel):
     """The model in use."""
 
     method: str | None = None
-    """Method chosen."""
+    """Forecasting method in use (the one auto selected, or the one set)."""
     seasonality: str | None = None
-    """Seasons used."""
+    """Seasonal periods the model uses, e.g. 1d,1w; unset: none."""
     fitted_at: str | None = None
     """When it was fitted."""
     training_points: int | None = None
@@ -226,7 +228,7 @@ class Accuracy(ApiModel):
     coverage: float | None = None
     """Share of actual values inside the interval."""
     window: str | None = None
-    """Window measured over."""
+    """How far back past forecasts were compared with what happened (a duration)."""
 
 
 class AppliedReplicas(ApiModel):
@@ -235,14 +237,14 @@ class AppliedReplicas(ApiModel):
     min_replicas: int | None = None
     """minReplicas set on the HPA."""
     at: str | None = None
-    """When."""
+    """When augur raised the HPA's minimum to this value (RFC 3339)."""
 
 
 class PastRecommendationStatus(ApiModel):
     """One recommendation of the forecast, kept for the scale-down stabilization window."""
 
     at: str
-    """When (RFC 3339)."""
+    """When the recommendation was made (RFC 3339)."""
     replicas: int
     """Replicas the forecast alone asked for."""
 
@@ -273,13 +275,14 @@ class ScalingPolicyStatus(ApiModel):
     target: str | None = None
     """The workload scaled, as kind/name (spec.targetRef), e.g. Deployment/checkout."""
     recommended_replicas: int | None = None
-    """Recommended replicas."""
+    """Replicas recommended ahead of the forecast load, within spec.replicas and the step
+    limits."""
     current_replicas: int | None = None
     """Replicas the workload has."""
     forecast: ForecastSummary | None = None
-    """The latest forecast."""
+    """The latest forecast of the load, with its peak."""
     model: ModelInfo | None = None
-    """The model."""
+    """The forecasting model in use: method, seasonality, when and on how much it was fitted."""
     accuracy: Accuracy | None = None
     """Accuracy of past forecasts."""
     applied: AppliedReplicas | None = None
@@ -289,4 +292,5 @@ class ScalingPolicyStatus(ApiModel):
     conditions: list[Condition] = Field(
         default_factory=list, max_length=16, json_schema_extra=LIST_MAP_BY_TYPE
     )
-    """Ready, ForecastHealthy, Applied."""
+    """Ready (evaluated, with a recommendation), ForecastHealthy (the forecast can be trusted)
+    and Applied (the HPA minimum is steered, in mode apply)."""

@@ -41,7 +41,7 @@ class TimeRange(ApiModel):
     """A time of day range, start inclusive, end exclusive."""
 
     start: str
-    """Start, HH:MM."""
+    """Start of the range as HH:MM (inclusive), in the interval's location."""
     end: str
     """End, HH:MM (24:00 is the end of the day)."""
 
@@ -82,7 +82,7 @@ class TimeInterval(ApiModel):
     """One interval; all given fields must match (Alertmanager's time_intervals entry)."""
 
     times: list[TimeRange] = Field(default_factory=list)
-    """Times of day."""
+    """Times of day the interval covers; empty: the whole day."""
     weekdays: list[str] = Field(default_factory=list)
     """Days of the week or ranges, e.g. monday:friday."""
     days_of_month: list[str] = Field(default_factory=list)

@@ -22,7 +22,8 @@ class PodSettings(ApiModel):
     node_selector: dict[str, str] = Field(default_factory=dict)
     """Node labels the pods must run on."""
     tolerations: list[dict[str, Any]] = Field(default_factory=list)
-    """core/v1 Tolerations."""
+    """Tolerations of the pods (core/v1 Toleration), so they may run on tainted nodes. Default:
+    none."""
     affinity: dict[str, Any] = Field(default_factory=dict)
     """core/v1 Affinity; when empty and replicas > 1, a preferred anti-affinity spreads pods."""
     image_pull_secrets: list[LocalObjectReference] = Field(default_factory=list)
@@ -52,19 +53,19 @@ class ResourceRequirements(ApiModel):
     requests: dict[str, Quantity] = Field(default_factory=dict)
     """Minimum resources, e.g. {cpu: 500m, memory: 2Gi}."""
     limits: dict[str, Quantity] = Field(default_factory=dict)
-    """Maximum resources."""
+    """Upper bounds of resources (e.g. memory: 4Gi) the container may use; default: none."""
 
 
 class Ingress(ApiModel):
     """Expose a component's UI through an Ingress."""
 
     host: str = Field(pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", max_length=253)
-    """Host name."""
+    """Host name the Ingress serves, e.g. grafana.example.com."""
     class_name: str | None = None
-    """IngressClass."""
+    """IngressClass of the Ingress; unset: the cluster's default class."""
     tls_secret_name: str | None = None
     """Secret with the TLS certificate for host; unset serves plain HTTP."""
     annotations: dict[str, str] = Field(default_factory=dict)
     """Annotations for the ingress controller."""
     path: str = "/"
-    """Path prefix."""
+    """Path prefix the program is served under (also its route prefix); default /."""
