@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
 from augur.api.common import ApiModel, ObjectName, Quantity
+from augur.api.corev1 import Affinity, Toleration
+
+MAX_TOLERATIONS = 32
+"""Most tolerations a component's pods take."""
 
 
 class LocalObjectReference(ApiModel):
@@ -21,11 +23,12 @@ class PodSettings(ApiModel):
 
     node_selector: dict[str, str] = Field(default_factory=dict)
     """Node labels the pods must run on."""
-    tolerations: list[dict[str, Any]] = Field(default_factory=list)
+    tolerations: list[Toleration] = Field(default_factory=list, max_length=MAX_TOLERATIONS)
     """Tolerations of the pods (core/v1 Toleration), so they may run on tainted nodes. Default:
     none."""
-    affinity: dict[str, Any] = Field(default_factory=dict)
-    """core/v1 Affinity; when empty and replicas > 1, a preferred anti-affinity spreads pods."""
+    affinity: Affinity | None = None
+    """Scheduling constraints of the pods (core/v1 Affinity); unset and replicas > 1: a
+    preferred anti-affinity spreads the pods over nodes."""
     image_pull_secrets: list[LocalObjectReference] = Field(default_factory=list)
     """Secrets for pulling the image from a private registry."""
     priority_class_name: str | None = None

@@ -12,6 +12,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 from augur.api.workload import Ingress, PodSettings, ResourceRequirements, Storage
 from augur.render.k8s.labels import (
     RETAIN_ANNOTATION,
@@ -143,15 +145,22 @@ def _anti_affinity(w: Workload) -> Obj:
     }
 
 
+def _as_given(model: BaseModel) -> Obj:
+    """A core/v1 value as the user wrote it (fields left out stay out)."""
+    given: Obj = model.model_dump(by_alias=True, exclude_unset=True, mode="json")
+    return given
+
+
 def _placement(w: Workload) -> Obj:
     pod = w.pod
     out: Obj = {}
     if pod.node_selector:
         out["nodeSelector"] = dict(sorted(pod.node_selector.items()))
     if pod.tolerations:
-        out["tolerations"] = [dict(t) for t in pod.tolerations]
-    if pod.affinity:
-        out["affinity"] = dict(pod.affinity)
+        out["tolerations"] = [_as_given(t) for t in pod.tolerations]
+    affinity = _as_given(pod.affinity) if pod.affinity is not None else {}
+    if affinity:
+        out["affinity"] = affinity
     elif w.replicas > 1:
         out["affinity"] = _anti_affinity(w)
     if pod.image_pull_secrets:
