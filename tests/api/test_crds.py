@@ -115,6 +115,7 @@ def test_cel_rules_present_for_cross_field_rules() -> None:
         "has(self.hpaRef)",
         "has(self.database)",
         "self.watchdogReceiver.name !=",
+        "y.name == x.name).size() == 1",
     ):
         assert rule in text
 

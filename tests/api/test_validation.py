@@ -260,3 +260,15 @@ def test_telegram_chat_id_not_zero() -> None:
     telegram = {"botToken": {"secretKeyRef": {"name": "t", "key": "k"}}, "chatID": 0}
     found = problems(policy(receivers=[{"name": "t", "telegram": telegram}]))
     assert found == ["spec.receivers[0].telegram.chatID: chatID must not be 0"]
+
+
+def test_remote_write_names_are_unique() -> None:
+    remote = [
+        {"name": "mimir", "url": "https://a.example.com/push"},
+        {"name": "mimir", "url": "https://b.example.com/push"},
+        {"url": "https://c.example.com/push"},
+    ]
+    assert problems(stack(prometheus={"remoteWrite": remote})) == [
+        "spec.prometheus: remoteWrite names must be unique: mimir repeated"
+    ]
+    parse_resource(stack(prometheus={"remoteWrite": [*remote[1:], {"url": remote[0]["url"]}]}))

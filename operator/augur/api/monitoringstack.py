@@ -101,8 +101,9 @@ class RemoteWrite(ApiModel):
 
     url: HttpURL
     """The remote-write endpoint (http or https), e.g. https://mimir.example.com/api/v1/push."""
-    name: str | None = None
-    """Name shown in Prometheus' metrics; defaults to a hash."""
+    name: str | None = Field(default=None, max_length=128)
+    """Name shown in Prometheus' metrics, unique among the stack's endpoints; defaults to a
+    hash."""
     basic_auth: BasicAuth | None = None
     """HTTP basic authentication for the endpoint; unset: none. Use at most one of basicAuth and
     bearerToken."""
@@ -162,6 +163,10 @@ class ScrapeTarget(ApiModel):
         return self
 
 
+MAX_REMOTE_WRITES = 16
+"""Most remote-write endpoints of one Prometheus (each holds a queue in memory)."""
+
+
 class PrometheusSpec(ApiModel):
     """The stack's Prometheus."""
 
@@ -185,7 +190,20 @@ class PrometheusSpec(ApiModel):
     """Persistent storage; unset: an emptyDir."""
     resources: ResourceRequirements = Field(default_factory=ResourceRequirements)
     """Resource requests and limits."""
-    remote_write: list[RemoteWrite] = Field(default_factory=list)
+    remote_write: list[RemoteWrite] = Field(
+        default_factory=list,
+        max_length=MAX_REMOTE_WRITES,
+        json_schema_extra={
+            "x-kubernetes-validations": [
+                {
+                    # a name is optional, so the list cannot be a map keyed by it
+                    "rule": "self.all(x, !has(x.name)"
+                    " || self.filter(y, has(y.name) && y.name == x.name).size() == 1)",
+                    "message": "remoteWrite names must be unique",
+                }
+            ]
+        },
+    )
     """Endpoints every sample is also sent to (Prometheus remote write). Default: none."""
     scrape: list[ScrapeTarget] = Field(default_factory=list, json_schema_extra=LIST_MAP_BY_NAME)
     """Scrape jobs of the stack, each with a unique name; augur adds the jobs of its own
