@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -34,6 +35,39 @@ def test_kubectl_explain_documents_the_api(crds_installed: Cluster) -> None:
     assert "critical pages" in out
     out = crds_installed.kubectl("explain", "mstack.spec.prometheus.retention").stdout
     assert "How long samples are kept" in out
+
+
+def test_kubectl_explain_documents_the_status(crds_installed: Cluster) -> None:
+    out = crds_installed.kubectl("explain", "mstack.status.conditions.reason").stdout
+    assert "CamelCase word" in out
+    out = crds_installed.kubectl("explain", "spol.status.target").stdout
+    assert "kind/name" in out
+
+
+@pytest.mark.parametrize(
+    ("pod", "refusal"),
+    [
+        (
+            {"affinity": {"nodeAfinity": {}}},
+            'unknown field "spec.prometheus.pod.affinity.nodeAfinity"',
+        ),
+        ({"tolerations": [{"key": "k", "operator": "Equals"}]}, "Unsupported value"),
+    ],
+)
+def test_core_types_are_checked_by_the_server(
+    crds_installed: Cluster, pod: dict[str, object], refusal: str
+) -> None:
+    crds_installed.kubectl("create", "namespace", "monitoring", check=False)
+    stack = {
+        "apiVersion": "augur.dev/v1alpha1",
+        "kind": "MonitoringStack",
+        "metadata": {"name": "placed", "namespace": "monitoring"},
+        "spec": {"prometheus": {"pod": pod}},
+    }
+    result = crds_installed.kubectl(
+        "apply", "--dry-run=server", "-f", "-", stdin=json.dumps(stack), check=False
+    )
+    assert result.returncode != 0 and refusal in result.stderr, result.stderr
 
 
 def test_valid_examples_are_accepted(crds_installed: Cluster) -> None:
