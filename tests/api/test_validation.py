@@ -269,6 +269,6 @@ def test_remote_write_names_are_unique() -> None:
         {"url": "https://c.example.com/push"},
     ]
     assert problems(stack(prometheus={"remoteWrite": remote})) == [
-        "spec.prometheus: remoteWrite names must be unique: mimir repeated"
+        "spec.prometheus: duplicate remoteWrite name(s): mimir"
     ]
     parse_resource(stack(prometheus={"remoteWrite": [*remote[1:], {"url": remote[0]["url"]}]}))

@@ -8,9 +8,9 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from augur.api.common import (
+    LIST_MAP_BY_TYPE,
     SEVERITY_RANK,
     AlertAnnotations,
-    LIST_MAP_BY_TYPE,
     AlertName,
     AlertTemplate,
     ApiModel,

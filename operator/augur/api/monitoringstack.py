@@ -8,8 +8,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from augur.api.common import (
-    RESERVED_LABELS,
     LIST_MAP_BY_TYPE,
+    RESERVED_LABELS,
     ApiModel,
     ByteSize,
     Condition,
