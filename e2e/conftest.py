@@ -62,7 +62,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     from augur.dev.tools import tool_path
 
     binaries = {name: tool_path(name) for name in PROGRAMS}
-    with ControlPlane(tmp_path_factory.mktemp("control-plane"), binaries) as plane:
+    with ControlPlane(
+        tmp_path_factory.mktemp("control-plane"), binaries, die_with_parent=True
+    ) as plane:
         yield Cluster(plane.kubeconfig, plane)
 
 

@@ -84,9 +84,18 @@ class ControlPlane:
     """Start and stop one control plane; a context manager that always stops what it started."""
 
     def __init__(
-        self, run_dir: Path, binaries: Binaries, nodes: int = 3, volumes: int = 24
+        self,
+        run_dir: Path,
+        binaries: Binaries,
+        nodes: int = 3,
+        volumes: int = 24,
+        *,
+        die_with_parent: bool = False,
     ) -> None:
         self.run_dir = run_dir
+        self.die_with_parent = die_with_parent
+        """Whether the programs die with the thread that started them (a test's control plane
+        must not outlive a killed test run; `augur dev cluster up`'s outlives the command)."""
         self.binaries = binaries
         self.nodes = nodes
         self.volumes = volumes
@@ -210,7 +219,12 @@ class ControlPlane:
 
     def _launch(self, name: str, args: list[str]) -> None:
         self.args[name] = list(args)
-        proc = processes.start(name, [str(self.binaries[name]), *args], self.run_dir / "logs")
+        proc = processes.start(
+            name,
+            [str(self.binaries[name]), *args],
+            self.run_dir / "logs",
+            die_with_parent=self.die_with_parent,
+        )
         self.procs[name] = proc
         assert self.state is not None
         self.state.pids[name] = proc.pid
