@@ -247,7 +247,7 @@ def wait_evaluations(port: int, pid: int, count: float, timeout: float) -> dict[
 
 
 def run_operator(
-    kubeconfig: Path, namespace: str, prometheus: str, log: Path, port: int
+    kubeconfig: Path, namespace: str, prometheus: str, log: Path, port: int, extra: list[str]
 ) -> Process:
     argv = [
         AUGUR,
@@ -255,6 +255,7 @@ def run_operator(
         *("--listen", f"127.0.0.1:{port}", "--identity", f"bench-{uuid.uuid4().hex[:6]}"),
         *("--prometheus-url", f"{namespace}/{STACK}={prometheus}"),
         "--standalone",
+        *extra,
     ]
     return start("operator", argv, log.parent, die_with_parent=True)
 
@@ -341,7 +342,7 @@ def run(args: argparse.Namespace, kubeconfig: Path, root: Path, stack_: ExitStac
     bench = Bench(kube, namespace)
     port = free_port()
     log = root / "operator" / "operator.log"
-    operator = run_operator(kubeconfig, namespace, prometheus, log, port)
+    operator = run_operator(kubeconfig, namespace, prometheus, log, port, args.operator_arg)
     stop_process(stack_, operator)
     pid = operator.pid
     kube.apply(stack(namespace))
@@ -437,6 +438,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--alert-policies", type=int, default=100)
     parser.add_argument("--direct", type=int, default=100)
+    parser.add_argument(
+        "--operator-arg",
+        action="append",
+        default=[],
+        help="An extra argument of `augur run` (repeat), e.g. --operator-arg=--scaling-concurrency=1.",
+    )
     parser.add_argument("--keep", type=Path, default=None, help="Keep logs and data here.")
     args = parser.parse_args()
     # SIGTERM unwinds like Ctrl-C, so every process started here is stopped.
