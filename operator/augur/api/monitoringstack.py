@@ -70,8 +70,9 @@ class Tenancy(ApiModel):
 
     enforce_namespace_label: LabelName | None = None
     """Rules from namespace N only see series with this label = N; N's routes only get N's
-    alerts. augur sets the label to N on every rule of N: it is reserved in the labels of N's
-    alerts and KPIs, and in prometheus.externalLabels. Not a label of Prometheus' own
+    alerts. augur sets the label to N on every rule of N and on every series scraped from a
+    Kubernetes target in N (what a pod exports under that name becomes `exported_<label>`): it
+    is reserved in the labels of N's alerts and KPIs, and in prometheus.externalLabels. Not a label of Prometheus' own
     (`__name__`, `alertname`) nor one augur sets for routing (`severity`, `augur_*`)."""
 
     @field_validator("enforce_namespace_label")

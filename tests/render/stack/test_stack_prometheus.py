@@ -213,3 +213,50 @@ def test_storage_size_that_is_not_a_quantity_fails_validation_naming_the_field()
     error = _stack_error({"prometheus": {"storage": {"size": "lots"}}})
     [problem] = error.errors()
     assert problem["loc"] == ("spec", "prometheus", "storage", "size")
+
+
+def _tenant_scrape_stack() -> ComponentOutput:
+    return render_spec(
+        {
+            "namespaceSelector": {"matchNames": ["monitoring", "shop", "ml"]},
+            "tenancy": {"enforceNamespaceLabel": "tenant"},
+            "prometheus": {
+                "scrape": [{"name": "apps", "role": "pod", "selector": {"matchLabels": {"a": "b"}}}]
+            },
+        }
+    )
+
+
+def test_scraped_series_carry_the_enforced_label_as_their_namespace() -> None:
+    # Regression: with enforceNamespaceLabel `tenant`, only `namespace` was set on targets, so
+    # a tenant's pods could export tenant="ml" and appear in ml's restricted queries. As a
+    # target label (honor_labels is off) it wins over what a pod exports.
+    config = yaml.safe_load(render_tenant_config())
+    (apps,) = [job for job in config["scrape_configs"] if job["job_name"] == "apps"]
+    assert not apps.get("honor_labels")
+    targets = {
+        rule["target_label"]: rule["source_labels"]
+        for rule in apps["relabel_configs"]
+        if "target_label" in rule
+    }
+    assert targets["tenant"] == ["__meta_kubernetes_namespace"]
+    assert targets["namespace"] == ["__meta_kubernetes_namespace"]
+
+
+def render_tenant_config() -> str:
+    return str(_tenant_scrape_stack().files[CONFIG_FILE])
+
+
+@pytest.mark.tools
+def test_the_enforced_label_scrape_config_is_one_prometheus_loads(
+    promtool: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "prometheus.yml"
+    path.write_text(render_tenant_config())
+    done = subprocess.run(
+        [str(promtool), "check", "config", "--syntax-only", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

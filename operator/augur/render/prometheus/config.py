@@ -233,7 +233,8 @@ def _user_jobs(inputs: StackInputs, result: PrometheusConfig) -> list[Obj]:
             continue
         if target.role != "static":
             result.scoped(namespaces)
-        jobs.append(scrape_job(target, namespaces, spec.scrape_interval))
+        tenancy = inputs.stack.spec.tenancy.enforce_namespace_label
+        jobs.append(scrape_job(target, namespaces, spec.scrape_interval, tenancy))
     return jobs
 
 

@@ -79,11 +79,16 @@ def port_relabelling(role: str, port: str | None) -> list[Obj]:
     return [{"source_labels": [f"{_META}{label}"], "regex": regex_literal(port), "action": "keep"}]
 
 
-def _target_labels(role: str) -> list[Obj]:
+def _target_labels(role: str, tenancy_label: str | None = None) -> list[Obj]:
     def copy(meta: str, target: str) -> Obj:
         return {"source_labels": [f"{_META}{meta}"], "target_label": target}
 
     rules = [copy("namespace", "namespace")]
+    if tenancy_label not in (None, "namespace"):
+        # The label tenants' rules are restricted by is the target's namespace too: as a
+        # target label it wins over one a tenant's pods export (which becomes exported_<label>),
+        # so no pod can put its series into another tenant's view.
+        rules.append(copy("namespace", str(tenancy_label)))
     if role in ("pod", "endpoints"):
         rules += [copy("pod_name", "pod"), copy("pod_container_name", "container")]
     if role in ("service", "endpoints"):
@@ -115,13 +120,15 @@ def kubernetes_job(
     namespaces: list[str] | None,
     selector: LabelSelector,
     port: str | None,
+    tenancy_label: str | None = None,
 ) -> Obj:
-    """A Kubernetes-discovered job (no intervals or path yet); namespaces None: all."""
+    """A Kubernetes-discovered job (no intervals or path yet); namespaces None: all. Under
+    tenancy its targets also carry the enforced label, set to their namespace."""
     sd: Obj = {"role": _SD_ROLE[role]}
     if namespaces is not None:
         sd["namespaces"] = {"names": list(namespaces)}
     relabel = _pod_hygiene(role) + selector_relabelling(selector, _OBJECT[role])
-    relabel += port_relabelling(role, port) + _target_labels(role)
+    relabel += port_relabelling(role, port) + _target_labels(role, tenancy_label)
     return {"job_name": job, "kubernetes_sd_configs": [sd], "relabel_configs": relabel}
 
 
@@ -136,12 +143,19 @@ def _timing(target: ScrapeTarget, default_interval: str) -> tuple[str | None, st
     return interval, timeout
 
 
-def scrape_job(target: ScrapeTarget, namespaces: list[str] | None, default_interval: str) -> Obj:
-    """The job of one `scrape` entry."""
+def scrape_job(
+    target: ScrapeTarget,
+    namespaces: list[str] | None,
+    default_interval: str,
+    tenancy_label: str | None = None,
+) -> Obj:
+    """The job of one `scrape` entry (`tenancy_label`: the stack's enforced label)."""
     if target.role == "static":
         job: Obj = {"job_name": target.name, "static_configs": [{"targets": list(target.static)}]}
     else:
-        job = kubernetes_job(target.name, target.role, namespaces, target.selector, target.port)
+        job = kubernetes_job(
+            target.name, target.role, namespaces, target.selector, target.port, tenancy_label
+        )
     interval, timeout = _timing(target, default_interval)
     head: Obj = {"job_name": target.name}
     if interval is not None:
