@@ -74,3 +74,25 @@ def test_forbidden_is_still_an_error() -> None:
     with pytest.raises(KubeError) as raised:
         StackObjects(cast(KubeClient, client), STACK, scope).live_versions({("v1", "Secret")})
     assert raised.value.status == 403
+
+
+class DeletingClient(ListingClient):
+    def __init__(self, allowed: set[str] | None = None) -> None:
+        super().__init__(allowed)
+        self.deleted: list[ObjectKey] = []
+
+    def delete(self, key: ObjectKey) -> bool:
+        self.deleted.append(key)
+        return True
+
+
+def test_cleanup_lists_only_where_the_scope_allows() -> None:
+    # Regression: a stack's cleanup listed every kind across all namespaces; with Roles only
+    # in the watched namespaces each list was Forbidden and the stack hung in deletion.
+    client = DeletingClient(allowed={"monitoring", "shop"})
+    scope = ListScope(("monitoring", "shop"), operator_namespace=None)
+    result = StackObjects(cast(KubeClient, client), STACK, scope).cleanup_unowned()
+    assert result.failures == {}
+    assert {ns for _, ns in client.calls} == {"monitoring", "shop"}
+    # what it found outside the stack's own namespace is deleted; the rest is the GC's
+    assert {key.namespace for key in client.deleted} == {"shop"}

@@ -307,14 +307,24 @@ class StackObjects:
         object that cannot be deleted, or one kind that cannot be listed, does not stop the
         others: each failure is returned, and a later call picks up what is left."""
         result = CleanupResult()
+        selector = stack_selector(self.stack)
         for api_version, kind in sorted(PRUNABLE_KINDS):
+            found: dict[ObjectKey, str] = {}
             try:
-                found = self.kube.list_versions(api_version, kind, stack_selector(self.stack))
+                # only where the scope allows: with Roles in the watched namespaces alone,
+                # listing across all of them is Forbidden (and holds nothing the stack made)
+                where = self.scope.where(api_version, kind, self._namespaced(api_version, kind))
+                if where is None:
+                    found.update(self.kube.list_versions(api_version, kind, selector))
+                for namespace in where or ():
+                    found.update(
+                        self.kube.list_versions(api_version, kind, selector, namespace=namespace)
+                    )
             except KubeError as error:
                 if not error.not_found:  # a kind the cluster does not serve holds nothing
                     result.failures[ObjectKey(api_version, kind, "", "*")] = error
                 continue
-            for key, _ in sorted(found):
+            for key, _ in sorted(found.items()):
                 if key.namespace == self.stack.namespace:
                     continue  # owned: garbage collection deletes it with the stack
                 try:
