@@ -229,9 +229,11 @@ def test_api_errors_between_operator_and_api_server(
             f"\n{mode}: {connections} connections, {answered} requests answered 503 in {WINDOW:.0f}s"
         )
         assert operator.process.poll() is None, "the operator died: " + operator.text()[-3000:]
-        # A client retrying with backoff opens a few connections a second at most (the watch
-        # of each kind, the stack's worker, status writes); a hot loop opens hundreds.
-        assert connections <= 8 * WINDOW, f"{connections} connections in {WINDOW}s"
+        # A client retrying with backoff opens a few connections a second: each watch stream
+        # (one per watched kind, about ten) is retried about once a second, plus the stack's
+        # worker and status writes — 117 and 185 in 20 s were seen, the second on a loaded
+        # machine. A loop without backoff opens hundreds a second.
+        assert connections <= 20 * WINDOW, f"{connections} connections in {WINDOW}s"
         assert answered <= 8 * WINDOW, f"{answered} requests answered 503 in {WINDOW}s"
         assert connections > 0, "the operator did not even try"
 
