@@ -132,6 +132,7 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prometheus]
             f"--web.listen-address=127.0.0.1:{port}",
         ],
         root / "logs",
+        die_with_parent=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:

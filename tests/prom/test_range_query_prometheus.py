@@ -63,6 +63,7 @@ def backfilled(
             f"--web.listen-address=127.0.0.1:{port}",
         ],
         root / "logs",
+        die_with_parent=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
