@@ -12,7 +12,8 @@ MonitoringStack, `--alert-policies` AlertPolicies and one Deployment per Scaling
 created, then the ScalingPolicies (mode recommend, `evaluationInterval` `--interval`), each
 querying its own series.
 
-Measured: the operator's processor time (`/proc/PID/stat`) for the first round (every
+Measured: the processor time of the operator and its forecast workers (`/proc/PID/stat`,
+finished children included) for the first round (every
 policy selects its method) and over `--rounds` later rounds (refits of the kept method),
 per evaluation from the operator's `augur_scaling_evaluations_total`; RSS before the
 ScalingPolicies and after the rounds; 50 AlertPolicy edits timed until their ConfigMap has
@@ -51,7 +52,9 @@ from augur.kube.client import KubeClient, load_api_client
 from augur.prom.client import PromClient
 from augur.prom.range_query import query_range
 from augur.scaling import Observed, evaluate_policy, history_window, kept_state_from_status
-from scale import EDITS, Bench, cpu_seconds, percentile, policy, rss_mib, stack
+from scale import EDITS, Bench, percentile, policy, stack
+from scale import cpu_seconds as process_cpu_seconds
+from scale import rss_mib as process_rss_mib
 
 ROOT = Path(__file__).resolve().parent.parent
 AUGUR = str(Path(sys.executable).parent / "augur")
@@ -59,6 +62,48 @@ TRACE = ROOT / "e2e" / "data" / "elb_request_count_8c0756.csv"
 STEP = 300
 METRIC = "augur_bench_load"
 STACK = "platform"  # bench/scale.py's stack
+
+
+def descendants(pid: int) -> list[int]:
+    """`pid` and every live process below it (the operator's forecast workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            children.setdefault(int(stat[1]), []).append(int(entry.name))
+    found, queue = [], [pid]
+    while queue:
+        found.append(queue.pop())
+        queue.extend(children.get(found[-1], []))
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """Processor time of the operator and its live workers (and of workers that ended)."""
+    total = 0.0
+    for each in descendants(pid):
+        try:
+            total += process_cpu_seconds(each)
+            stat = Path(f"/proc/{each}/stat").read_text().rpartition(")")[2].split()
+            total += (int(stat[13]) + int(stat[14])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            continue
+    return total
+
+
+def rss_mib(pid: int) -> tuple[float, float]:
+    """Resident set size of the operator and its workers, now and summed peaks, in MiB."""
+    now = peak = 0.0
+    for each in descendants(pid):
+        try:
+            rss, hwm = process_rss_mib(each)
+        except OSError:
+            continue
+        now, peak = now + rss, peak + hwm
+    return now, peak
 
 
 def trace_values() -> list[float]:

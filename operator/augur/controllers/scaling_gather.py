@@ -3,7 +3,6 @@ target's replicas and the object whose minimum augur steers."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,7 +42,7 @@ class ScalingGather:
         self, policy: ScalingPolicy, choice: StackChoice, annotations: Mapping[str, str], now: float
     ) -> Observed:
         """History (or why there is none), the target's replicas and the floor holder."""
-        scale, holder = await asyncio.to_thread(self.read_cluster, policy)
+        scale, holder = await self.state.scaling.io(self.read_cluster, policy)
         target_found = scale is not None
         history: Series | QueryProblem
         non_finite = 0

@@ -3,8 +3,6 @@ one field under augur's scaling field manager), and restores it where augur held
 
 from __future__ import annotations
 
-import asyncio
-
 from augur.controllers.scaling_gather import read_holder
 from augur.controllers.state import OperatorState
 from augur.kube.ownership import ObjectKey
@@ -24,7 +22,7 @@ from augur.scaling.report import floor_event
 
 async def write_floor(state: OperatorState, holder: FloorHolder, change: FloorChange) -> None:
     """Apply `change` to `holder` (force: another manager owns the field). Raises KubeError."""
-    await asyncio.to_thread(
+    await state.scaling.io(
         state.kube.apply, floor_patch(holder, change), force=True, field_manager=FIELD_MANAGER
     )
 
@@ -59,7 +57,7 @@ async def restore_steered(
         return list(unique.values())
 
     notes = []
-    for holder in await asyncio.to_thread(holders):
+    for holder in await state.scaling.io(holders):
         change = restore_floor(holder)
         if change is not None:
             await write_floor(state, holder, change)

@@ -3,7 +3,6 @@ after a change of the policy (gather → evaluate in the fit pool → apply → 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -82,7 +81,7 @@ class ScalingWorker:
         """One evaluation; returns the seconds until the next one is due."""
         catalog = self.state.catalog
         assert catalog is not None, "the catalog is set up at startup"
-        async with self.state.scaling_lock(self.key):
+        async with self.state.scaling.slots, self.state.scaling_lock(self.key):
             entry = catalog.scaling_policy(self.key)
             if entry is None or entry.deleting or stopped():
                 return INVALID_RETRY
@@ -111,10 +110,9 @@ class ScalingWorker:
         observed = await self.gather.observe(policy, choice, self.annotations(), now)
         kept = kept_state_from_status(state.statuses.known(KIND, entry.key))
         notes = await restore_previous(state, policy.namespace, kept.steered, observed.holder)
-        async with state.fits:
-            evaluation = await asyncio.to_thread(
-                evaluate_policy, spec, observed, kept, now=now, generation=entry.generation
-            )
+        evaluation = await state.scaling.fit(
+            evaluate_policy, spec, observed, kept, now=now, generation=entry.generation
+        )
         conditions = list(evaluation.conditions)
         if evaluation.change is not None and observed.holder is not None:
             try:

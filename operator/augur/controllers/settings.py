@@ -68,6 +68,7 @@ async def cleanup(memo: kopf.Memo, **_: Any) -> None:
     if state.session is not None:
         await state.session.close()
     state.statuses.close()
+    state.scaling.close()
     state.kube.close()
 
 

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import aiohttp
 
 from augur.controllers.rule_tests import RuleTestRunner, RuleTestSettings
+from augur.controllers.scaling_pool import ScalingPool
 from augur.controllers.tool_check import ToolChecker, ToolCheckSettings
 from augur.controllers.writers import EventWriter, StatusWriter
 from augur.kube.client import KubeClient
@@ -85,7 +86,8 @@ class OperatorConfig:
     prometheus_url_file: URLFile | None = None
     """More such URLs, from a file that may change while the operator runs."""
     scaling_concurrency: int = 2
-    """ScalingPolicy fits running at once (each in a thread; the rest wait their turn)."""
+    """ScalingPolicy fits running at once, each in its own worker process (the rest wait
+    their turn); see `augur.controllers.scaling_pool`."""
     rule_tests: RuleTestSettings = field(default_factory=RuleTestSettings)
     """How AlertPolicy rule tests are run (promtool, timeout, calls at once)."""
     shard: str = ""
@@ -172,8 +174,9 @@ class OperatorState:
         """Stack workers."""
         self.scaling_workers = Workers()
         """ScalingPolicy workers."""
-        self.fits = asyncio.Semaphore(config.scaling_concurrency)
-        """Bounds the ScalingPolicy fits running at once."""
+        self.scaling = ScalingPool(config.scaling_concurrency)
+        """Where ScalingPolicy evaluations run: fit worker processes, their own I/O threads,
+        a bound on evaluations in flight."""
         self.scaling_stacks: dict[str, set[str]] = {}
         """Per ScalingPolicy, the stacks that selected it when it last changed (told again
         when it changes or goes: their dashboard and count include it)."""

@@ -6,25 +6,15 @@ Blocks until the tool ends: callers run it in a thread."""
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_PR_SET_PDEATHSIG = 1
-_libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
-
-
-def _die_with_parent() -> None:
-    """In the child before exec: SIGKILL when the thread that started it ends (which waits for
-    it), so the tool never outlives an operator that was killed."""
-    if _libc is not None:
-        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+from augur.lifetime import die_with_parent
 
 
 def _kill_group(process: subprocess.Popen[str]) -> None:
@@ -69,7 +59,7 @@ def run_tool(
             stderr=subprocess.PIPE,
             text=True,
             start_new_session=True,
-            preexec_fn=_die_with_parent,  # the thread waits for the child: it cannot end first
+            preexec_fn=die_with_parent,  # the thread waits for the child: it cannot end first
         )
         try:
             out, err = process.communicate(timeout=timeout)

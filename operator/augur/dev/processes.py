@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from augur import lifetime
 
 TAIL_LINES = 20
 
@@ -93,19 +93,9 @@ def start(
             stdin=subprocess.DEVNULL,
             start_new_session=True,
             env={**os.environ, **(env or {})},
-            preexec_fn=_die_with_parent if die_with_parent else None,
+            preexec_fn=lifetime.die_with_parent if die_with_parent else None,
         )
     return Process(name, popen.pid, log, popen)
-
-
-_PR_SET_PDEATHSIG = 1
-_libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
-
-
-def _die_with_parent() -> None:
-    """In the child before exec: ask for SIGKILL when the parent thread ends."""
-    if _libc is not None:
-        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def wait_until(
