@@ -136,5 +136,8 @@ async def test_a_body_that_is_no_review_is_a_bad_request(tmp_path: Path) -> None
         url = f"https://127.0.0.1:{port}{VALIDATE_PATH}"
         async with session.post(url, data=b"{", ssl=context) as reply:
             assert reply.status == 400
+        # nesting deep enough that the JSON parser fails by recursion, not ValueError
+        async with session.post(url, data=b"[" * 100_000, ssl=context) as reply:
+            assert reply.status == 400
         async with session.post(url, json={"kind": "Pod"}, ssl=context) as reply:
             assert reply.status == 400

@@ -14,7 +14,8 @@ from aiohttp import web
 from hypothesis import given
 from hypothesis import strategies as st
 
-from augur.prom.client import PromClient, PromRefused, PromUnreachable
+from augur.prom import client as client_module
+from augur.prom.client import PromClient, PromError, PromInvalidAnswer, PromRefused, PromUnreachable
 from augur.prom.range_query import (
     MAX_POINTS_PER_QUERY,
     NoSeries,
@@ -212,8 +213,51 @@ async def test_an_instant_answer_where_a_matrix_is_due_is_an_error(
 ) -> None:
     fake, client = prometheus
     fake.answer = (200, '{"status":"success","data":{"resultType":"vector","result":[]}}')
-    with pytest.raises(Exception, match="expected a range vector"):
+    with pytest.raises(PromInvalidAnswer, match="expected a range vector"):
         await query_range(client, "load", start=START, end=START + STEP, step=STEP)
+
+
+_MATRIX = '{"status":"success","data":{"resultType":"matrix","result":%s}}'
+GARBAGE = {
+    "deeply nested JSON": "[" * 100_000,
+    "truncated JSON": _MATRIX[:40],
+    "a page of HTML": "<html><body>Sign in</body></html>",
+    "data is a list": '{"status":"success","data":[1,2]}',
+    "result is a string": _MATRIX % '"many"',
+    "a series is a number": _MATRIX % "[1, 2]",
+    "labels are not strings": _MATRIX % '[{"metric":{"a":1},"values":[[1,"2"]]}]',
+    "values is an object": _MATRIX % '[{"metric":{},"values":{"a":1}}]',
+    "a sample is not a pair": _MATRIX % '[{"metric":{},"values":[[1,2,3]]}]',
+    "a value is not a number": _MATRIX % '[{"metric":{},"values":[[1,"many"]]}]',
+    "a time is not a number": _MATRIX % '[{"metric":{},"values":[["then","1"]]}]',
+}
+
+
+@pytest.mark.parametrize("body", GARBAGE.values(), ids=GARBAGE.keys())
+async def test_garbage_from_prometheus_is_an_error_of_the_query_never_a_crash(
+    prometheus: tuple[FakePrometheus, PromClient], body: str
+) -> None:
+    """Whatever a broken Prometheus (or a proxy in front of it) answers, the caller gets a
+    PromError with a reason for the status, not a Python error from the parsing."""
+    fake, client = prometheus
+    fake.answer = (200, body)
+    with pytest.raises(PromError) as caught:
+        await query_range(client, "load", start=START, end=START + STEP, step=STEP)
+    assert caught.value.reason in ("PrometheusUnreachable", "PrometheusAnswerInvalid")
+    with pytest.raises(PromError):
+        await client.query("load")
+
+
+async def test_an_answer_past_the_size_bound_is_refused_unread(
+    prometheus: tuple[FakePrometheus, PromClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake, client = prometheus
+    monkeypatch.setattr(client_module, "MAX_ANSWER_BYTES", 1000)
+    fake.series[""] = lambda t: 1.0
+    with pytest.raises(PromInvalidAnswer, match="larger than"):
+        await query_range(client, "load", start=START, end=START + 200 * STEP, step=STEP)
+    result = await query_range(client, "load", start=START, end=START + 5 * STEP, step=STEP)
+    assert len(result.series.values) == 6
 
 
 async def test_a_closed_port_is_unreachable() -> None:

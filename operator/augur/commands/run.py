@@ -250,7 +250,10 @@ async def _operate(
     type=click.IntRange(1),
     default=2,
     show_default=True,
-    help="ScalingPolicy forecasts fitted at once (the others wait; the event loop never does).",
+    help=(
+        "ScalingPolicy forecasts fitted at once, each in a worker process at a lower "
+        "priority (the others wait; the event loop never does)."
+    ),
 )
 @click.option(
     "--promtool",

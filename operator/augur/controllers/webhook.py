@@ -65,7 +65,7 @@ def webhook_app() -> web.Application:
     async def validate(request: web.Request) -> web.Response:
         try:
             review = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting fails by recursion
             return web.json_response({"message": "not a JSON AdmissionReview"}, status=400)
         if not isinstance(review, dict) or not isinstance(review.get("request"), dict):
             return web.json_response({"message": "not an AdmissionReview"}, status=400)

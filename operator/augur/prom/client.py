@@ -45,6 +45,11 @@ class Sample:
     value: float
 
 
+MAX_ANSWER_BYTES = 64 << 20
+"""The largest answer read: a range query at the 11,000-point limit is well under 1 MiB per
+series; anything past this is not an answer augur asked for, and is never held in memory."""
+
+
 class PromClient:
     """Queries against one Prometheus (`base_url` like http://host:9090)."""
 
@@ -70,19 +75,35 @@ class PromClient:
         try:
             async with self.session.post(url, data=params, timeout=self.timeout) as response:
                 status = response.status
-                text = await response.text()
+                body = await _bounded_body(response, MAX_ANSWER_BYTES)
         except (aiohttp.ClientError, TimeoutError) as error:
             detail = str(error) or type(error).__name__
             raise PromUnreachable(
                 f"Prometheus at {self.base_url} cannot be reached: {detail}"
             ) from None
-        return _answer(self.base_url, status, text)
+        if body is None:
+            raise PromInvalidAnswer(
+                f"the answer of {self.base_url} is larger than {MAX_ANSWER_BYTES:,} bytes"
+            )
+        return _answer(self.base_url, status, body.decode("utf-8", errors="replace"))
+
+
+async def _bounded_body(response: aiohttp.ClientResponse, limit: int) -> bytes | None:
+    """The body, or None as soon as it passes `limit` bytes (the rest is never read)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(1 << 16):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _answer(base_url: str, status: int, text: str) -> dict[str, Any]:
     try:
         payload = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # deep nesting is refused by recursion, not ValueError
         payload = None
     if not isinstance(payload, dict):
         if status >= 400:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from augur.forecast.series import FloatArray, Series
-from augur.prom.client import PromClient, PromError
+from augur.prom.client import PromClient, PromError, PromInvalidAnswer
+
+Sample = tuple[float, float]
+"""(Unix seconds, value) of one sample of a range vector."""
 
 MAX_POINTS_PER_QUERY = 11_000
 """Prometheus refuses a range query of more than 11,000 steps per series; a chunk asks for at
@@ -86,7 +88,7 @@ async def query_range(
     series, and SeveralSeries (naming how many) when the answers hold more than one.
     """
     chunks = range_chunks(start, end, step, max_points)
-    collected: dict[tuple[tuple[str, str], ...], list[Sequence[Any]]] = {}
+    collected: dict[tuple[tuple[str, str], ...], list[Sample]] = {}
     for chunk_start, chunk_end in chunks:
         params = {
             "query": expr,
@@ -121,26 +123,42 @@ def _show(labels: tuple[tuple[str, str], ...]) -> str:
     return "{" + ", ".join(f'{k}="{v}"' for k, v in labels) + "}"
 
 
-def _matrix(data: dict[str, Any]) -> list[tuple[tuple[tuple[str, str], ...], list[Sequence[Any]]]]:
+def _matrix(data: dict[str, Any]) -> list[tuple[tuple[tuple[str, str], ...], list[Sample]]]:
+    """The series of a range query's answer, each sample a finite-or-not (time, value) pair.
+    Raises PromInvalidAnswer for anything else (whatever shape it has), so a broken answer
+    reaches the policy's status as one, never as a failure of the evaluation."""
     if data.get("resultType") != "matrix" or not isinstance(data.get("result"), list):
-        raise PromError(f"expected a range vector (matrix), got {data.get('resultType')!r}")
+        raise PromInvalidAnswer(
+            f"expected a range vector (matrix), got {str(data.get('resultType'))[:40]!r}"
+        )
     series = []
-    for item in data["result"]:
-        labels = tuple(sorted((str(k), str(v)) for k, v in (item.get("metric") or {}).items()))
-        series.append((labels, list(item.get("values") or [])))
+    try:
+        for item in data["result"]:
+            metric = item.get("metric") or {}
+            if not isinstance(metric, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in metric.items()
+            ):
+                raise TypeError(f"labels {str(metric)[:80]}")
+            values = item.get("values") or []
+            if not isinstance(values, list):
+                raise TypeError(f"values of type {type(values).__name__}")
+            samples = [(float(stamp), float(text)) for stamp, text in values]
+            series.append((tuple(sorted(metric.items())), samples))
+    except (AttributeError, TypeError, ValueError) as error:
+        detail = f"{type(error).__name__}: {error}"[:200]
+        raise PromInvalidAnswer(f"the answer is not a range vector ({detail})") from None
     return series
 
 
-def _on_grid(
-    samples: list[Sequence[Any]], start: float, step: float, size: int
-) -> tuple[FloatArray, int]:
+def _on_grid(samples: list[Sample], start: float, step: float, size: int) -> tuple[FloatArray, int]:
     grid = np.full(size, np.nan)
     non_finite = 0
-    for stamp, text in samples:
-        index = round((float(stamp) - start) / step)
+    for stamp, value in samples:
+        if not math.isfinite(stamp):
+            continue
+        index = round((stamp - start) / step)
         if not 0 <= index < size:
             continue
-        value = float(text)
         if math.isfinite(value):
             grid[index] = value
         else:

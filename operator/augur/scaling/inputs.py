@@ -37,7 +37,7 @@ class QueryProblem:
     @property
     def transient(self) -> bool:
         """Whether Prometheus itself failed, so the floor may be held for a grace period."""
-        return self.reason in ("PrometheusUnreachable", "PrometheusError")
+        return self.reason in ("PrometheusUnreachable", "PrometheusError", "PrometheusAnswerInvalid")
 
 
 @dataclass(frozen=True)
