@@ -37,7 +37,11 @@ class QueryProblem:
     @property
     def transient(self) -> bool:
         """Whether Prometheus itself failed, so the floor may be held for a grace period."""
-        return self.reason in ("PrometheusUnreachable", "PrometheusError", "PrometheusAnswerInvalid")
+        return self.reason in (
+            "PrometheusUnreachable",
+            "PrometheusError",
+            "PrometheusAnswerInvalid",
+        )
 
 
 @dataclass(frozen=True)
