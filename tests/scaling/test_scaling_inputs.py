@@ -11,6 +11,7 @@ from augur.render.rules.promql_text import number
 from augur.scaling import (
     FloorChange,
     KeptState,
+    QueryProblem,
     choose_stack,
     floor_patch,
     history_window,
@@ -208,3 +209,19 @@ def test_kept_state_reads_applied_and_condition_reasons() -> None:
 def test_quantile_labels_match_the_scaling_dashboard(quantile: float) -> None:
     for q in (quantile, round(1 - quantile, 6)):
         assert quantile_label(q) == number(q)
+
+
+@pytest.mark.parametrize(
+    ("reason", "transient"),
+    [
+        ("PrometheusUnreachable", True),
+        ("PrometheusError", True),
+        # a proxy's error page or a garbled answer is Prometheus failing, not the policy:
+        # the floor is held for the grace period, as for an outage
+        ("PrometheusAnswerInvalid", True),
+        ("QueryReturnedNoSeries", False),
+        ("InvalidQuery", False),
+    ],
+)
+def test_which_query_problems_let_the_floor_be_held(reason: str, transient: bool) -> None:
+    assert QueryProblem(reason, "…").transient is transient
