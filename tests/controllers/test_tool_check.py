@@ -226,3 +226,27 @@ async def test_a_render_without_tools_loads_everything_and_says_so() -> None:
         f"no promtool: {files} outputs not checked",
         "no amtool: 3 outputs not checked",
     )
+
+
+@pytest.mark.tools
+async def test_a_kpi_whose_rules_promtool_refuses_is_still_reported_by_the_stack(
+    promtool: Path, amtool: Path
+) -> None:
+    """Left out of the render, the KPI stays among the stack's selected KPIs, so its reader
+    writes the tool's message into its status (it was never read, nor reported, before)."""
+    inventory = example_inventory()
+    stack = stacks_of(inventory)[0]
+    selected = inputs_for(stack, inventory).business_kpis
+    kpi = next(k for k in selected if k.spec.alerting.breach is not None)
+    # the title enters the alerts' templates; validation refuses this itself, the tool is the
+    # net for whatever it misses
+    object.__setattr__(kpi.spec, "display_name", "{{ nosuchfunc 1 }}")
+    checker = ToolChecker(ToolCheckSettings(str(promtool), str(amtool)))
+    render = StackRender(stack.key, None, checker=checker)
+    rendered = await render.render(stack, FakeCatalog(inventory))  # type: ignore[arg-type]
+    problems = rendered.output.rejected[f"BusinessKPI/{kpi.key}"]
+    assert str(problems[0]).startswith("promtool refuses its rules: ")
+    assert kpi not in rendered.inputs.business_kpis
+    assert [k.key for k in rendered.refused_kpis] == [kpi.key]
+    assert kpi.key in {k.key for k in rendered.selected_kpis}
+    assert len(rendered.selected_kpis) == len(selected)

@@ -101,7 +101,7 @@ class StackReconciler:
         self.state.metrics.reconcile_duration.labels(self.key).observe(time.monotonic() - started)
         # scheduled, not awaited: N KPIs never delay the stack by N queries
         self.kpis.read_when_due(
-            stack, rendered.inputs.business_kpis, outcome.endpoints, rendered.output.rejected
+            stack, rendered.selected_kpis, outcome.endpoints, rendered.output.rejected
         )
 
     def close(self) -> None:

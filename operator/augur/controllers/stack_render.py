@@ -7,7 +7,7 @@ import functools
 import logging
 from dataclasses import dataclass
 
-from augur.api.resources import AlertPolicy, MonitoringStack
+from augur.api.resources import AlertPolicy, BusinessKPI, MonitoringStack
 from augur.controllers.tool_check import ToolChecker
 from augur.kube.client import KubeClient
 from augur.kube.errors import KubeError
@@ -15,6 +15,7 @@ from augur.kube.ownership import ObjectKey
 from augur.render.alertmanager.check import policy_check_config
 from augur.render.component_output import ComponentOutput
 from augur.render.prometheus.objects import mounted_rule_shards, stateful_set_name
+from augur.render.rules.files import source_name
 from augur.render.selection import StackInputs, inputs_for
 from augur.render.stack import StackMemo, rerender_stack
 from augur.render.tool_checks import (
@@ -42,6 +43,14 @@ class Rendered:
     """What the next render reuses (rule files, Alertmanager configuration)."""
     unchecked: tuple[str, ...] = ()
     """Why some output went unjudged by promtool / amtool (let through)."""
+    refused_kpis: tuple[BusinessKPI, ...] = ()
+    """The selected BusinessKPIs left out because a tool refused their rules (not in
+    `inputs`; their statuses still say why)."""
+
+    @property
+    def selected_kpis(self) -> list[BusinessKPI]:
+        """Every BusinessKPI the stack selects, the refused ones included."""
+        return [*self.inputs.business_kpis, *self.refused_kpis]
 
 
 class StackRender:
@@ -88,18 +97,22 @@ class StackRender:
         try:
             output, memo = await asyncio.to_thread(renderer, inputs, previous)
             unchecked: tuple[str, ...] = ()
+            refused_kpis: tuple[BusinessKPI, ...] = ()
             if self.checker is not None:
                 items = await asyncio.to_thread(self._check_items, inputs, memo)
                 outcome = await self.checker.check(items)
                 unchecked = tuple(outcome.unchecked)
                 if outcome.refused:
                     # again without them: every other file is reused from this render
+                    refused_kpis = tuple(
+                        k for k in inputs.business_kpis if source_name(k) in outcome.refused
+                    )
                     inputs = without_refused(inputs, outcome.refused)
                     output, memo = await asyncio.to_thread(renderer, inputs, memo)
         except Exception as error:  # a renderer bug must not stop the other stacks
             logger.exception("render of %s failed", self.key)
             raise RenderFailed(f"render failed: {type(error).__name__}: {error}") from error
-        self.rendered = Rendered(inputs, output, memo, unchecked)
+        self.rendered = Rendered(inputs, output, memo, unchecked, refused_kpis)
         return self.rendered
 
     async def _mounted_rule_shards(self, stack: MonitoringStack) -> int | None:
