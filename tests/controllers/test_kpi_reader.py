@@ -274,3 +274,41 @@ async def test_a_kpi_the_stack_left_out_says_why_and_is_not_queried(setup: Setup
     assert accepted["message"] == "spec.alerting.labels.tenant: label 'tenant' is reserved"
     assert setup.ready("fine")["reason"] == "Evaluated"
     assert all("metric_spoofing" not in q for q in setup.prometheus.queries)
+
+
+def with_policy_ref(body: dict[str, Any], policy: str) -> dict[str, Any]:
+    body["spec"]["alerting"] = {"breach": {"for": "5m"}, "policyRef": {"name": policy}}
+    return body
+
+
+async def test_a_policy_ref_the_stack_does_not_load_is_a_routed_false_condition(
+    setup: Setup,
+) -> None:
+    made = []
+    for name, body in [
+        ("routed", with_policy_ref(kpi_body("routed", "max(a)"), "payments")),
+        ("dangling", with_policy_ref(kpi_body("dangling", "max(b)"), "gone")),
+        ("plain", kpi_body("plain", "max(c)")),
+    ]:
+        entry = setup.cache.entry(body)
+        assert isinstance(entry.resource, BusinessKPI), entry.problems
+        setup.kpis[entry.key] = [entry]
+        made.append(entry.resource)
+    setup.prometheus.gate.set()
+    task = KPIReader(setup.state, STACK).read_when_due(
+        setup.stack, made, {}, None, {f"{NS}/payments", f"{NS}/other"}
+    )
+    assert task is not None
+    await task
+
+    def routed(name: str) -> tuple[str, str, str]:
+        status = setup.kube.statuses[f"{NS}/{name}"]
+        cond = next(c for c in status["conditions"] if c["type"] == "Routed")
+        return cond["status"], cond["reason"], cond["message"]
+
+    assert routed("routed")[:2] == ("True", "PolicyRoute")
+    status, reason, message = routed("dangling")
+    assert (status, reason) == ("False", "PolicyNotLoaded")
+    assert f"AlertPolicy {NS}/gone" in message and STACK in message
+    assert routed("plain")[:2] == ("True", "StackDefaultRoute")
+    assert setup.ready("dangling")["reason"] == "Evaluated"  # still read: only its route is off

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 
+from augur.api.common import Cond
 from augur.api.resources import BusinessKPI, MonitoringStack
 from augur.controllers.state import OperatorState, now_rfc3339
 from augur.prom.client import PromClient, PromError
@@ -31,6 +32,7 @@ from augur.status.kpi_status import (
     query_invalid,
     read_outcome,
     rejected,
+    routing_condition,
 )
 
 KIND = "BusinessKPI"
@@ -56,11 +58,13 @@ class KPIReader:
         kpis: list[BusinessKPI],
         endpoints: dict[str, str],
         left_out: Mapping[str, Sequence[object]] | None = None,
+        loaded_policies: set[str] | None = None,
     ) -> asyncio.Task[None] | None:
         """Start reading the KPIs when `kpi_interval` seconds have passed since the last
         reading started and none is running; returns at once (the task started, or None).
         `left_out` holds the render's problems by 'Kind/namespace/name': a KPI whose rules
-        the stack left out is reported so, not read."""
+        the stack left out is reported so, not read. `loaded_policies` (namespace/name of the
+        AlertPolicies the stack loads) decides each KPI's `Routed` condition."""
         if self.task is not None and not self.task.done():
             return None
         if time.monotonic() - self.read_at < self.state.config.kpi_interval:
@@ -73,7 +77,8 @@ class KPIReader:
             if key.startswith("BusinessKPI/")
         }
         self.task = asyncio.create_task(
-            self.read_all(stack, list(kpis), url, problems), name=f"kpis of {self.stack_key}"
+            self.read_all(stack, list(kpis), url, problems, loaded_policies or set()),
+            name=f"kpis of {self.stack_key}",
         )
         return self.task
 
@@ -88,6 +93,7 @@ class KPIReader:
         kpis: list[BusinessKPI],
         url: str,
         left_out: Mapping[str, list[str]] | None = None,
+        loaded_policies: set[str] | None = None,
     ) -> None:
         """Read every KPI concurrently (bounded by the operator's `kpi_slots`) and write their
         statuses; those in `left_out` (by namespace/name, with the render's problems) are
@@ -101,7 +107,8 @@ class KPIReader:
             if entry is not None:
                 selecting = catalog.stacks_selecting(entry)
                 problems = (left_out or {}).get(kpi.key)
-                readings.append(self._read_one(stack, kpi, url, selecting, problems))
+                routed = routing_condition(kpi, stack.key, loaded_policies or set())
+                readings.append(self._read_one(stack, kpi, url, selecting, problems, routed))
         for failure in await asyncio.gather(*readings, return_exceptions=True):
             if isinstance(failure, Exception):  # a status write, say: the others went on
                 logger.error("a KPI reading of stack %s failed: %r", self.stack_key, failure)
@@ -113,6 +120,7 @@ class KPIReader:
         url: str,
         selecting: list[str],
         problems: list[str] | None,
+        routed: Cond | None = None,
     ) -> None:
         """Read one KPI; its status combines the readings of every stack `selecting` it."""
         state = self.state
@@ -121,6 +129,8 @@ class KPIReader:
         else:
             async with state.kpi_slots:
                 outcome = await self._evaluate(stack, kpi, url)
+        if routed is not None:
+            outcome = ([*outcome[0], routed], outcome[1])
         readings = state.kpi_readings.record(kpi.key, stack.key, outcome, selecting)
         conds, values = combined_kpi_values(readings, selecting)
         existing = state.statuses.known(KIND, kpi.key)

@@ -101,7 +101,11 @@ class StackReconciler:
         self.state.metrics.reconcile_duration.labels(self.key).observe(time.monotonic() - started)
         # scheduled, not awaited: N KPIs never delay the stack by N queries
         self.kpis.read_when_due(
-            stack, rendered.selected_kpis, outcome.endpoints, rendered.output.rejected
+            stack,
+            rendered.selected_kpis,
+            outcome.endpoints,
+            rendered.output.rejected,
+            {p.key for p in rendered.inputs.alert_policies},
         )
 
     def close(self) -> None:

@@ -148,6 +148,30 @@ def evaluation_failed(stack_key: str, error: str) -> KPIOutcome:
     ], {}
 
 
+def routing_condition(kpi: BusinessKPI, stack_key: str, loaded_policies: set[str]) -> Cond:
+    """`Routed`: where the KPI's alerts go in this stack. A `policyRef` to an AlertPolicy the
+    stack does not load (missing, invalid, refused, or not selected) cannot route them: they
+    take the stack's default route, and the condition says so."""
+    ref = kpi.spec.alerting.policy_ref
+    if ref is None:
+        return Cond(
+            "Routed", "True", "StackDefaultRoute", "the alerts take the stack's default route"
+        )
+    policy = f"{kpi.namespace}/{ref.name}"
+    if policy in loaded_policies:
+        return Cond(
+            "Routed", "True", "PolicyRoute", f"the alerts take AlertPolicy {policy}'s route"
+        )
+    return Cond(
+        "Routed",
+        "False",
+        "PolicyNotLoaded",
+        f"alerting.policyRef names AlertPolicy {policy}, which stack {stack_key} does not load "
+        "(it does not exist, is invalid or refused, or the stack does not select it): the "
+        "alerts take the stack's default route",
+    )
+
+
 def combined_kpi_values(readings: dict[str, KPIOutcome], stacks: list[str]) -> KPIOutcome:
     """One status from each selecting stack's reading: conditions and values from the first
     stack (in name order) that has read the KPI, and `byStack` when several select it."""
