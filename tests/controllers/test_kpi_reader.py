@@ -285,7 +285,7 @@ async def test_a_policy_ref_the_stack_does_not_load_is_a_routed_false_condition(
     setup: Setup,
 ) -> None:
     made = []
-    for name, body in [
+    for _name, body in [
         ("routed", with_policy_ref(kpi_body("routed", "max(a)"), "payments")),
         ("dangling", with_policy_ref(kpi_body("dangling", "max(b)"), "gone")),
         ("plain", kpi_body("plain", "max(c)")),
