@@ -443,6 +443,22 @@ class NetworkPolicySpec(ApiModel):
     """Namespace of the ingress controller allowed to reach exposed UIs."""
 
 
+class PrometheusOperatorObjects(ApiModel):
+    """prometheus-operator's objects (`monitoring.coreos.com` ServiceMonitors, PodMonitors and
+    PrometheusRules) the stack loads, with the meaning prometheus-operator gives them. In a
+    cluster they are read only where their CRDs are installed (their absence is no error);
+    `augur render` and `validate` read them from the input files. Under tenancy they are
+    held to their namespace as AlertPolicies are: a monitor's own namespaceSelector is
+    ignored, honorLabels is off, and file paths (bearerTokenFile, TLS files) are refused."""
+
+    enabled: bool = False
+    """Load prometheus-operator's objects. Default false."""
+    namespace_selector: NamespaceSelector | None = None
+    """Namespaces they come from; default: the namespaces the stack takes policies from."""
+    selector: LabelSelector = Field(default_factory=LabelSelector)
+    """Labels of the objects loaded; empty: all in the selected namespaces."""
+
+
 class MonitoringStackSpec(ApiModel):
     """A whole observability stack."""
 
@@ -464,6 +480,11 @@ class MonitoringStackSpec(ApiModel):
     network_policy: NetworkPolicySpec = Field(default_factory=NetworkPolicySpec)
     """NetworkPolicies that allow only the traffic between the stack's programs (and to their
     UIs); off by default."""
+    prometheus_operator_objects: PrometheusOperatorObjects = Field(
+        default_factory=PrometheusOperatorObjects
+    )
+    """ServiceMonitors, PodMonitors and PrometheusRules of prometheus-operator the stack loads;
+    off by default."""
 
     @model_validator(mode="after")
     def _enforced_label_is_augurs(self) -> MonitoringStackSpec:
@@ -496,6 +517,12 @@ class SelectedCounts(ApiModel):
     """BusinessKPIs the stack selects."""
     scaling_policies: int = 0
     """ScalingPolicies the stack selects."""
+    service_monitors: int = 0
+    """prometheus-operator ServiceMonitors selected and accepted."""
+    pod_monitors: int = 0
+    """prometheus-operator PodMonitors selected and accepted."""
+    prometheus_rules: int = 0
+    """prometheus-operator PrometheusRules selected and accepted."""
     rules: int = 0
     """Prometheus rules rendered from everything the stack loads."""
     rejected: int = 0

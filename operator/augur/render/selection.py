@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from augur.api.alertpolicy import AlertPolicySpec
 from augur.api.common import API_VERSION, LabelSelector
 from augur.api.inventory import Inventory
+from augur.api.monitoringstack import NamespaceSelector
 from augur.api.resources import (
     AlertPolicy,
     AnyResource,
@@ -44,7 +45,18 @@ def namespace_selected(
     stack: MonitoringStack, namespace: str, namespace_labels: dict[str, dict[str, str]]
 ) -> bool:
     """True when the stack's namespaceSelector takes `namespace`."""
-    selector = stack.spec.namespace_selector
+    return selector_takes(
+        stack.spec.namespace_selector, stack.metadata.namespace, namespace, namespace_labels
+    )
+
+
+def selector_takes(
+    selector: NamespaceSelector,
+    own: str,
+    namespace: str,
+    namespace_labels: dict[str, dict[str, str]],
+) -> bool:
+    """True when `selector` of a stack in namespace `own` takes `namespace`."""
     if selector.any:
         return True
     if selector.match_names:
@@ -52,7 +64,7 @@ def namespace_selected(
     if selector.match_labels:
         labels = namespace_labels.get(namespace, {})
         return LabelSelector(match_labels=selector.match_labels).matches(labels)
-    return namespace == stack.metadata.namespace
+    return namespace == own
 
 
 def stack_selects_labels(
@@ -66,6 +78,24 @@ def stack_selects_labels(
     return namespace_selected(stack, namespace, namespace_labels) and (
         stack.spec.policy_selector.matches(dict(labels))
     )
+
+
+def promoperator_selects(
+    stack: MonitoringStack,
+    namespace: str,
+    labels: Mapping[str, str],
+    namespace_labels: dict[str, dict[str, str]],
+) -> bool:
+    """True when `stack` loads a prometheus-operator object (ServiceMonitor, PodMonitor,
+    PrometheusRule) of `namespace` carrying `labels`: only when the stack enables them, from
+    their namespaceSelector (default: the stack's own) and by their selector."""
+    wanted = stack.spec.prometheus_operator_objects
+    if not wanted.enabled:
+        return False
+    selector = wanted.namespace_selector or stack.spec.namespace_selector
+    return selector_takes(
+        selector, stack.metadata.namespace, namespace, namespace_labels
+    ) and wanted.selector.matches(dict(labels))
 
 
 def stack_selects(
