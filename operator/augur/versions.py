@@ -16,6 +16,15 @@ ALERTMANAGER_IMAGE = f"quay.io/prometheus/alertmanager:v{ALERTMANAGER_VERSION}"
 GRAFANA_IMAGE = f"docker.io/grafana/grafana:{GRAFANA_VERSION}"
 JAEGER_IMAGE = f"docker.io/jaegertracing/jaeger:{JAEGER_VERSION}"
 
+# Baseline cluster monitoring (spec.clusterMonitoring): node-exporter 1.9 is the current minor;
+# kube-state-metrics 2.16 is built against client-go 1.33, the Kubernetes minor above.
+NODE_EXPORTER_VERSION = "1.9.1"
+KUBE_STATE_METRICS_VERSION = "2.16.0"
+NODE_EXPORTER_IMAGE = f"quay.io/prometheus/node-exporter:v{NODE_EXPORTER_VERSION}"
+KUBE_STATE_METRICS_IMAGE = (
+    f"registry.k8s.io/kube-state-metrics/kube-state-metrics:v{KUBE_STATE_METRICS_VERSION}"
+)
+
 # Alertmanager has no automatic reload: this sidecar decompresses its configuration from the
 # Secret and calls its reload endpoint (prometheus-operator's, released with v0.84.0).
 PROMETHEUS_CONFIG_RELOADER_VERSION = "0.84.0"

@@ -12,7 +12,7 @@ from augur.render.selection import SECRETS_NOT_PERMITTED
 from augur.status.conditions import Cond, merge_conditions
 from augur.status.rule_tests import RuleTestsStatus
 
-WORKLOAD_KINDS = ("StatefulSet", "Deployment")
+WORKLOAD_KINDS = ("StatefulSet", "Deployment", "DaemonSet")
 
 
 @dataclass
@@ -64,9 +64,11 @@ def component_name(workload: dict[str, Any], stack_name: str) -> str:
 
 
 def component_status(live: dict[str, Any] | None, desired: dict[str, Any]) -> dict[str, Any]:
-    """`ready` (ready/desired replicas) and `image` of one workload, from its live status."""
+    """`ready` (ready/desired replicas) and `image` of one workload, from its live status; a
+    DaemonSet's desired replicas are the nodes it is scheduled on (1 before it reports)."""
     spec = desired.get("spec") or {}
-    wanted = int(spec.get("replicas", 1))
+    daemon_set = desired.get("kind") == "DaemonSet"
+    wanted = 1 if daemon_set else int(spec.get("replicas", 1))
     containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or [{}]
     ready = 0
     if live is not None:
@@ -74,7 +76,11 @@ def component_status(live: dict[str, Any] | None, desired: dict[str, Any]) -> di
         current = int(status.get("observedGeneration") or 0) >= int(
             (live.get("metadata") or {}).get("generation") or 0
         )
-        ready = int(status.get("readyReplicas") or 0) if current else 0
+        if daemon_set:
+            wanted = int(status.get("desiredNumberScheduled") or 0) if current else wanted
+            ready = int(status.get("numberReady") or 0) if current else 0
+        else:
+            ready = int(status.get("readyReplicas") or 0) if current else 0
     result: dict[str, Any] = {"ready": f"{ready}/{wanted}"}
     if containers[0].get("image"):
         result["image"] = str(containers[0]["image"])
