@@ -12,6 +12,7 @@ import pytest
 import yaml
 from clusterhelpers import CASES, GOLDEN, objects, render_case, render_whole
 
+from augur.render.cluster.scrape import SERVICE_ACCOUNT_DIR
 from augur.render.prometheus.config import CONFIG_FILE
 from augur.render.yamlwriter import GENERATED_HEADER, dump_yaml, dump_yaml_documents
 
@@ -29,11 +30,12 @@ def test_golden(case: str, golden: Golden) -> None:
         "clusterRules": list(out.scrape.cluster_rules),
     }
     golden(GOLDEN / f"{case}.scrape.yaml", GENERATED_HEADER + dump_yaml(scrape))
+    golden(GOLDEN / f"{case}.rules.yaml", "".join(out.rule_files.values()))
 
 
 def test_every_case_has_its_outputs() -> None:
     outputs = {p.name for p in GOLDEN.iterdir() if not p.name.endswith(".in.yaml")}
-    expected = {f"{c}.{k}" for c in CASES for k in ("manifests.yaml", "scrape.yaml")}
+    expected = {f"{c}.{k}" for c in CASES for k in ("manifests.yaml", "scrape.yaml", "rules.yaml")}
     assert outputs == expected
 
 
@@ -79,3 +81,23 @@ def test_prometheus_config_passes_promtool(case: str, promtool: Path, tmp_path: 
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert render_whole(case).files[CONFIG_FILE] == config.read_text()
+    # the cluster rule file is among the rule shards the configuration loads
+    rules = render_case(case).rule_files
+    shards = {p.name for p in tmp_path.glob("rules/shard-*/*.yaml")}
+    assert {path.rsplit("/", 1)[1] for path in rules} <= shards
+    if rules:
+        # The full check reads the files the configuration names: the ServiceAccount's
+        # token and CA as the pod has them, here in a folder of the test's.
+        account = tmp_path / "serviceaccount"
+        account.mkdir()
+        (account / "token").write_text("token")
+        (account / "ca.crt").write_text("")
+        config.write_text(config.read_text().replace(SERVICE_ACCOUNT_DIR, str(account)))
+        done = subprocess.run(
+            [str(promtool), "check", "config", str(config)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "augur-cluster.yaml" in done.stdout + done.stderr
