@@ -395,8 +395,14 @@ TARGET_ALERTS = (
 )
 """Each baseline job as a whole (a single target down is the stack's TargetDown)."""
 
-CLUSTER_ALERTS = NODE_ALERTS + POD_ALERTS + WORKLOAD_ALERTS + VOLUME_ALERTS
-CLUSTER_ALERTS += CERTIFICATE_ALERTS + TARGET_ALERTS
+CLUSTER_ALERTS: tuple[ClusterAlert, ...] = (
+    *NODE_ALERTS,
+    *POD_ALERTS,
+    *WORKLOAD_ALERTS,
+    *VOLUME_ALERTS,
+    *CERTIFICATE_ALERTS,
+    *TARGET_ALERTS,
+)
 
 
 def cluster_alerts(stack: MonitoringStack) -> list[ClusterAlert]:
