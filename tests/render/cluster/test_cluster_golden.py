@@ -35,7 +35,11 @@ def test_golden(case: str, golden: Golden) -> None:
 
 def test_every_case_has_its_outputs() -> None:
     outputs = {p.name for p in GOLDEN.iterdir() if not p.name.endswith(".in.yaml")}
-    expected = {f"{c}.{k}" for c in CASES for k in ("manifests.yaml", "scrape.yaml", "rules.yaml")}
+    expected = {
+        f"{c}.{k}"
+        for c in CASES
+        for k in ("manifests.yaml", "scrape.yaml", "rules.yaml", "dashboards.txt")
+    }
     assert outputs == expected
 
 
