@@ -210,3 +210,34 @@ def test_a_daemon_set_is_ready_when_every_scheduled_pod_is() -> None:
     assert component_status(live, desired)["ready"] == "2/3"
     live["status"]["observedGeneration"] = 1
     assert component_status(live, desired)["ready"] == "0/1"
+
+
+def test_kube_state_metrics_lets_in_only_the_stacks_prometheus() -> None:
+    stack = _stack({"enabled": True}, networkPolicy={"enabled": True})
+    manifests = render_stack(StackInputs(stack)).manifests
+    [policy] = _of(manifests, "NetworkPolicy", "kube-state-metrics")
+    [rule] = policy["spec"]["ingress"]
+    assert rule["from"] == [
+        {
+            "podSelector": {
+                "matchLabels": {
+                    "app.kubernetes.io/name": "prometheus",
+                    "app.kubernetes.io/instance": "platform",
+                }
+            }
+        }
+    ]
+    [deployment] = _of(manifests, "Deployment", "kube-state-metrics")
+    ports = {
+        (p["containerPort"], p["protocol"])
+        for c in deployment["spec"]["template"]["spec"]["containers"]
+        for p in c["ports"]
+    }
+    assert {(p["port"], p["protocol"]) for p in rule["ports"]} <= ports
+    assert policy["spec"]["podSelector"] == deployment["spec"]["selector"]
+    without = _stack(
+        {"enabled": True}, networkPolicy={"enabled": True}, prometheus={"enabled": False}
+    )
+    assert not _of(render_stack(StackInputs(without)).manifests, "NetworkPolicy", "kube-state")
+    off = _stack({"enabled": True, "kubeStateMetrics": False}, networkPolicy={"enabled": True})
+    assert not _of(render_stack(StackInputs(off)).manifests, "NetworkPolicy", "kube-state")
