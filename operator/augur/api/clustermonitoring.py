@@ -4,10 +4,24 @@ dashboards for them."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from augur.api.common import ApiModel
 from augur.api.workload import ResourceRequirements
+
+Part = Literal[
+    "node_exporter",
+    "kube_state_metrics",
+    "kubelet",
+    "cadvisor",
+    "api_server",
+    "core_dns",
+    "rules",
+    "dashboards",
+]
+"""The switches of `ClusterMonitoring`, by field name."""
 
 
 class ClusterMonitoring(ApiModel):
@@ -56,6 +70,6 @@ class ClusterMonitoring(ApiModel):
     kube_state_metrics_resources: ResourceRequirements = Field(default_factory=ResourceRequirements)
     """Requests and limits of kube-state-metrics (default request 50m CPU, 128Mi)."""
 
-    def part(self, name: str) -> bool:
-        """True when cluster monitoring is on and so is its part `name` (a field name)."""
+    def part(self, name: Part) -> bool:
+        """True when cluster monitoring is on and so is its part `name`."""
         return self.enabled and bool(getattr(self, name))

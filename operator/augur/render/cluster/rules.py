@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from augur.api.clustermonitoring import Part
 from augur.api.resources import MonitoringStack
 from augur.render.cluster.scrape import (
     API_SERVER_JOB,
@@ -51,8 +52,8 @@ class ClusterAlert:
     """One alert of augur's cluster rules, and the part whose series it reads."""
 
     name: str
-    part: str
-    """The `ClusterMonitoring` field of the part that must run."""
+    part: Part
+    """The part that must run."""
     expr: str
     for_: str
     severity: str
@@ -69,7 +70,7 @@ class ClusterAlert:
         return rule
 
 
-def _records(stack: MonitoringStack) -> list[tuple[str, str, str]]:
+def _records(stack: MonitoringStack) -> list[tuple[Part, str, str]]:
     """(part, record, expr) of every recording rule. Per-namespace sums keep the enforced
     label beside `namespace`, so a tenant's own rules may read their namespace's share."""
     label = stack.spec.tenancy.enforce_namespace_label
@@ -369,7 +370,7 @@ CERTIFICATE_ALERTS = (
 )
 
 
-def _job_missing(name: str, part: str, job: str) -> ClusterAlert:
+def _job_missing(name: str, part: Part, job: str) -> ClusterAlert:
     # absent() of a comparison carries no label: the job is named in the text.
     return ClusterAlert(
         f"{name}MetricsMissing",
