@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from augur.api.resources import MonitoringStack
+from augur.dev.relabel import relabel
 from augur.render.cluster.component import render_cluster_monitoring
 from augur.render.cluster.objects import KSM_RESOURCES, cluster_objects
 from augur.render.cluster.scrape import (
@@ -241,3 +242,19 @@ def test_kube_state_metrics_lets_in_only_the_stacks_prometheus() -> None:
     assert not _of(render_stack(StackInputs(without)).manifests, "NetworkPolicy", "kube-state")
     off = _stack({"enabled": True, "kubeStateMetrics": False}, networkPolicy={"enabled": True})
     assert not _of(render_stack(StackInputs(off)).manifests, "NetworkPolicy", "kube-state")
+
+
+def test_a_series_enforced_label_is_its_own_namespace_and_cannot_be_brought() -> None:
+    # Prometheus' relabelling, as the live stack simulates it (augur.dev.relabel).
+    stack = _stack({"enabled": True}, tenancy={"enforceNamespaceLabel": "tenant"})
+    for name in (KSM_JOB, KUBELET_JOB, CADVISOR_JOB):
+        rules = _jobs(stack)[name]["metric_relabel_configs"]
+        pod = {"__name__": "x", "namespace": "shop", "pod": "api-1", "tenant": "ml"}
+        assert relabel(pod, rules) == {
+            "__name__": "x",
+            "namespace": "shop",
+            "pod": "api-1",
+            "tenant": "shop",
+        }
+        node = {"__name__": "x", "node": "n1", "tenant": "ml"}
+        assert relabel(node, rules) == {"__name__": "x", "node": "n1"}
