@@ -16,10 +16,13 @@ ALERTMANAGER_IMAGE = f"quay.io/prometheus/alertmanager:v{ALERTMANAGER_VERSION}"
 GRAFANA_IMAGE = f"docker.io/grafana/grafana:{GRAFANA_VERSION}"
 JAEGER_IMAGE = f"docker.io/jaegertracing/jaeger:{JAEGER_VERSION}"
 
-# Baseline cluster monitoring (spec.clusterMonitoring): node-exporter 1.9 is the current minor;
-# kube-state-metrics 2.16 is built against client-go 1.33, the Kubernetes minor above.
-NODE_EXPORTER_VERSION = "1.9.1"
-KUBE_STATE_METRICS_VERSION = "2.16.0"
+# Baseline cluster monitoring (spec.clusterMonitoring). node-exporter: the latest release
+# (1.12.1, 2026-07-14), no client library tying it to a Kubernetes version; every flag augur
+# passes exists in it. kube-state-metrics: 2.17.0, built with client-go v0.33.4 (its
+# compatibility matrix: 2.17 is the release for Kubernetes 1.33, the minor of the control
+# plane below and of augur's tests; 2.16 is 1.32's).
+NODE_EXPORTER_VERSION = "1.12.1"
+KUBE_STATE_METRICS_VERSION = "2.17.0"
 NODE_EXPORTER_IMAGE = f"quay.io/prometheus/node-exporter:v{NODE_EXPORTER_VERSION}"
 KUBE_STATE_METRICS_IMAGE = (
     f"registry.k8s.io/kube-state-metrics/kube-state-metrics:v{KUBE_STATE_METRICS_VERSION}"

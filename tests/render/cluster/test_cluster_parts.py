@@ -141,6 +141,7 @@ def test_node_exporter_sees_the_host_read_only_and_runs_on_every_node() -> None:
     pod = daemon_set["spec"]["template"]["spec"]
     assert pod["hostNetwork"] and pod["hostPID"]
     assert pod["tolerations"] == [{"operator": "Exists"}]
+    assert pod["nodeSelector"] == {"kubernetes.io/os": "linux"}  # a Linux program
     assert pod["automountServiceAccountToken"] is False
     paths = {v["hostPath"]["path"] for v in pod["volumes"]}
     assert paths == {"/proc", "/sys", "/"}

@@ -53,6 +53,9 @@ MOUNT_POINTS_EXCLUDE = (
 )
 DEVICES_EXCLUDE = "^(veth.*|cali.*|cilium.*|lxc.*|flannel.*|cni.*|[a-f0-9]{15})$"
 
+LINUX = {"kubernetes.io/os": "linux"}
+"""Both exporters are built for Linux only (no Windows node runs them)."""
+
 KSM_RESOURCES: tuple[tuple[str, str], ...] = (
     ("", "namespaces"),
     ("", "nodes"),
@@ -159,6 +162,7 @@ def daemon_set(w: Workload) -> Obj:
     spec = template["spec"]
     spec["hostNetwork"] = True
     spec["hostPID"] = True
+    spec["nodeSelector"] = dict(LINUX)
     spec["tolerations"] = [{"operator": "Exists"}]
     spec["volumes"] = list(w.volumes)  # no data volume: node-exporter keeps no state
     return {
@@ -215,7 +219,7 @@ def ksm_workload(stack: MonitoringStack) -> Workload:
         namespace=stack.namespace,
         program=KUBE_STATE_METRICS,
         replicas=1,
-        pod=PodSettings(),
+        pod=PodSettings(node_selector=LINUX),
         containers=[_ksm_container(stack.spec.cluster_monitoring)],
         volumes=[],
         automount_token=True,  # it lists and watches the objects it reports
