@@ -9,7 +9,8 @@ from augur.render.component_output import Dashboard
 
 
 def cluster_dashboards(stack: MonitoringStack) -> list[Dashboard]:
-    """The overview, nodes and workloads dashboards (none when dashboards are off)."""
+    """The overview, nodes and workloads dashboards (none when dashboards are off); a
+    dashboard none of whose parts runs is left out."""
     spec = stack.spec.cluster_monitoring
     if not spec.part("dashboards"):
         return []
@@ -18,4 +19,4 @@ def cluster_dashboards(stack: MonitoringStack) -> list[Dashboard]:
         found.append(Dashboard(nodes.FILE, FOLDER, nodes.nodes_dashboard(spec)))
     if spec.cadvisor or spec.kube_state_metrics or spec.kubelet:
         found.append(Dashboard(workloads.FILE, FOLDER, workloads.workloads_dashboard(spec)))
-    return found
+    return [board for board in found if board.data.get("panels")]
