@@ -566,6 +566,46 @@ def test_annotations_name_what_fired(promtool: Path, tmp_path: Path) -> None:
     _run_suite(promtool, tmp_path, tests)
 
 
+@pytest.mark.tools
+def test_the_certificate_alert_says_how_long_the_shortest_lived_has(
+    promtool: Path, tmp_path: Path
+) -> None:
+    # Every certificate seen expires within a day: the 1% quantile interpolates to 864s.
+    case = CASES["ClientCertificateExpiring"]
+    tests = [
+        {
+            "name": "certificate annotations",
+            "interval": "1m",
+            "input_series": _series(case.fires),
+            "alert_rule_test": [
+                {
+                    "alertname": "ClientCertificateExpiring",
+                    "eval_time": case.at,
+                    "exp_alerts": [
+                        {
+                            "exp_labels": {
+                                "severity": "medium",
+                                "job": "augur/apiserver",
+                                "instance": "10.0.0.2:6443",
+                            },
+                            "exp_annotations": {
+                                "summary": "A client of the API server uses a certificate "
+                                "that expires within a week",
+                                "description": "Clients of the API server at 10.0.0.2:6443 "
+                                "present certificates of which the shortest-lived expire in "
+                                "14m 24s. When it expires the client (a kubelet, a controller, "
+                                "a person's kubeconfig) is refused. Find and renew it (kubeadm "
+                                "certs check-expiration on kubeadm clusters).",
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+    ]
+    _run_suite(promtool, tmp_path, tests)
+
+
 def test_each_alert_needs_its_part() -> None:
     assert {a.name for a in cluster_alerts(_stack({"enabled": True}))} == set(CASES)
     without_ksm = {

@@ -332,11 +332,12 @@ CERTIFICATE_ALERTS = (
     ClusterAlert(
         "ClientCertificateExpiring",
         "api_server",
-        f"sum by (job, instance) (rate(apiserver_client_certificate_expiration_seconds_count"
-        f"{{{APISERVER}}}[5m])) > 0"
-        " and on (job, instance) histogram_quantile(0.01, sum by (job, instance, le)"
+        # the quantile first: an alert's value is its left-hand side's
+        "histogram_quantile(0.01, sum by (job, instance, le)"
         f" (rate(apiserver_client_certificate_expiration_seconds_bucket{{{APISERVER}}}[5m])))"
-        f" < {WEEK}",
+        f" < {WEEK}"
+        " and on (job, instance) sum by (job, instance)"
+        f" (rate(apiserver_client_certificate_expiration_seconds_count{{{APISERVER}}}[5m])) > 0",
         "0s",
         "medium",
         "A client of the API server uses a certificate that expires within a week",
