@@ -68,9 +68,18 @@ def test_grafana_provisions_them_in_the_cluster_folder(case: str) -> None:
     [config_map] = [
         c for c in objects(output, "ConfigMap") if c["metadata"]["name"].endswith("-dashboards")
     ]
+    [deployment] = [
+        d for d in objects(output, "Deployment") if d["metadata"]["name"].endswith("-grafana")
+    ]
+    pod = deployment["spec"]["template"]["spec"]
+    [volume] = [v for v in pod["volumes"] if v["name"] == "dashboards"]
+    [mount] = [m for m in pod["containers"][0]["volumeMounts"] if m["name"] == "dashboards"]
+    items = {i["key"]: f"{mount['mountPath']}/{i['path']}" for i in volume["configMap"]["items"]}
     for board in boards:
         assert json.loads(config_map["data"][board.file]) == board.data
         assert output.files[f"grafana/dashboards/{board.file}"]
+        # the file lands in the folder the Cluster provider reads
+        assert items[board.file].rsplit("/", 1)[0] == cluster[0]["options"]["path"]
 
 
 def test_uids_are_unique_and_titles_say_cluster() -> None:
