@@ -5,6 +5,8 @@ deleted stack leaves none of its cluster-scoped objects behind."""
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from augur.api.clustermonitoring import ClusterMonitoring
+from augur.render.cluster.dashboards import overview
+from augur.render.cluster.rules import CERTIFICATE_ALERTS
 from e2e.conftest import Cluster
 from e2e.operator_fixtures import condition, get, start_operator, wait_for
 from e2e.test_install import CHART, NO_WEBHOOK, Release, _helm, _token_kubeconfig
@@ -137,3 +142,18 @@ def test_a_stack_monitors_its_cluster_as_the_charts_identity(
         cluster.kubectl("delete", "mstack", STACK, "-n", namespace, "--ignore-not-found",
                         "--wait=false", check=False)  # fmt: skip
         cluster.kubectl("delete", "namespace", namespace, "--wait=false", check=False)
+
+
+def test_the_api_server_exposes_the_series_augur_reads(cluster: Cluster) -> None:
+    # The metric names of the API server's /metrics (Kubernetes 1.33) that augur's cluster
+    # rules and dashboards read, as the stack's Prometheus would get them (GET /metrics).
+    exposed = cluster.kubectl("get", "--raw", "/metrics").stdout
+    names = {line.split("{")[0].split(" ")[0] for line in exposed.splitlines() if line[:1] != "#"}
+    read = " ".join(a.expr for a in CERTIFICATE_ALERTS if a.part == "api_server")
+    read += json.dumps(overview.overview_dashboard(ClusterMonitoring(enabled=True)))
+    wanted = {n for n in re.findall(r"\b(apiserver_[a-z_]+)", read)}
+    assert wanted >= {
+        "apiserver_client_certificate_expiration_seconds_bucket",
+        "apiserver_request_total",
+    }
+    assert wanted <= names, sorted(wanted - names)
