@@ -53,6 +53,7 @@ ETCD_SERVER_MODULE = "go.etcd.io/etcd/server/v3"
 KWOK_MODULE = "sigs.k8s.io/kwok"
 JAEGER_MODULE = "github.com/jaegertracing/jaeger"
 HELM_MODULE = "helm.sh/helm/v3"
+NODE_EXPORTER_MODULE = "github.com/prometheus/node_exporter"
 
 
 def prometheus_module_version(version: str) -> str:
