@@ -1,6 +1,7 @@
 """node-exporter of the pinned version, run on this machine with the arguments augur renders
 (the host paths as the DaemonSet mounts them, mapped back to the host's own): it accepts
-them, and exposes every node_* series augur's cluster rules and dashboards read."""
+them, exposes every node_* series augur's cluster rules and dashboards read, and the real
+Prometheus evaluates the cluster rules on what it exposes without an error."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import re
 import socket
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +23,13 @@ from augur.dev.tools import tool_path
 from augur.lifetime import die_with_parent
 from augur.render.cluster.component import render_cluster_monitoring
 from augur.render.cluster.objects import HOST_ROOT, node_exporter_objects
+from augur.render.cluster.rules import (
+    FILESYSTEMS,
+    NODE_CPU_BUSY,
+    NODE_FILESYSTEM_AVAIL,
+    NODE_MEMORY_USED,
+)
+from augur.render.cluster.scrape import NODE_EXPORTER_JOB
 from augur.render.selection import StackInputs
 
 pytestmark = pytest.mark.tools
@@ -65,9 +76,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def exposition() -> Iterator[str]:
+def node_exporter_port() -> int:
+    return _free_port()
+
+
+@pytest.fixture(scope="module")
+def exposition(node_exporter_port: int) -> Iterator[str]:
+    """The first /metrics of node_exporter, which keeps running for the module's tests."""
     binary = tool_path("node_exporter")
-    port = _free_port()
+    port = node_exporter_port
     process = subprocess.Popen(
         [str(binary), *_host_args(port)],
         stdout=subprocess.DEVNULL,
@@ -76,7 +93,8 @@ def exposition() -> Iterator[str]:
     )
     try:
         deadline = time.monotonic() + 30
-        while True:
+        text = None
+        while text is None:
             if process.poll() is not None:
                 assert process.stderr is not None
                 pytest.fail(
@@ -84,12 +102,12 @@ def exposition() -> Iterator[str]:
                 )
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-                    yield r.read().decode()
-                    break
+                    text = r.read().decode()
             except OSError:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
+        yield text
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -131,3 +149,84 @@ def test_the_host_path_mapping_is_the_mounts() -> None:
     mounts = {m["name"]: m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
     volumes = {v["name"]: v["hostPath"]["path"] for v in pod["volumes"]}
     assert {mounts[name]: volumes[name] for name in mounts} == HOST_PATHS
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def _query(port: int, expr: str) -> list[Any]:
+    found: list[Any] = _get(
+        f"http://127.0.0.1:{port}/api/v1/query?query={urllib.parse.quote(expr)}"
+    )["data"]["result"]
+    return found
+
+
+def test_the_rules_evaluate_on_real_node_series(
+    exposition: str, node_exporter_port: int, tmp_path: Path
+) -> None:
+    # The real Prometheus scrapes the real node-exporter and evaluates the cluster rule file:
+    # every rule evaluates without error, the node recording rules have values, and the
+    # filesystem alerts' joins match real series (their thresholds aside).
+    out = render_cluster_monitoring(StackInputs(_stack()))
+    [rules] = out.rule_files.values()
+    (tmp_path / "cluster.yaml").write_text(rules)
+    config = {
+        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+        "rule_files": ["cluster.yaml"],
+        "scrape_configs": [
+            {
+                "job_name": NODE_EXPORTER_JOB,
+                "static_configs": [
+                    {
+                        "targets": [f"127.0.0.1:{node_exporter_port}"],
+                        "labels": {"node": "host", "namespace": "monitoring"},
+                    }
+                ],
+            }
+        ],
+    }
+    (tmp_path / "prometheus.yml").write_text(json.dumps(config))
+    port = _free_port()
+    with (tmp_path / "prometheus.log").open("wb") as log:
+        prometheus = subprocess.Popen(
+            [
+                str(tool_path("prometheus")),
+                f"--config.file={tmp_path / 'prometheus.yml'}",
+                f"--storage.tsdb.path={tmp_path / 'data'}",
+                f"--web.listen-address=127.0.0.1:{port}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if _query(port, NODE_CPU_BUSY):
+                    break
+            except OSError:
+                pass
+            assert prometheus.poll() is None, (tmp_path / "prometheus.log").read_text()
+            assert time.monotonic() < deadline, "no value of the CPU recording rule in 60s"
+            time.sleep(0.5)
+        time.sleep(2)  # one more evaluation of every group
+        groups = _get(f"http://127.0.0.1:{port}/api/v1/rules")["data"]["groups"]
+        evaluated = [rule for group in groups for rule in group["rules"]]
+        assert len(evaluated) == rules.count("- alert:") + rules.count("- record:")
+        for rule in evaluated:
+            assert rule["health"] == "ok", (rule["name"], rule.get("lastError"))
+        for record in (NODE_CPU_BUSY, NODE_MEMORY_USED, NODE_FILESYSTEM_AVAIL):
+            assert _query(port, record), record
+        joins = (
+            f"{NODE_FILESYSTEM_AVAIL} >= 0"
+            f" and predict_linear(node_filesystem_avail_bytes{{{FILESYSTEMS}}}[6h], 86400) > -1e300"
+            f" and node_filesystem_readonly{{{FILESYSTEMS}}} >= 0"
+        )
+        assert _query(port, joins)
+        assert _query(port, f"{NODE_MEMORY_USED} >= 0")
+    finally:
+        prometheus.terminate()
+        prometheus.wait(timeout=30)
