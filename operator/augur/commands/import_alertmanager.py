@@ -172,6 +172,7 @@ def import_alertmanager(doc: dict[str, Any]) -> AlertmanagerImport:
     result.time_intervals = _time_intervals(config, prefix, result.notes)
     result.receivers = _receivers(config, prefix, names, result.notes)
     result.routing = _routing(route, f"{prefix}route", names, result.notes)
+    _forget_dropped_intervals(result, f"{prefix}route")
     result.inhibitions = _inhibitions(config.get("inhibit_rules") or [], prefix, result.notes)
     return result
 
@@ -426,6 +427,40 @@ def _severities(matchers: list[Matcher]) -> tuple[list[str], list[Matcher]]:
     return (severities if severities is not None else ALL_SEVERITIES), rest
 
 
+def _group_by(labels: list[Any], path: str, subject: str, notes: list[Note]) -> list[str]:
+    """A group_by list, `namespace` moved to `exported_namespace`."""
+    found = [str(label) for label in labels]
+    if "namespace" in found:
+        notes.append(
+            changed(
+                f"{path}.group_by",
+                subject,
+                "group_by namespace becomes exported_namespace (namespace is the policy's)",
+            )
+        )
+    return ["exported_namespace" if label == "namespace" else label for label in found]
+
+
+def _forget_dropped_intervals(result: AlertmanagerImport, path: str) -> None:
+    """Routes stop naming the time intervals that were not carried over."""
+    kept = {interval["name"] for interval in result.time_intervals}
+    for index, route in enumerate(result.routing.get("routes", [])):
+        for key in ("muteTimeIntervals", "activeTimeIntervals"):
+            missing = [name for name in route.get(key, []) if name not in kept]
+            if not missing:
+                continue
+            route[key] = [name for name in route[key] if name in kept]
+            if not route[key]:
+                del route[key]
+            result.notes.append(
+                dropped(
+                    path,
+                    f"routing.routes[{index}]",
+                    f"{key}: {', '.join(missing)}: the time interval was not carried over",
+                )
+            )
+
+
 def _exported(matcher: Matcher, path: str, subject: str, notes: list[Note]) -> Matcher:
     if matcher.name != "namespace":
         return matcher
@@ -452,7 +487,7 @@ def _routing(
 ) -> dict[str, Any]:
     routing: dict[str, Any] = {}
     if top.get("group_by") is not None:
-        routing["groupBy"] = [str(label) for label in top["group_by"]]
+        routing["groupBy"] = _group_by(top["group_by"], path, "top route", notes)
     else:
         notes.append(
             changed(
@@ -513,10 +548,11 @@ def _children(
                 notes.append(
                     dropped(f"{child_path}.{key}", subject, f"{key}: a route takes the policy's")
                 )
+        group_by = parent.group_by
+        if child.get("group_by") is not None:
+            group_by = _group_by(child["group_by"], child_path, subject, notes)
         node = _Parent(
-            parent.matchers + tuple(own),
-            child.get("receiver") or parent.receiver,
-            child.get("group_by", parent.group_by),
+            parent.matchers + tuple(own), child.get("receiver") or parent.receiver, group_by
         )
         if child.get("routes"):
             flat += _nested(child, child_path, subject, node, names, notes)
