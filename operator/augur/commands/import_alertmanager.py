@@ -509,6 +509,16 @@ def _routing(
         catch_all = _route(parent, {"receiver": receiver}, names)
         if _checked(Route, catch_all, path, "top route", notes):
             routes.append(catch_all)
+        if any(route.get("continue") for route in routes):
+            notes.append(
+                changed(
+                    path,
+                    "top route",
+                    f"its receiver {receiver} is the last route: an alert a route with continue "
+                    "takes also reaches it when no later route takes the alert (Alertmanager "
+                    "sends it there only when no route matched)",
+                )
+            )
     for key in top:
         if key not in (
             "receiver",
