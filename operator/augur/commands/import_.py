@@ -159,10 +159,10 @@ def _with_alertmanager(converted: Converted, report: Report) -> None:
 def import_command(
     paths: tuple[str, ...], exclude: tuple[str, ...], namespace: str | None, out_file: str | None
 ) -> None:
-    """Convert prometheus-operator PrometheusRules (and an Alertmanager configuration's routes,
-    receivers, inhibitions and time intervals) into AlertPolicies.
+    """Convert prometheus-operator PrometheusRules (and an Alertmanager configuration) into AlertPolicies.
 
-    The AlertPolicies are written as YAML; standard error says, per object and rule, what was
+    An Alertmanager configuration's routes, receivers, inhibitions and time intervals go to
+    every imported policy with alerts. The AlertPolicies are written as YAML; standard error says, per object and rule, what was
     not carried over or was changed, and why. Exit code: 0 when everything was carried over
     as it was, 3 when some parts were reported (the output is written), 2 when the input
     cannot be read or converted (nothing is written; each problem at file:line:column).
