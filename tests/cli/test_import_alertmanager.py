@@ -228,6 +228,9 @@ def test_an_alertmanager_config_object_is_carried_over() -> None:
     ]
     # Secrets the object references are taken as they are: nothing about them to report
     assert "AlertmanagerConfig/databases/databases" in err
+    # notes name the object's own fields, at their place
+    assert f"{ALERTMANAGER_CONFIG}:34:7 AlertmanagerConfig/databases/databases: " in err
+    assert "spec.inhibitRules[0]: changed" in err
     assert "Secret" not in err
 
 

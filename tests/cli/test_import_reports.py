@@ -274,3 +274,50 @@ def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
 def test_import_is_listed_in_help() -> None:
     code, out, _ = run("--help")
     assert code == 0 and "  import " in out
+
+
+RULE = prometheus_rule("    - name: g\n      rules: [{alert: A, expr: vector(1)}]\n")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        prometheus_rule(
+            "    - name: g\n      rules: [{alert: A, expr: [1, 2], labels: {a: {b: c}}}]\n"
+        ),
+        prometheus_rule("    - name: g\n      labels: [a]\n      rules: []\n"),
+        prometheus_rule("    - name: g\n      rules: [{alert: 7, expr: 1, for: {a: b}}]\n"),
+        prometheus_rule("    - name: g\n      rules: [{record: 'x y', expr: up, labels: [a]}]\n"),
+        prometheus_rule("  - 3\n"),
+        RULE + "---\nroute: {receiver: a, match: [x], routes: {a: b}}\nreceivers: [{name: a}]\n",
+        RULE + "---\nroute: {receiver: a}\nreceivers: [{name: a, slack_configs: {a: b}}]\n",
+        RULE + "---\nroute: {receiver: a}\nreceivers: [{name: a, webhook_configs: [3]}]\n",
+        RULE + "---\nroute: {receiver: a}\nreceivers: a\nglobal: [x]\n",
+        RULE + "---\nroute: {receiver: a}\ninhibit_rules: [{source_match: [a], equal: b}]\n",
+        RULE
+        + "---\nroute: {receiver: a}\ntime_intervals: [{name: x, time_intervals: [{times: [1]}]}]\n",
+        RULE + "---\nroute: {receiver: a, routes: [{routes: [{routes: [3]}]}]}\n",
+        RULE + "---\nroute: {receiver: a, routes: [{matchers: ['a=~\"(\"'], receiver: a}]}\n",
+        RULE
+        + "---\nroute: {receiver: a}\ntime_intervals: [{name: x, time_intervals: [{weekdays: [7]}]}]\n",
+        RULE
+        + "---\napiVersion: monitoring.coreos.com/v1alpha1\nkind: AlertmanagerConfig\n"
+        + "metadata: {name: a}\nspec: {route: {receiver: a, matchers: [3], routes: [{1: 2}]}, "
+        + "receivers: [{name: a, slackConfigs: [{apiURL: 3}]}], inhibitRules: [3], "
+        + "muteTimeIntervals: [{name: n, timeIntervals: [{daysOfMonth: [{start: 1}]}]}]}\n",
+    ],
+)
+def test_malformed_input_is_reported_never_a_crash(tmp_path: Path, text: str) -> None:
+    result = CliRunner().invoke(main, ["import", "-f", write(tmp_path, text)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code in (2, 3), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_route_fields_are_reported(tmp_path: Path) -> None:
+    text = RULE + "---\nroute: {receiver: a, routes: [{receiver: a, mute_for: 1h}]}\n"
+    code, _, err = run("import", "-f", write(tmp_path, text))
+    assert code == 3
+    assert (
+        "route.routes[0].mute_for: not carried over (route route.routes[0]): unknown field" in err
+    )

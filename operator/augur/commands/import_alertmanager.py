@@ -17,7 +17,7 @@ SECRET_NAME, under a key the report names.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -137,9 +137,7 @@ def apply_routing(policy: dict[str, Any], imported: AlertmanagerImport) -> dict[
     return {**policy, "spec": {**spec, **{k: v for k, v in parts.items() if v}}}
 
 
-def import_alertmanager(doc: dict[str, Any]) -> AlertmanagerImport:
-    """The AlertPolicy parts of an Alertmanager configuration, and a note for every part not
-    carried over or changed."""
+def _import(doc: dict[str, Any]) -> AlertmanagerImport:
     result = AlertmanagerImport()
     if doc.get("kind") == "AlertmanagerConfig":
         spec = doc.get("spec")
@@ -168,6 +166,9 @@ def import_alertmanager(doc: dict[str, Any]) -> AlertmanagerImport:
     if not isinstance(route, dict):
         result.notes.append(error(f"{prefix}route", "expected the top route (a mapping)"))
         return result
+    result.notes += _shape_problems(config, prefix)
+    if result.failed:
+        return result
     names = _receiver_names(config.get("receivers") or [])
     result.time_intervals = _time_intervals(config, prefix, result.notes)
     result.receivers = _receivers(config, prefix, names, result.notes)
@@ -177,11 +178,40 @@ def import_alertmanager(doc: dict[str, Any]) -> AlertmanagerImport:
     return result
 
 
+def import_alertmanager(doc: dict[str, Any]) -> AlertmanagerImport:
+    """The AlertPolicy parts of an Alertmanager configuration, and a note for every part not
+    carried over or changed, placed at the document's own field names."""
+    result = _import(doc)
+    if doc.get("kind") == "AlertmanagerConfig":
+        result.notes = [replace(n, path=_camel_path(n.path)) for n in result.notes]
+    return result
+
+
+_CAMEL_SPECIAL = {
+    "source_matchers": "sourceMatch",
+    "target_matchers": "targetMatch",
+    "spec.time_intervals": "spec.muteTimeIntervals",
+}
+_ACRONYMS = {"url": "URL", "id": "ID", "arn": "ARN", "tls": "TLS"}
+
+
+def _camel_path(path: str) -> str:
+    """A field path in alertmanager.yml's names as an AlertmanagerConfig spells it."""
+    for snake, camel in _CAMEL_SPECIAL.items():
+        path = path.replace(snake, camel)
+
+    def camel(match: re.Match[str]) -> str:
+        head, *rest = match.group(0).split("_")
+        return head + "".join(_ACRONYMS.get(part, part.capitalize()) for part in rest)
+
+    return re.sub(r"[a-z0-9]+(?:_[a-z0-9]+)+", camel, path)
+
+
 # -- AlertmanagerConfig to alertmanager.yml's names ------------------------------------------
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+def _snake(name: Any) -> str:
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name)).lower()
 
 
 def _matcher_text(matcher: Any) -> Any:
@@ -224,7 +254,7 @@ def _from_alertmanager_config(spec: dict[str, Any]) -> dict[str, Any]:
     if isinstance(spec.get("route"), dict):
         config["route"] = _camel_route(spec["route"])
     receivers = []
-    for receiver in spec.get("receivers") or []:
+    for receiver in _list(spec.get("receivers")):
         if isinstance(receiver, dict):
             receiver = {
                 _snake(k): [_camel_channel(c) for c in v] if isinstance(v, list) else v
@@ -233,21 +263,23 @@ def _from_alertmanager_config(spec: dict[str, Any]) -> dict[str, Any]:
         receivers.append(receiver)
     config["receivers"] = receivers
     rules = []
-    for rule in spec.get("inhibitRules") or []:
+    for rule in _list(spec.get("inhibitRules")):
         if isinstance(rule, dict):
             rule = {
-                "source_matchers": [_matcher_text(m) for m in rule.get("sourceMatch") or []],
-                "target_matchers": [_matcher_text(m) for m in rule.get("targetMatch") or []],
+                "source_matchers": [_matcher_text(m) for m in _list(rule.get("sourceMatch"))],
+                "target_matchers": [_matcher_text(m) for m in _list(rule.get("targetMatch"))],
                 "equal": rule.get("equal") or [],
             }
         rules.append(rule)
     config["inhibit_rules"] = rules
     intervals = []
-    for interval in spec.get("muteTimeIntervals") or []:
+    for interval in _list(spec.get("muteTimeIntervals")):
         if isinstance(interval, dict):
             interval = {
                 "name": interval.get("name"),
-                "time_intervals": [_camel_interval(i) for i in interval.get("timeIntervals") or []],
+                "time_intervals": [
+                    _camel_interval(i) for i in _list(interval.get("timeIntervals"))
+                ],
             }
         intervals.append(interval)
     config["time_intervals"] = intervals
@@ -275,6 +307,72 @@ def _camel_interval(interval: Any) -> Any:
             ]
         converted[_snake(key)] = value
     return converted
+
+
+# -- the shape the conversion relies on ------------------------------------------------------
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _shape_problems(config: dict[str, Any], prefix: str) -> list[Note]:
+    """Error notes for every part of the configuration not shaped as Alertmanager reads it."""
+    problems: list[Note] = []
+
+    def expect(value: Any, kind: type, path: str) -> bool:
+        if value is None or isinstance(value, kind):
+            return value is not None
+        what = "a mapping" if kind is dict else "a list"
+        problems.append(error(path, f"expected {what}"))
+        return False
+
+    expect(config.get("global"), dict, "global")
+    for index, receiver in enumerate(_list(config.get("receivers"))):
+        path = f"{prefix}receivers[{index}]"
+        if expect(receiver, dict, path):
+            for key, configs in receiver.items():
+                if key != "name" and expect(configs, list, f"{path}.{key}"):
+                    for position, item in enumerate(configs):
+                        expect(item, dict, f"{path}.{key}[{position}]")
+    expect(config.get("receivers"), list, f"{prefix}receivers")
+    for index, rule in enumerate(_list(config.get("inhibit_rules"))):
+        path = f"{prefix}inhibit_rules[{index}]"
+        if expect(rule, dict, path):
+            for side in ("source", "target"):
+                expect(rule.get(f"{side}_matchers"), list, f"{path}.{side}_matchers")
+                expect(rule.get(f"{side}_match"), dict, f"{path}.{side}_match")
+                expect(rule.get(f"{side}_match_re"), dict, f"{path}.{side}_match_re")
+            expect(rule.get("equal"), list, f"{path}.equal")
+    expect(config.get("inhibit_rules"), list, f"{prefix}inhibit_rules")
+    for key in ("time_intervals", "mute_time_intervals"):
+        expect(config.get(key), list, f"{prefix}{key}")
+        for index, interval in enumerate(_list(config.get(key))):
+            path = f"{prefix}{key}[{index}]"
+            if expect(interval, dict, path) and expect(
+                interval.get("time_intervals"), list, f"{path}.time_intervals"
+            ):
+                for position, item in enumerate(interval["time_intervals"]):
+                    where = f"{path}.time_intervals[{position}]"
+                    if expect(item, dict, where) and expect(
+                        item.get("times"), list, f"{where}.times"
+                    ):
+                        for number, times in enumerate(item["times"]):
+                            expect(times, dict, f"{where}.times[{number}]")
+    pending = [(config["route"], f"{prefix}route")]
+    while pending:  # its own stack: the nesting of routes is the input's
+        route, path = pending.pop()
+        if not expect(route, dict, path):
+            continue
+        expect(route.get("matchers"), list, f"{path}.matchers")
+        expect(route.get("match"), dict, f"{path}.match")
+        expect(route.get("match_re"), dict, f"{path}.match_re")
+        expect(route.get("group_by"), list, f"{path}.group_by")
+        for key in ("mute_time_intervals", "active_time_intervals"):
+            expect(route.get(key), list, f"{path}.{key}")
+        if expect(route.get("routes"), list, f"{path}.routes"):
+            pending += [(child, f"{path}.routes[{i}]") for i, child in enumerate(route["routes"])]
+    return problems
 
 
 # -- receivers ------------------------------------------------------------------------------
@@ -475,6 +573,12 @@ def _exported(matcher: Matcher, path: str, subject: str, notes: list[Note]) -> M
     return Matcher("exported_namespace", matcher.op, matcher.value)
 
 
+_ROUTE_FIELDS = frozenset(
+    {"receiver", "group_by", "group_wait", "group_interval", "repeat_interval", "routes"}
+    | {"matchers", "match", "match_re", "continue", "mute_time_intervals", "active_time_intervals"}
+)
+
+
 @dataclass(frozen=True)
 class _Parent:
     matchers: tuple[Matcher, ...]
@@ -520,18 +624,7 @@ def _routing(
                 )
             )
     for key in top:
-        if key not in (
-            "receiver",
-            "group_by",
-            "group_wait",
-            "group_interval",
-            "repeat_interval",
-            "routes",
-            "matchers",
-            "match",
-            "match_re",
-            "continue",
-        ):
+        if key not in _ROUTE_FIELDS:
             notes.append(dropped(f"{path}.{key}", "top route", f"{key}: not carried over"))
     if routes:
         routing["routes"] = routes
@@ -553,11 +646,13 @@ def _children(
         if own is None:
             continue
         own = [_exported(m, f"{child_path}.matchers", subject, notes) for m in own]
-        for key in ("group_wait", "group_interval", "repeat_interval"):
-            if key in child:
+        for key in child:
+            if key in ("group_wait", "group_interval", "repeat_interval"):
                 notes.append(
                     dropped(f"{child_path}.{key}", subject, f"{key}: a route takes the policy's")
                 )
+            elif key not in _ROUTE_FIELDS:
+                notes.append(dropped(f"{child_path}.{key}", subject, f"unknown field {key!r}"))
         group_by = parent.group_by
         if child.get("group_by") is not None:
             group_by = _group_by(child["group_by"], child_path, subject, notes)
