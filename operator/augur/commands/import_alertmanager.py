@@ -197,8 +197,8 @@ _ACRONYMS = {"url": "URL", "id": "ID", "arn": "ARN", "tls": "TLS"}
 
 def _camel_path(path: str) -> str:
     """A field path in alertmanager.yml's names as an AlertmanagerConfig spells it."""
-    for snake, camel in _CAMEL_SPECIAL.items():
-        path = path.replace(snake, camel)
+    for snake, spelled in _CAMEL_SPECIAL.items():
+        path = path.replace(snake, spelled)
 
     def camel(match: re.Match[str]) -> str:
         head, *rest = match.group(0).split("_")
