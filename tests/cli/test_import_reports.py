@@ -10,7 +10,7 @@ import yaml
 from click.testing import CliRunner
 
 from augur.cli import main
-from augur.commands.import_rules import may_carry_label
+from augur.commands.importing.series_labels import may_carry_label
 
 
 def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:

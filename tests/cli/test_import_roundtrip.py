@@ -14,7 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from augur.cli import main
-from augur.commands.import_rules import SEVERITY_ALIASES
+from augur.commands.importing.rules import SEVERITY_ALIASES
 
 RULES = Path(__file__).parent / "data" / "import" / "rules"
 

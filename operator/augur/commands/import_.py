@@ -1,6 +1,6 @@
 """`augur import`: prometheus-operator PrometheusRules (and an Alertmanager configuration) as
-AlertPolicies. Reading the input and writing the output happen here; the conversion is
-`import_rules.py` and `import_alertmanager.py`."""
+AlertPolicies. Reading the input and writing the output happen here; the conversion is the
+package `commands/importing`."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from typing import Any
 
 import click
 
-from augur.commands.import_alertmanager import (
+from augur.commands.importing.alertmanager import (
     AlertmanagerImport,
     apply_routing,
     import_alertmanager,
     is_alertmanager_config,
 )
-from augur.commands.import_notes import Note
-from augur.commands.import_rules import import_prometheus_rule, is_prometheus_rule
+from augur.commands.importing.notes import Note
+from augur.commands.importing.rules import import_prometheus_rule, is_prometheus_rule
 from augur.commands.sources import Document, InputError, documents, read_sources
 from augur.render.yamlwriter import dump_yaml_documents
 

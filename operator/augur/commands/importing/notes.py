@@ -1,10 +1,16 @@
-"""What `augur import` says about its input: parts not carried over, parts changed, and
-input it cannot read. Pure data; `commands/import_.py` places and prints them."""
+"""What `augur import` says about its input (parts not carried over, parts changed, input it
+cannot read), and the small helpers the converters share. Pure data; `commands/import_.py`
+places and prints the notes."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from augur.api.resources import problems_from
 
 NoteKind = Literal["dropped", "changed", "error"]
 
@@ -40,3 +46,25 @@ def changed(path: str, subject: str, message: str) -> Note:
 def error(path: str, message: str) -> Note:
     """Input that cannot be converted at all."""
     return Note("error", path, "", message)
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def item_name(name: Any) -> str:
+    """A receiver or interval name as an AlertPolicy allows it."""
+    text = re.sub(r"[^-_.a-zA-Z0-9]+", "-", str(name)).strip("-_.")
+    return text or "unnamed"
+
+
+def checked(
+    model: type[BaseModel], body: dict[str, Any], path: str, subject: str, notes: list[Note]
+) -> bool:
+    try:
+        model.model_validate(body)
+    except ValidationError as failure:
+        for problem in problems_from(failure, model):
+            notes.append(dropped(path, subject, str(problem)))
+        return False
+    return True
