@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from augur.cli import main
 from augur.commands.importing.rules import SEVERITY_ALIASES
+from augur.render.rules.tenancy import inject_matcher
 
 RULES = Path(__file__).parent / "data" / "import" / "rules"
 
@@ -25,7 +26,8 @@ def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
 
 
 def original_rules() -> list[dict[str, Any]]:
-    """Every rule of the input PrometheusRules, group labels merged in."""
+    """Every rule of the input PrometheusRules, group labels merged in, with its object's
+    namespace."""
     found = []
     for path in sorted(RULES.glob("*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
@@ -33,7 +35,8 @@ def original_rules() -> list[dict[str, Any]]:
                 for group in item["spec"]["groups"]:
                     for rule in group["rules"]:
                         labels = {**group.get("labels", {}), **rule.get("labels", {})}
-                        found.append({**rule, "labels": labels})
+                        namespace = item["metadata"]["namespace"]
+                        found.append({**rule, "labels": labels, "namespace": namespace})
     return found
 
 
@@ -151,3 +154,105 @@ def test_a_repeated_alert_name_goes_to_a_second_policy() -> None:
             "augur.dev/imported-from": "PrometheusRule/monitoring/node-exporter-rules"
         }
         assert policy["metadata"]["labels"] == {"prometheus": "k8s", "role": "alert-rules"}
+
+
+TENANCY_STACK = """\
+apiVersion: augur.dev/v1alpha1
+kind: MonitoringStack
+metadata: {name: platform, namespace: platform}
+spec:
+  namespaceSelector: {any: true}
+  tenancy: {enforceNamespaceLabel: namespace}
+"""
+
+
+@pytest.mark.tools
+def test_under_tenancy_every_rule_is_the_original_restricted_to_its_namespace(
+    tmp_path: Path, promtool: Path
+) -> None:
+    policies = tmp_path / "policies.yaml"
+    run("import", "-f", str(RULES), "--out-file", str(policies))
+    (tmp_path / "stack.yaml").write_text(TENANCY_STACK)
+    code, _, err = run("render", "-f", str(tmp_path), "--out-dir", str(tmp_path / "out"))
+    assert code == 0, err
+    rules_dir = tmp_path / "out" / "platform" / "platform" / "prometheus" / "rules"
+    rendered: list[tuple[str, dict[str, Any]]] = []
+    for path in sorted(rules_dir.glob("*__*.yaml")):
+        namespace = path.name.split("__")[0]
+        for group in yaml.safe_load(path.read_text())["groups"]:
+            rendered += [(namespace, rule) for rule in group["rules"]]
+    for rule in original_rules():
+        kind = "alert" if "alert" in rule else "record"
+        restricted = inject_matcher(str(rule["expr"]), "namespace", rule["namespace"])
+        candidates = [
+            normalised(out["expr"])
+            for namespace, out in rendered
+            if namespace == rule["namespace"] and out.get(kind) == rule[kind]
+        ]
+        assert normalised(restricted) in candidates, f"{kind} {rule[kind]}"
+    files = sorted(str(p) for p in rules_dir.glob("*.yaml"))
+    result = subprocess.run(
+        [str(promtool), "check", "rules", *files], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.tools
+def test_an_imported_alert_fires_through_its_imported_record_under_tenancy(
+    tmp_path: Path, promtool: Path
+) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    policies = source / "policies.yaml"
+    run("import", "-f", str(RULES / "postgres-exporter-rules.yaml"), "--out-file", str(policies))
+    (source / "stack.yaml").write_text(TENANCY_STACK)
+    code, _, err = run("render", "-f", str(source), "--out-dir", str(tmp_path / "out"))
+    assert code == 0, err
+    rules_dir = tmp_path / "out" / "platform" / "platform" / "prometheus" / "rules"
+    idle = "0+0x60"
+    suite = {
+        "rule_files": ["databases__postgres-exporter.yaml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [
+                    {
+                        "series": f'pg_stat_database_xact_{kind}{{namespace="{ns}", datname="shop"}}',
+                        "values": idle,
+                    }
+                    for kind in ("commit", "rollback")
+                    for ns in ("databases", "cache")
+                ],
+                "alert_rule_test": [
+                    {
+                        "alertname": "PostgresqlLowTransactionRate",
+                        "eval_time": "40m",
+                        "exp_alerts": [
+                            {
+                                "exp_labels": {
+                                    "datname": "shop",
+                                    "namespace": "databases",
+                                    "team": "data",
+                                    "severity": "low",
+                                    "augur_policy": "postgres-exporter",
+                                },
+                                "exp_annotations": {
+                                    "summary": "Database shop sees almost no transactions"
+                                },
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    (rules_dir / "suite.yaml").write_text(yaml.safe_dump(suite, sort_keys=False))
+    result = subprocess.run(
+        [str(promtool), "test", "rules", "suite.yaml"],
+        cwd=rules_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
