@@ -321,3 +321,21 @@ def test_unknown_route_fields_are_reported(tmp_path: Path) -> None:
     assert (
         "route.routes[0].mute_for: not carried over (route route.routes[0]): unknown field" in err
     )
+
+
+def test_a_long_name_is_shortened_to_fit_the_policys_rule_file(tmp_path: Path) -> None:
+    name = "a" * 240
+    text = prometheus_rule(
+        "    - name: g\n      rules:\n"
+        "        - {alert: A, expr: vector(1), labels: {severity: low}}\n"
+        "        - {alert: A, expr: vector(2), labels: {severity: low}}\n",
+        name=name,
+    )
+    code, out, err = run("import", "-f", write(tmp_path, text))
+    assert code == 0, err
+    policies = tmp_path / "policies.yaml"
+    policies.write_text(out)
+    names = [p["metadata"]["name"] for p in yaml.safe_load_all(out)]
+    assert names[1].endswith("-2") and names[0].startswith(names[1][:-2])
+    code, _, err = run("validate", "-f", str(policies))
+    assert code == 0, err

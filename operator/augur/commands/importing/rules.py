@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from augur.api.alertpolicy import Alert, Record
 from augur.api.common import API_VERSION, RESERVED_LABELS, Severity
+from augur.api.names import RULE_FILE_EXTRA, RULE_FILE_KEY_MAX
 from augur.api.resources import problems_from
 from augur.commands.importing.notes import Note, changed, dropped, error
 from augur.commands.importing.series_labels import may_carry_label
@@ -327,10 +328,16 @@ def _policies(
             spec["records"] = records
         if shelf:
             spec["alerts"] = shelf
-        policies.append(
-            _policy(base if index == 0 else f"{base}-{index + 1}", metadata, namespace, spec)
-        )
+        suffix = "" if index == 0 else f"-{index + 1}"
+        policies.append(_policy(_fitting(base, suffix, namespace), metadata, namespace, spec))
     return policies
+
+
+def _fitting(base: str, suffix: str, namespace: str | None) -> str:
+    """`base` + `suffix`, `base` shortened when the name would not fit the policy's rule file
+    name (a PrometheusRule's name may be longer than an AlertPolicy's in its namespace)."""
+    longest = RULE_FILE_KEY_MAX - RULE_FILE_EXTRA - len(namespace or "default") - len(suffix)
+    return base[:longest].rstrip("-.") + suffix
 
 
 def _policy(
