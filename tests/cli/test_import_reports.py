@@ -293,6 +293,7 @@ RULE = prometheus_rule("    - name: g\n      rules: [{alert: A, expr: vector(1)}
         RULE + "---\nroute: {receiver: a}\nreceivers: [{name: a, slack_configs: {a: b}}]\n",
         RULE + "---\nroute: {receiver: a}\nreceivers: [{name: a, webhook_configs: [3]}]\n",
         RULE + "---\nroute: {receiver: a}\nreceivers: a\nglobal: [x]\n",
+        RULE + "---\nroute: {receiver: a}\nglobal: [{a: b}]\n",
         RULE + "---\nroute: {receiver: a}\ninhibit_rules: [{source_match: [a], equal: b}]\n",
         RULE
         + "---\nroute: {receiver: a}\ntime_intervals: [{name: x, time_intervals: [{times: [1]}]}]\n",

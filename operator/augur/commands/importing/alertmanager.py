@@ -82,21 +82,6 @@ def _import(doc: dict[str, Any]) -> AlertmanagerImport:
         config, prefix = from_alertmanager_config(spec), "spec."
     else:
         config, prefix = doc, ""
-        if "templates" in doc:
-            result.notes.append(
-                dropped(
-                    "templates",
-                    "templates",
-                    "an AlertPolicy has no template files; texts that call their templates "
-                    "are reported with their receivers",
-                )
-            )
-        known = {name for fields in GLOBAL_DEFAULTS.values() for name in fields.values()}
-        for key in doc.get("global") or {}:
-            if key not in known:
-                result.notes.append(
-                    dropped(f"global.{key}", "global", f"{key}: not an AlertPolicy setting")
-                )
     route = config.get("route")
     if not isinstance(route, dict):
         result.notes.append(error(f"{prefix}route", "expected the top route (a mapping)"))
@@ -104,6 +89,8 @@ def _import(doc: dict[str, Any]) -> AlertmanagerImport:
     result.notes += shape_problems(config, prefix)
     if result.failed:
         return result
+    if not prefix:
+        result.notes += _outside_policy(doc)
     names = receiver_names(config.get("receivers") or [])
     result.time_intervals = _time_intervals(config, prefix, result.notes)
     result.receivers = import_receivers(config, prefix, names, result.notes)
@@ -112,6 +99,34 @@ def _import(doc: dict[str, Any]) -> AlertmanagerImport:
     forget_dropped_intervals(result.routing, kept, f"{prefix}route", result.notes)
     result.inhibitions = _inhibitions(config.get("inhibit_rules") or [], prefix, result.notes)
     return result
+
+
+_TOP_FIELDS = frozenset(
+    {"global", "templates", "route", "receivers", "inhibit_rules", "time_intervals"}
+    | {"mute_time_intervals"}
+)
+
+
+def _outside_policy(doc: dict[str, Any]) -> list[Note]:
+    """Notes for what of an alertmanager.yml has no place in an AlertPolicy."""
+    notes = []
+    if "templates" in doc:
+        notes.append(
+            dropped(
+                "templates",
+                "templates",
+                "an AlertPolicy has no template files; texts that call their templates are "
+                "reported with their receivers",
+            )
+        )
+    known = {name for fields in GLOBAL_DEFAULTS.values() for name in fields.values()}
+    for key in doc.get("global") or {}:
+        if key not in known:
+            notes.append(dropped(f"global.{key}", "global", f"{key}: not an AlertPolicy setting"))
+    for key in doc:
+        if key not in _TOP_FIELDS:
+            notes.append(dropped(str(key), str(key), f"unknown field {key!r}"))
+    return notes
 
 
 def import_alertmanager(doc: dict[str, Any]) -> AlertmanagerImport:
