@@ -2,7 +2,8 @@
 
 A nested route becomes one route per child (its matchers and the parent's), then the
 parent's own: exact unless `continue` is set inside the subtree (reported). The top route's
-receiver becomes a last route taking every alert. A route naming no severity takes every
+receiver becomes a last route, excluding what earlier routes with `continue` take when each
+takes one condition (else the difference is reported). A route naming no severity takes every
 severity (info too, as Alertmanager did). Matchers and `group_by` on `namespace` move to
 `exported_namespace`, where imported alerts keep their series' namespace. Routes nest only as
 deep as the YAML loader allows (`augur.api.bounds`), which bounds the recursion.
@@ -148,25 +149,60 @@ def import_routing(
     parent = _Parent(tuple(matchers), receiver, None)
     routes = _children(top, path, parent, names, notes)
     if receiver is not None:
-        catch_all = _route(parent, {"receiver": receiver}, names)
-        if checked(Route, catch_all, path, "top route", notes):
-            routes.append(catch_all)
-        if any(route.get("continue") for route in routes):
-            notes.append(
-                changed(
-                    path,
-                    "top route",
-                    f"its receiver {receiver} is the last route: an alert a route with continue "
-                    "takes also reaches it when no later route takes the alert (Alertmanager "
-                    "sends it there only when no route matched)",
-                )
-            )
+        routes += _catch_all(parent, receiver, routes, names, path, notes)
     for key in top:
         if key not in _ROUTE_FIELDS:
             notes.append(dropped(f"{path}.{key}", "top route", f"{key}: not carried over"))
     if routes:
         routing["routes"] = routes
     return routing
+
+
+_NEGATED = {"=": "!=", "!=": "=", "=~": "!~", "!~": "=~"}
+
+
+def _negation(route: dict[str, Any]) -> str | None:
+    """One matcher taking exactly the alerts `route` does not, when its condition is one
+    matcher (or one severity list); None otherwise."""
+    matchers = route.get("matchers", [])
+    if len(matchers) == 1 and route["severities"] == ALL_SEVERITIES:
+        matcher = parse_matcher(matchers[0])
+        return Matcher(matcher.name, _NEGATED[matcher.op], matcher.value).render()
+    if not matchers and route["severities"] != ALL_SEVERITIES:
+        return Matcher("severity", "!~", "|".join(route["severities"])).render()
+    return None
+
+
+def _catch_all(
+    parent: _Parent,
+    receiver: str,
+    routes: list[dict[str, Any]],
+    names: dict[str, str],
+    path: str,
+    notes: list[Note],
+) -> list[dict[str, Any]]:
+    """The top route's receiver as a last route. Alertmanager sends an alert there only when
+    no route matched: past routes with `continue`, the last route excludes what they take
+    when each takes one condition; otherwise the difference is reported."""
+    catch_all = _route(parent, {"receiver": receiver}, names)
+    continuing = [route for route in routes if route.get("continue")]
+    negations = [_negation(route) for route in continuing]
+    if all(negation is not None for negation in negations):
+        extra = [n for n in negations if n is not None]
+        if extra:
+            catch_all["matchers"] = catch_all.get("matchers", []) + extra
+            catch_all = {**catch_all, "receivers": catch_all.pop("receivers")}
+    else:
+        notes.append(
+            changed(
+                path,
+                "top route",
+                f"its receiver {receiver} is the last route: an alert a route with continue "
+                "takes also reaches it when no later route takes the alert (Alertmanager "
+                "sends it there only when no route matched)",
+            )
+        )
+    return [catch_all] if checked(Route, catch_all, path, "top route", notes) else []
 
 
 def _children(
