@@ -273,7 +273,8 @@ def _severity(value: str | None, path: str, subject: str, notes: list[Note]) -> 
             changed(where, subject, f"{why}: severity {severity} (one of {', '.join(SEVERITIES)})")
         )
     else:
-        notes.append(changed(where, subject, f"severity {value!r} becomes {severity}"))
+        held = " (notified only by a route that names info)" if severity == "info" else ""
+        notes.append(changed(where, subject, f"severity {value!r} becomes {severity}{held}"))
     return severity
 
 
