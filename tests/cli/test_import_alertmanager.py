@@ -396,3 +396,22 @@ def _routes(amtool: Path, config: Path, labels: dict[str, str]) -> list[str]:
         check=True,
     )
     return result.stdout.strip().split(",")
+
+
+def test_inhibitions_go_to_the_first_policy_of_each_namespace(tmp_path: Path) -> None:
+    rules = DATA / "rules"
+    args = ["import", "-f", str(ALERTMANAGER)]
+    for name in ("alertmanager-rules", "node-exporter-rules", "postgres-exporter-rules"):
+        args += ["-f", str(rules / f"{name}.yaml")]
+    _, out, _ = run(*args)
+    policies = list(yaml.safe_load_all(out))
+    inhibiting = [
+        (p["metadata"]["namespace"], p["metadata"]["name"])
+        for p in policies
+        if p["spec"].get("inhibitions")
+    ]
+    assert inhibiting == [
+        ("monitoring", "alertmanager-main-rules"),
+        ("databases", "postgres-exporter"),
+    ]
+    assert all("routing" in p["spec"] for p in policies if p["spec"].get("alerts"))

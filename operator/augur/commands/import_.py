@@ -123,7 +123,7 @@ def _with_alertmanager(converted: Converted, report: Report) -> None:
                 "AlertPolicies of PrometheusRules: name those too (-f)"
             )
         if not imported.failed:
-            converted.policies = [apply_routing(policy, imported) for policy in converted.policies]
+            converted.policies = apply_routing(converted.policies, imported)
 
 
 @click.command("import")

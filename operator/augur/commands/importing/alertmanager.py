@@ -57,19 +57,31 @@ def is_alertmanager_config(doc: Any) -> bool:
     return "kind" not in doc and ("route" in doc or "receivers" in doc)
 
 
-def apply_routing(policy: dict[str, Any], imported: AlertmanagerImport) -> dict[str, Any]:
-    """`policy` with the imported routing, receivers, inhibitions and time intervals, when it
-    has alerts (a policy of recording rules only routes nothing)."""
-    spec = policy["spec"]
-    if not spec.get("alerts"):
-        return policy
-    parts = {
-        "routing": imported.routing,
-        "receivers": imported.receivers,
-        "inhibitions": imported.inhibitions,
-        "timeIntervals": imported.time_intervals,
-    }
-    return {**policy, "spec": {**spec, **{k: v for k, v in parts.items() if v}}}
+def apply_routing(
+    policies: list[dict[str, Any]], imported: AlertmanagerImport
+) -> list[dict[str, Any]]:
+    """`policies` with the imported routing, receivers and time intervals on each that has
+    alerts (a policy of recording rules only routes nothing), and the inhibitions on the
+    first of each namespace: inhibitions act across the policies of a stack (of a namespace
+    under tenancy), so one copy per namespace keeps Alertmanager's configuration free of
+    repeats."""
+    inhibiting: set[str | None] = set()
+    result = []
+    for policy in policies:
+        spec = policy["spec"]
+        if not spec.get("alerts"):
+            result.append(policy)
+            continue
+        namespace = policy["metadata"].get("namespace")
+        parts = {
+            "routing": imported.routing,
+            "receivers": imported.receivers,
+            "inhibitions": imported.inhibitions if namespace not in inhibiting else [],
+            "timeIntervals": imported.time_intervals,
+        }
+        inhibiting.add(namespace)
+        result.append({**policy, "spec": {**spec, **{k: v for k, v in parts.items() if v}}})
+    return result
 
 
 def _import(doc: dict[str, Any]) -> AlertmanagerImport:
