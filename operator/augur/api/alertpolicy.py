@@ -116,12 +116,21 @@ class Record(ApiModel):
 
     record: str = Field(pattern=METRIC_NAME_PATTERN, max_length=256)
     """Name of the recorded series (a Prometheus metric name; colons by the
-    `level:metric:operations` convention)."""
+    `level:metric:operations` convention). Prometheus' own ALERTS and ALERTS_FOR_STATE and
+    names starting with augur (augur's own series) are refused."""
     expr: RulePromQL
     """The expression recorded (an instant vector or a scalar)."""
     labels: UserLabels = Field(default_factory=dict)
     """Labels added to the recorded series; the reserved labels namespace, severity and augur_*
     are refused. Default: none."""
+
+    @field_validator("record")
+    @classmethod
+    def _not_reserved(cls, name: str) -> str:
+        # escalation and KPI rules read these series: a record must not write into them
+        if name in ("ALERTS", "ALERTS_FOR_STATE") or name.startswith("augur"):
+            raise ValueError(f"{name!r} is a series Prometheus or augur writes itself")
+        return name
 
 
 class Route(ApiModel):

@@ -59,6 +59,12 @@ def test_reserved_labels_are_refused_on_records() -> None:
         AlertPolicySpec.model_validate({"records": [{"record": "not a name", "expr": "x"}]})
 
 
+@pytest.mark.parametrize("name", ["ALERTS", "ALERTS_FOR_STATE", "augur_kpi:ratio:rate5m"])
+def test_series_prometheus_or_augur_write_are_refused_as_record_names(name: str) -> None:
+    with pytest.raises(ValidationError, match="writes itself"):
+        AlertPolicySpec.model_validate({"records": [{"record": name, "expr": "vector(1)"}]})
+
+
 def test_the_enforced_label_is_refused_on_a_tenant_record() -> None:
     spec = AlertPolicySpec.model_validate(
         {"records": [{"record": "x:y", "expr": "x", "labels": {"tenant": "team-b"}}]}
