@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from augur.api.resources import Problem
+from augur.render.cluster.objects import NODE_EXPORTER
 from augur.render.prometheus.rule_shards import Shards
 from augur.render.selection import SECRETS_NOT_PERMITTED
 from augur.status.conditions import Cond, merge_conditions
@@ -87,9 +88,17 @@ def component_status(live: dict[str, Any] | None, desired: dict[str, Any]) -> di
     return result
 
 
-def is_ready(component: dict[str, Any]) -> bool:
-    """True when every desired replica of a component is ready."""
+PER_NODE_COMPONENTS = frozenset({NODE_EXPORTER})
+"""Components with a pod on every node: one on a node that is down is the cluster's trouble
+(the cluster alerts report it), not the stack's, so they are ready with any pod ready."""
+
+
+def is_ready(component: dict[str, Any], name: str = "") -> bool:
+    """True when every desired replica of a component is ready; for a per-node component,
+    when some pod is ready or none is to run."""
     ready, _, wanted = str(component.get("ready", "0/1")).partition("/")
+    if name in PER_NODE_COMPONENTS:
+        return ready != "0" or wanted == "0"
     return ready == wanted
 
 
@@ -133,7 +142,9 @@ def stack_conditions(outcome: StackOutcome) -> list[Cond]:
             "Reconciled", "True", "Applied", f"{outcome.objects} objects match the spec"
         )
     not_ready = sorted(
-        f"{name} {c.get('ready')}" for name, c in outcome.components.items() if not is_ready(c)
+        f"{name} {c.get('ready')}"
+        for name, c in outcome.components.items()
+        if not is_ready(c, name)
     )
     if reconciled.status != "True":
         ready = Cond("Ready", "False", "ReconcileFailed", reconciled.message)

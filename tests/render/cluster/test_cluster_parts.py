@@ -23,7 +23,7 @@ from augur.render.cluster.scrape import (
 )
 from augur.render.selection import StackInputs
 from augur.render.stack import render_stack
-from augur.status.statuses import component_status
+from augur.status.statuses import StackOutcome, component_status, stack_conditions
 
 Obj = dict[str, Any]
 PARTS = ("nodeExporter", "kubeStateMetrics", "kubelet", "cadvisor", "apiServer", "coreDNS")
@@ -259,3 +259,24 @@ def test_a_series_enforced_label_is_its_own_namespace_and_cannot_be_brought() ->
         }
         node = {"__name__": "x", "node": "n1", "tenant": "ml"}
         assert relabel(node, rules) == {"__name__": "x", "node": "n1"}
+
+
+def test_a_node_down_does_not_make_the_stack_unready() -> None:
+    # node-exporter not ready on one node of three: the node's trouble, reported by the
+    # cluster alerts; the stack stays Ready. Not ready anywhere: the stack waits for it.
+    def ready(components: dict[str, dict[str, str]]) -> str:
+        outcome = StackOutcome(generation=1, components=components)
+        [cond] = [c for c in stack_conditions(outcome) if c.type == "Ready"]
+        return f"{cond.status} {cond.message}"
+
+    assert ready({"prometheus": {"ready": "1/1"}, "node-exporter": {"ready": "2/3"}}).startswith(
+        "True"
+    )
+    assert ready({"prometheus": {"ready": "1/1"}, "node-exporter": {"ready": "0/0"}}).startswith(
+        "True"
+    )
+    assert (
+        ready({"prometheus": {"ready": "1/1"}, "node-exporter": {"ready": "0/3"}})
+        == "False waiting for node-exporter 0/3"
+    )
+    assert ready({"kube-state-metrics": {"ready": "0/1"}}).startswith("False")
