@@ -62,9 +62,14 @@ def _histogram(bucket_with_all: str) -> list[tuple[str, str]]:
 
 
 def _missing(job: str) -> Case:
-    return Case([(f'up{{job="{job}", instance="a"}}', "0x40")], "20m", {}, [
-        (f'up{{job="{job}", instance="a"}}', "1x60"),
-    ])  # fmt: skip
+    """Only another job's targets: fires. The job's target found but down: quiet (that is
+    TargetDown's)."""
+    return Case(
+        [('up{job="augur/prometheus", instance="b"}', "1x40")],
+        "20m",
+        {"job": job},
+        [(f'up{{job="{job}", instance="a"}}', "0x60")],
+    )
 
 
 CASES: dict[str, Case] = {
@@ -414,12 +419,12 @@ CASES: dict[str, Case] = {
         {"node": "n1"},
         [(f"kubelet_certificate_manager_server_ttl_seconds{{{KUBELET}}}", "2592000x60")],
     ),
-    "NodeExporterMetricsMissing": _missing("augur/node-exporter"),
-    "KubeStateMetricsMetricsMissing": _missing("augur/kube-state-metrics"),
-    "KubeletMetricsMissing": _missing("augur/kubelet"),
-    "CAdvisorMetricsMissing": _missing("augur/cadvisor"),
-    "APIServerMetricsMissing": _missing("augur/apiserver"),
-    "CoreDNSMetricsMissing": _missing("augur/coredns"),
+    "NodeExporterTargetsMissing": _missing("augur/node-exporter"),
+    "KubeStateMetricsTargetsMissing": _missing("augur/kube-state-metrics"),
+    "KubeletTargetsMissing": _missing("augur/kubelet"),
+    "CAdvisorTargetsMissing": _missing("augur/cadvisor"),
+    "APIServerTargetsMissing": _missing("augur/apiserver"),
+    "CoreDNSTargetsMissing": _missing("augur/coredns"),
 }
 
 
@@ -613,7 +618,7 @@ def test_each_alert_needs_its_part() -> None:
     }
     assert "PodCrashLooping" not in without_ksm and "NodeMemoryAlmostExhausted" in without_ksm
     without_kubelet = {a.name for a in cluster_alerts(_stack({"enabled": True, "kubelet": False}))}
-    assert not {"PersistentVolumeClaimAlmostFull", "KubeletMetricsMissing"} & without_kubelet
+    assert not {"PersistentVolumeClaimAlmostFull", "KubeletTargetsMissing"} & without_kubelet
     assert cluster_rule_files(_stack({"enabled": True, "rules": False})) == {}
     assert cluster_rule_files(_stack({"enabled": False})) == {}
 

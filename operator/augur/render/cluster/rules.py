@@ -372,18 +372,18 @@ CERTIFICATE_ALERTS = (
 
 
 def _job_missing(name: str, part: Part, job: str) -> ClusterAlert:
-    # absent() of a comparison carries no label: the job is named in the text.
     return ClusterAlert(
-        f"{name}MetricsMissing",
+        f"{name}TargetsMissing",
         part,
-        f'absent(up{{job="{job}"}} == 1)',
+        f'absent(up{{job="{job}"}})',
         "15m",
         "high",
-        f"No target of {job} is scraped",
-        f"For 15 minutes Prometheus has scraped no target of job {job}: the cluster alerts "
-        "that read its series cannot fire. Look at the job's targets in Prometheus (Status > "
-        "Targets): none discovered means the exporter does not run or Prometheus may not "
-        "discover it; down means it refuses or cannot be reached.",
+        "Prometheus finds no target of {{ $labels.job }}",
+        "For 15 minutes Prometheus has discovered no target of job {{ $labels.job }}, so the "
+        "cluster alerts that read its series cannot fire. The exporter does not run (look at "
+        "its pods), or Prometheus may not discover it (its ClusterRole and Roles, the "
+        "Service's labels and port names). Targets found but not answering are the stack's "
+        "TargetDown alert.",
     )
 
 
@@ -395,7 +395,8 @@ TARGET_ALERTS = (
     _job_missing("APIServer", "api_server", API_SERVER_JOB),
     _job_missing("CoreDNS", "core_dns", COREDNS_JOB),
 )
-"""Each baseline job as a whole (a single target down is the stack's TargetDown)."""
+"""Each baseline job with no target at all (a target found but down is the stack's
+TargetDown, which these never repeat)."""
 
 CLUSTER_ALERTS: tuple[ClusterAlert, ...] = (
     *NODE_ALERTS,
