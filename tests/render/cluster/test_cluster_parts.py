@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from augur.api.names import STACK_NAME_MAX
 from augur.api.resources import MonitoringStack
 from augur.dev.relabel import relabel
 from augur.render.cluster.component import render_cluster_monitoring
@@ -280,3 +281,18 @@ def test_a_node_down_does_not_make_the_stack_unready() -> None:
         == "False waiting for node-exporter 0/3"
     )
     assert ready({"kube-state-metrics": {"ready": "0/1"}}).startswith("False")
+
+
+def test_the_longest_stack_name_gives_valid_object_names() -> None:
+    name = "s" * STACK_NAME_MAX
+    stack = MonitoringStack.model_validate(
+        {
+            "apiVersion": "augur.dev/v1alpha1",
+            "kind": "MonitoringStack",
+            "metadata": {"name": name, "namespace": "n" * 63},
+            "spec": {"clusterMonitoring": {"enabled": True}},
+        }
+    )
+    for obj in cluster_objects(stack):
+        limit = 63 if obj["kind"] in ("Service", "DaemonSet", "Deployment") else 253
+        assert len(obj["metadata"]["name"]) <= limit, obj["metadata"]["name"]
