@@ -11,7 +11,7 @@ what became of them is in the status of the stacks that select them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,17 +59,29 @@ def _index_handler(row: WatchedKind) -> Callable[..., dict[str, Entry]]:
     return index
 
 
+async def promoperator_event(
+    kind: str, type: str | None, body: Mapping[str, Any], state: OperatorState
+) -> None:
+    """A prometheus-operator object changed or went: the stacks that select it (now or
+    before) render again."""
+    entry = state.parsed.entry(body)
+    if type == "DELETED":
+        # the stacks that select it by its namespace and labels, and those that did when it
+        # last changed: a stack created after that selects it without being recorded
+        gone = state.promoperator_stacks.pop(f"{kind}/{entry.key}", set())
+        if state.catalog is not None:
+            gone |= set(state.catalog.stacks_selecting(entry))
+        state.workers.poke(gone)
+        state.forget(kind, entry.key, entry.uid)
+        return
+    if not state.changed(entry) or state.catalog is None:
+        return
+    poke_selecting(state, kind, entry)
+
+
 def _event_handler(row: WatchedKind) -> Callable[..., Coroutine[Any, Any, None]]:
     async def event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-        state: OperatorState = memo["state"]
-        entry = state.parsed.entry(body)
-        if type == "DELETED":
-            state.workers.poke(state.promoperator_stacks.pop(f"{row.kind}/{entry.key}", set()))
-            state.forget(row.kind, entry.key, entry.uid)
-            return
-        if not state.changed(entry) or state.catalog is None:
-            return
-        poke_selecting(state, row.kind, entry)
+        await promoperator_event(row.kind, type, body, memo["state"])
 
     event.__doc__ = f"A {row.kind} changed: the stacks that select it (now or before) render."
     return event
