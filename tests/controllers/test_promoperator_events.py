@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from augur.controllers.promoperator import promoperator_event
@@ -100,3 +101,19 @@ async def test_deleting_it_pokes_a_stack_created_after_its_last_change() -> None
     await promoperator_event("PrometheusRule", "DELETED", body, setup.state)
     assert setup.pokes() == {"mon/a": 1, "mon/b": 0}
     assert setup.state.promoperator_stacks == {}
+
+
+def test_kopfs_warning_of_absent_crds_is_dropped_only_for_prometheus_operator_kinds() -> None:
+    from augur.controllers.promoperator import UNRESOLVED, only_absent_promoperator_kinds
+
+    def record(message: str) -> logging.LogRecord:
+        return logging.LogRecord("kopf", logging.WARNING, "", 0, message, None, None)
+
+    # as kopf 1.45 writes it
+    po = "Selector(group='monitoring.coreos.com', version='v1', any_name='prometheusrules')"
+    augur = "Selector(group='augur.dev', version='v1alpha1', any_name='alertpolicies')"
+    ours = f"{UNRESOLVED} {po}"
+    mixed = f"{UNRESOLVED} {augur}, {po}"
+    assert not only_absent_promoperator_kinds(record(ours))
+    assert only_absent_promoperator_kinds(record(mixed))  # augur's own CRD missing: said
+    assert only_absent_promoperator_kinds(record("Something else entirely"))

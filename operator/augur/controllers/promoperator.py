@@ -11,6 +11,8 @@ what became of them is in the status of the stacks that select them.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +44,31 @@ class WatchedKind:
 WATCHED = (WatchedKind("PrometheusRule", "prometheusrules"),)
 """The kinds watched. ServiceMonitor and PodMonitor join as rows once their models are in
 `augur.api.promoperator.PARSERS` (and the chart's RBAC already lets the operator read them)."""
+
+
+UNRESOLVED = "Unresolved resources cannot be served (try creating their CRDs):"
+"""How kopf warns of handlers whose resource the API server does not serve."""
+_SELECTOR = re.compile(r"Selector\(group='([^']*)'[^)]*?any_name='([^']*)'[^)]*\)")
+"""A resource as kopf names it in that warning: its group and plural."""
+
+
+def only_absent_promoperator_kinds(record: logging.LogRecord) -> bool:
+    """Logging filter: drop kopf's warning about unserved resources when it names only
+    prometheus-operator kinds (their absence is expected, not a problem); keep every other
+    record, and this warning when it names any other resource (augur's own CRDs missing)."""
+    message = record.getMessage()
+    if not message.startswith(UNRESOLVED):
+        return True
+    named = _SELECTOR.findall(message.removeprefix(UNRESOLVED))
+    ours = {(PO_GROUP, row.plural) for row in WATCHED}
+    return not named or any((group, name) not in ours for group, name in named)
+
+
+def quiet_absent_crds() -> None:
+    """Install `only_absent_promoperator_kinds` on kopf's resource-discovery logger (once)."""
+    logger = logging.getLogger("kopf._core.reactor.observation")
+    if only_absent_promoperator_kinds not in logger.filters:
+        logger.addFilter(only_absent_promoperator_kinds)
 
 
 def promoperator_indexes(kwargs: dict[str, Any]) -> dict[str, Any]:
