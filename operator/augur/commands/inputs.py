@@ -252,7 +252,11 @@ def _add_selection_warnings(result: LoadResult) -> None:
         if any(_selects(s, resource, labels) for s in inventory.stacks):
             continue
         hint = ""
-        unknown = resource.namespace not in labels
+        if isinstance(resource, PrometheusRule) and not any(
+            s.spec.prometheus_operator_objects.enabled for s in inventory.stacks
+        ):
+            hint = " (no stack loads prometheus-operator's objects: spec.prometheusOperatorObjects)"
+        unknown = not hint and resource.namespace not in labels
         if unknown and any(s.spec.namespace_selector.match_labels for s in inventory.stacks):
             hint = (
                 f" (the labels of namespace {resource.namespace} are not in the input: add its "

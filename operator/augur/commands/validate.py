@@ -23,7 +23,8 @@ from augur.commands.options import InputOptions, echo_findings, failed, input_op
 def validate_command(
     paths: tuple[str, ...], exclude: tuple[str, ...], allow_empty: bool, strict: bool, output: str
 ) -> None:
-    """Check AlertPolicies, BusinessKPIs, ScalingPolicies and MonitoringStacks in files.
+    """Check AlertPolicies, BusinessKPIs, ScalingPolicies and MonitoringStacks in files, and the
+    PrometheusRules (monitoring.coreos.com/v1) a stack may load.
 
     Other Kubernetes objects are skipped; `kind: List` items are read one by one. Every problem
     is printed as `file:line:column Kind/namespace/name: field.path: message`. Warnings (an
