@@ -174,8 +174,19 @@ def test_a_tenant_may_not_name_another_namespace_in_the_enforced_label() -> None
     rule = parse_prometheus_rule(document(own, other, labels={"namespace": "db"}))
     assert enforced_label_problems(rule, None) == []
     assert [str(p) for p in enforced_label_problems(rule, "namespace")] == [
-        "spec.groups[0].labels.namespace: label 'namespace' is reserved: the stack enforces "
-        "tenancy with it and sets it to this object's namespace ('cache', not 'db')",
-        "spec.groups[0].rules[1].labels.namespace: label 'namespace' is reserved: the stack "
-        "enforces tenancy with it and sets it to this object's namespace ('cache', not 'db')",
+        "spec.groups[0].labels.namespace: label 'namespace' is reserved: under the stack's "
+        "tenancy augur sets it to this object's namespace ('cache', not 'db')",
+        "spec.groups[0].rules[1].labels.namespace: label 'namespace' is reserved: under the "
+        "stack's tenancy augur sets it to this object's namespace ('cache', not 'db')",
+    ]
+
+
+def test_with_another_enforced_label_namespace_is_reserved_too() -> None:
+    """augur sets both on a tenant's rules, as on an AlertPolicy's."""
+    tenant = {"alert": "A", "expr": "up", "labels": {"tenant": "db"}}
+    namespace = {"alert": "B", "expr": "up", "labels": {"namespace": "db", "tenant": "cache"}}
+    rule = parse_prometheus_rule(document(tenant, namespace))
+    assert [p.path for p in enforced_label_problems(rule, "tenant")] == [
+        "spec.groups[0].rules[0].labels.tenant",
+        "spec.groups[0].rules[1].labels.namespace",
     ]

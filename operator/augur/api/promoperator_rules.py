@@ -260,10 +260,11 @@ def parse_prometheus_rule(doc: dict[str, Any]) -> PrometheusRule:
 
 
 def enforced_label_problems(rule: PrometheusRule, enforced: str | None) -> list[Problem]:
-    """The labels of `rule` that set the label a stack enforces tenancy with to another value
-    than the rule's namespace (none when `enforced` is None: the rule is not a tenant's).
-    prometheus-operator overwrites such a label silently; augur refuses it, as it refuses it
-    in an AlertPolicy, so a tenant's alert never claims another namespace."""
+    """The labels of `rule` that set `namespace` or the label a stack enforces tenancy with
+    to another value than the rule's namespace (none when `enforced` is None: the rule is not
+    a tenant's). Under tenancy augur sets both to the rule's namespace, as it does for an
+    AlertPolicy; prometheus-operator overwrites the enforced label silently, augur refuses a
+    rule that names another namespace, so the mistake shows."""
     if enforced is None:
         return []
     found = []
@@ -273,13 +274,14 @@ def enforced_label_problems(rule: PrometheusRule, enforced: str | None) -> list[
             (f"spec.groups[{g}].rules[{r}].labels", x.labels) for r, x in enumerate(group.rules)
         ]
         for path, labels in sets:
-            value = labels.get(enforced)
-            if value is not None and value != rule.namespace:
-                found.append(
-                    Problem(
-                        f"{path}.{enforced}",
-                        f"label {enforced!r} is reserved: the stack enforces tenancy with it and "
-                        f"sets it to this object's namespace ({rule.namespace!r}, not {value!r})",
+            for name in dict.fromkeys(("namespace", enforced)):
+                value = labels.get(name)
+                if value is not None and value != rule.namespace:
+                    found.append(
+                        Problem(
+                            f"{path}.{name}",
+                            f"label {name!r} is reserved: under the stack's tenancy augur sets "
+                            f"it to this object's namespace ({rule.namespace!r}, not {value!r})",
+                        )
                     )
-                )
     return found

@@ -151,8 +151,8 @@ def test_validate_places_a_tenants_foreign_label_in_the_file() -> None:
     )
     assert findings == [
         f"{source}:{line}:9 PrometheusRule/cache/impostor: "
-        "spec.groups[0].rules[0].labels.namespace: label 'namespace' is reserved: the stack "
-        "enforces tenancy with it and sets it to this object's namespace ('cache', not 'db')"
+        "spec.groups[0].rules[0].labels.namespace: label 'namespace' is reserved: under the "
+        "stack's tenancy augur sets it to this object's namespace ('cache', not 'db')"
     ]
 
 

@@ -13,11 +13,13 @@ matcher `<label>="N"` in every selector of its expression (prom-label-proxy's en
 `<label>: N` in its labels, except the objects listed in `excludedFromEnforcement`. Under a
 stack's `tenancy.enforceNamespaceLabel` augur does the same with the injector AlertPolicies
 use (`augur.render.rules.tenancy`), for every namespace but the stack's own (its objects are
-the stack owner's, as if excluded). Two differences, both on the safe side: a selector that
+the stack owner's, as if excluded). Three differences, all on the safe side: a selector that
 names another value of the label (`x{namespace="ml"}`) keeps it beside the injected one, so it
-selects nothing, where prometheus-operator replaces it; and a label set naming another
-namespace is refused (`augur.api.promoperator_rules.enforced_label_problems`), where
-prometheus-operator overwrites it.
+selects nothing, where prometheus-operator replaces it; a label set naming another namespace
+is refused (`augur.api.promoperator_rules.enforced_label_problems`), where
+prometheus-operator overwrites it; and, as on an AlertPolicy's rules, `namespace: N` is set
+too when the enforced label is another one, so no expression (`label_replace`) makes a
+tenant's alert look like one of another namespace to Alertmanager's routes.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def _rule(rule: PrometheusRuleRule, scope: RuleScope) -> dict[str, Any]:
         out["keep_firing_for"] = rule.keep_firing_for
     labels = dict(rule.labels)
     if scope.enforce_label is not None:
-        labels[scope.enforce_label] = scope.namespace
+        labels.update(scope.tenant_labels)
     if labels:
         out["labels"] = labels
     if rule.annotations:
