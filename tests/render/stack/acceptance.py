@@ -29,8 +29,8 @@ from augur.api.alertpolicy import AlertPolicySpec
 from augur.api.businesskpi import BusinessKPISpec
 from augur.api.inventory import Inventory
 from augur.api.monitoringstack import MonitoringStackSpec
-from augur.api.receivers import CHANNEL_KINDS
 from augur.api.promoperator import is_promoperator_document, parse_promoperator
+from augur.api.receivers import CHANNEL_KINDS
 from augur.api.resources import InvalidObject, parse_resource
 from augur.render.selection import inputs_for, stacks_of
 from augur.render.stack import render_stack
