@@ -117,3 +117,10 @@ def test_kopfs_warning_of_absent_crds_is_dropped_only_for_prometheus_operator_ki
     assert not only_absent_promoperator_kinds(record(ours))
     assert only_absent_promoperator_kinds(record(mixed))  # augur's own CRD missing: said
     assert only_absent_promoperator_kinds(record("Something else entirely"))
+
+
+def test_every_watched_kind_has_a_model() -> None:
+    from augur.api.promoperator import PARSERS
+    from augur.controllers.promoperator import WATCHED
+
+    assert {row.kind for row in WATCHED} == set(PARSERS)
