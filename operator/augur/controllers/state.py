@@ -85,7 +85,7 @@ class OperatorConfig:
     """Where the operator's own pods run, for the stacks' scrape job and network policies."""
     prometheus_url_file: URLFile | None = None
     """More such URLs, from a file that may change while the operator runs."""
-    scaling_concurrency: int = 2
+    scaling_concurrency: int = 1
     """ScalingPolicy fits running at once, each in its own worker process (the rest wait
     their turn); see `augur.controllers.scaling_pool`."""
     rule_tests: RuleTestSettings = field(default_factory=RuleTestSettings)
