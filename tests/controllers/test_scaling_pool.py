@@ -3,10 +3,14 @@ calls in their own threads, and a dead worker failing only its own evaluation.""
 
 from __future__ import annotations
 
+import ast
 import os
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -109,3 +113,36 @@ async def test_a_fit_worker_shares_two_malloc_arenas_among_its_threads(
     # glibc alone would give each of the eight threads an arena of its own (up to 8 per core);
     # each arena keeps its freed holes resident.
     assert await pool.fit(arenas_after_threads_allocate) <= 2
+
+
+WORKER_IMPORTS = """
+import asyncio
+import augur.controllers  # as the operator's `augur` command does, before any fit
+
+from augur.controllers.scaling_pool import ScalingPool
+
+
+async def main() -> None:
+    pool = ScalingPool(1)
+    try:
+        print(await pool.fit(eval, "sorted(__import__('sys').modules)"))
+    finally:
+        pool.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def test_a_fit_worker_imports_neither_kopf_nor_the_kubernetes_client(tmp_path: Path) -> None:
+    # A spawned worker re-imports the parent's main module: for the operator the `augur`
+    # command, which imports every controller. The worker must hold only the fit.
+    script = tmp_path / "operator_main.py"
+    script.write_text(WORKER_IMPORTS)
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    modules = set(ast.literal_eval(out.strip().splitlines()[-1]))
+    assert "numpy" in modules  # the probe ran in a worker that can fit
+    assert not modules & {"kopf", "kubernetes", "aiohttp", "augur.controllers"}

@@ -18,18 +18,20 @@ started again for the next one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import importlib.util
 import logging
 import multiprocessing
-import os
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import ParamSpec, TypeVar
 
-from augur.lifetime import die_with_parent
-from augur.memory import limit_malloc_arenas, trim_heap
+from augur.memory import trim_heap
+from augur.scaling.worker import fit_then_trim, start_worker
 
 logger = logging.getLogger("augur.operator")
 
@@ -44,22 +46,22 @@ TRIM_EVERY = 30.0
 """Seconds between the operator's returns of free heap pages while policies evaluate."""
 
 
-def _start_worker(niceness: int) -> None:
-    """First thing in a fit worker: die with the operator, yield the processor to it, share
-    two malloc arenas."""
-    die_with_parent()
-    limit_malloc_arenas()
-    if niceness:
-        os.nice(niceness)
-
-
-def _fit_then_trim(call: Callable[[], T]) -> T:
-    """In a fit worker: the fit, then its arrays' pages given back (a fit's peak is brief;
-    without this the worker stays as large as its largest fit)."""
+@contextlib.contextmanager
+def _workers_import_only_the_fit() -> Iterator[None]:
+    """While fit workers start: a spawned worker imports the parent's `__main__` module first
+    (for the operator the `augur` command, hence kopf, the Kubernetes client, aiohttp: 40 MiB
+    a worker holds for nothing); by name when `__main__` has a spec. For that moment it names
+    `augur.scaling.worker`, which imports only what a fit needs."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = getattr(main, "__spec__", None)
+    main.__spec__ = importlib.util.find_spec("augur.scaling.worker")
     try:
-        return call()
+        yield
     finally:
-        trim_heap()
+        main.__spec__ = saved
 
 
 class PoolBroken(RuntimeError):
@@ -93,7 +95,7 @@ class ScalingPool:
             self._fits = ProcessPoolExecutor(
                 self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker,
+                initializer=start_worker,
                 initargs=(self.niceness,),
             )
         return self._fits
@@ -111,7 +113,10 @@ class ScalingPool:
         work = functools.partial(call, *args, **kwargs)
         try:
             if self.processes:
-                result = await loop.run_in_executor(pool, _fit_then_trim, work)
+                # submit() starts the workers it lacks, at once (the await only waits).
+                with _workers_import_only_the_fit():
+                    running = loop.run_in_executor(pool, fit_then_trim, work)
+                result = await running
             else:
                 result = await loop.run_in_executor(pool, work)
         except BrokenProcessPool as error:

@@ -1,0 +1,33 @@
+"""What runs inside a ScalingPolicy fit worker process (started by the operator's scaling
+pool): its start, and each fit. It lives apart from the controllers so that a worker imports
+only the pure evaluation (numpy, the models), not kopf, the Kubernetes client or aiohttp —
+each worker would otherwise hold them all (about 40 MiB more)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TypeVar
+
+from augur.lifetime import die_with_parent
+from augur.memory import limit_malloc_arenas, trim_heap
+
+T = TypeVar("T")
+
+
+def start_worker(niceness: int) -> None:
+    """First thing in a fit worker: die with the operator, yield the processor to it, share
+    two malloc arenas."""
+    die_with_parent()
+    limit_malloc_arenas()
+    if niceness:
+        os.nice(niceness)
+
+
+def fit_then_trim(call: Callable[[], T]) -> T:
+    """The fit, then its arrays' pages given back (a fit's peak is brief; without this the
+    worker stays as large as its largest fit)."""
+    try:
+        return call()
+    finally:
+        trim_heap()
