@@ -12,6 +12,11 @@ import yaml
 from augur.api.inventory import Inventory
 from augur.api.resources import is_augur_document, parse_resource
 from augur.render.component_output import ComponentOutput
+from augur.render.prometheus.credentials import (
+    ADDITIONAL_SCRAPE_CONFIGS_KEY,
+    CREDENTIALS_DIR,
+    CREDENTIALS_KEY_PREFIX,
+)
 from augur.render.selection import StackInputs, inputs_for, stacks_of
 from augur.render.stack import render_stack
 
@@ -69,7 +74,15 @@ def named(output: ComponentOutput, kind: str, name: str) -> dict[str, Any]:
 
 
 def prometheus_pod_view(output: ComponentOutput, root: Path) -> Path:
-    """Lay out Prometheus' ConfigMaps as its pod mounts them; returns prometheus.yml's path."""
+    """Lay out Prometheus' ConfigMaps as its pod mounts them, with a placeholder file for
+    every credential it reads (promtool checks that they exist, at `root`/credentials in
+    place of the credentials mount); returns prometheus.yml's path."""
+    credentials = root / "credentials"
+    credentials.mkdir(parents=True, exist_ok=True)
+    for key in output.secret_keys:
+        if key.startswith(CREDENTIALS_KEY_PREFIX):
+            text = "scrape_configs: []\n" if key == ADDITIONAL_SCRAPE_CONFIGS_KEY else "secret\n"
+            (credentials / key).write_text(text)
     for config_map in objects(output, "ConfigMap"):
         name = config_map["metadata"]["name"]
         if name.endswith("-prometheus-config"):
@@ -80,7 +93,7 @@ def prometheus_pod_view(output: ComponentOutput, root: Path) -> Path:
             continue
         folder.mkdir(parents=True, exist_ok=True)
         for key, text in (config_map.get("data") or {}).items():
-            (folder / key).write_text(text)
+            (folder / key).write_text(text.replace(CREDENTIALS_DIR, str(credentials)))
     return root / "config" / "prometheus.yml"
 
 

@@ -15,6 +15,7 @@ from augur.render.prometheus.credentials import (
     ADDITIONAL_SCRAPE_CONFIGS_KEY,
     CREDENTIALS_DIR,
     CREDENTIALS_KEY_PREFIX,
+    SecretFiles,
 )
 from augur.render.prometheus.ports import WEB_PORT_NAME
 from augur.render.prometheus.rule_shards import RULE_SHARDS
@@ -102,6 +103,8 @@ class PrometheusConfig:
     config: Obj
     secret_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Keys of the Prometheus credentials Secret: key -> (namespace/Secret, source key)."""
+    secret_users: dict[str, str] = field(default_factory=dict)
+    """Who needs a key of `secret_keys`, when not the stack ('ServiceMonitor/ns/name')."""
     namespaces: set[str] = field(default_factory=set)
     """Namespaces Prometheus discovers in (a Role in each)."""
     cluster_wide: bool = False
@@ -234,7 +237,12 @@ def _user_jobs(inputs: StackInputs, result: PrometheusConfig) -> list[Obj]:
         if target.role != "static":
             result.scoped(namespaces)
         tenancy = inputs.stack.spec.tenancy.enforce_namespace_label
-        jobs.append(scrape_job(target, namespaces, spec.scrape_interval, tenancy))
+        files = SecretFiles(keys=result.secret_keys, users=result.secret_users)
+        jobs.append(
+            scrape_job(
+                target, namespaces, spec.scrape_interval, tenancy, files, inputs.stack.namespace
+            )
+        )
     return jobs
 
 
