@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from augur.api.promoperator_monitors import AnyMonitor, PodMonitor, ServiceMonitor
 from augur.api.resources import (
     AlertPolicy,
     AnyResource,
@@ -23,6 +24,10 @@ class Inventory:
     scaling_policies: list[ScalingPolicy] = field(default_factory=list)
     namespace_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     """Labels of the Namespaces known (from the input or the cluster)."""
+    service_monitors: list[ServiceMonitor] = field(default_factory=list)
+    """prometheus-operator ServiceMonitors."""
+    pod_monitors: list[PodMonitor] = field(default_factory=list)
+    """prometheus-operator PodMonitors."""
 
     def add(self, resource: AnyResource) -> None:
         """Add one object to the list of its kind."""
@@ -35,7 +40,16 @@ class Inventory:
         else:
             self.scaling_policies.append(resource)
 
+    def add_monitor(self, monitor: AnyMonitor) -> None:
+        """Add a ServiceMonitor or PodMonitor to the list of its kind."""
+        if isinstance(monitor, ServiceMonitor):
+            self.service_monitors.append(monitor)
+        else:
+            self.pod_monitors.append(monitor)
+
     def sort(self) -> None:
         """Put every list in (namespace, name) order so output never depends on input order."""
         for items in (self.stacks, self.alert_policies, self.business_kpis, self.scaling_policies):
             items.sort(key=lambda r: (r.metadata.namespace, r.metadata.name))
+        for monitors in (self.service_monitors, self.pod_monitors):
+            monitors.sort(key=lambda m: (m.metadata.namespace, m.metadata.name))

@@ -14,6 +14,7 @@ import yaml
 
 from augur.api.inventory import Inventory
 from augur.api.names import namespace_name_problem
+from augur.api.promoperator_monitors import is_monitor_document, parse_monitor
 from augur.api.resources import (
     AnyResource,
     InvalidObject,
@@ -131,6 +132,9 @@ def _read(document: Document, result: LoadResult) -> None:
         return
     if isinstance(doc, dict) and doc.get("kind") == "Namespace":
         _read_namespace(document, result)
+    if is_monitor_document(doc):
+        _read_monitor(document, result)
+        return
     if not is_augur_document(doc):
         result.skipped += 1
         return
@@ -160,6 +164,30 @@ def _read(document: Document, result: LoadResult) -> None:
             "it in the current context's namespace (say which)",
         )
         result.warnings.append(result.finding(key, problem, WARNING, document))
+
+
+def _read_monitor(document: Document, result: LoadResult) -> None:
+    """A prometheus-operator ServiceMonitor or PodMonitor: kept when valid, else its problems
+    where they are written."""
+    result.objects += 1
+    try:
+        monitor = parse_monitor(document.body)
+    except InvalidObject as error:
+        key = f"{error.kind}/{error.namespace}/{error.name}"
+        identity = (error.kind, error.namespace, error.name)
+        result.findings.extend(
+            result.finding(key, p, document=document, identity=identity) for p in error.problems
+        )
+        return
+    key = monitor.source
+    first = result.origin.get(key)
+    if first is not None:
+        at = first.position()
+        problem = Problem("metadata.name", f"defined twice (first in {_place(first, at)})")
+        result.findings.append(result.finding(key, problem, document=document))
+        return
+    result.origin[key] = document
+    result.inventory.add_monitor(monitor)
 
 
 def _read_namespace(document: Document, result: LoadResult) -> None:

@@ -9,6 +9,7 @@ from augur.api.alertpolicy import AlertPolicySpec
 from augur.api.common import API_VERSION, LabelSelector
 from augur.api.inventory import Inventory
 from augur.api.monitoringstack import NamespaceSelector
+from augur.api.promoperator_monitors import PodMonitor, ServiceMonitor, monitor_problems
 from augur.api.resources import (
     AlertPolicy,
     AnyResource,
@@ -155,6 +156,10 @@ class StackInputs:
     namespace_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     rejected: dict[str, list[Problem]] = field(default_factory=dict)
     """Selected objects left out, by 'Kind/namespace/name', with why."""
+    service_monitors: list[ServiceMonitor] = field(default_factory=list)
+    """prometheus-operator ServiceMonitors the stack loads."""
+    pod_monitors: list[PodMonitor] = field(default_factory=list)
+    """prometheus-operator PodMonitors the stack loads."""
 
 
 def stacks_of(inventory: Inventory) -> list[MonitoringStack]:
@@ -178,6 +183,19 @@ def inputs_for(stack: MonitoringStack, inventory: Inventory) -> StackInputs:
     inputs.scaling_policies = [
         s for s in inventory.scaling_policies if stack_selects(stack, s, labels)
     ]
+    interval = stack.spec.prometheus.scrape_interval
+    for monitors, kept in (
+        (inventory.service_monitors, inputs.service_monitors),
+        (inventory.pod_monitors, inputs.pod_monitors),
+    ):
+        for monitor in monitors:
+            if not promoperator_selects(stack, monitor.namespace, monitor.metadata.labels, labels):
+                continue
+            problems = monitor_problems(monitor, stack.namespace, interval)
+            if problems:
+                inputs.rejected[monitor.source] = problems
+            else:
+                kept.append(monitor)  # type: ignore[arg-type]
     return inputs
 
 
@@ -214,8 +232,9 @@ def enforced_label(stack: MonitoringStack, namespace: str) -> str | None:
 
 
 def reference_problems(inventory: Inventory) -> dict[str, list[Problem]]:
-    """Problems between objects, by 'Kind/namespace/name': unresolved receivers, and labels a
-    tenant may not set under a selecting stack's tenancy."""
+    """Problems between objects, by 'Kind/namespace/name': unresolved receivers, labels a
+    tenant may not set under a selecting stack's tenancy, and what keeps a selecting stack
+    from loading a ServiceMonitor or PodMonitor."""
     stacks = stacks_of(inventory)
     labels = inventory.namespace_labels
     found: dict[str, list[Problem]] = {}
@@ -235,4 +254,16 @@ def reference_problems(inventory: Inventory) -> dict[str, list[Problem]]:
                 problems += enforced_label_problems(kpi.spec, enforced_label(stack, kpi.namespace))
         if problems:
             found[f"BusinessKPI/{kpi.key}"] = list(dict.fromkeys(problems))
+    monitors: list[ServiceMonitor | PodMonitor] = [
+        *inventory.service_monitors,
+        *inventory.pod_monitors,
+    ]
+    for monitor in monitors:
+        problems = monitor_problems(monitor)
+        for stack in stacks:
+            if promoperator_selects(stack, monitor.namespace, monitor.metadata.labels, labels):
+                interval = stack.spec.prometheus.scrape_interval
+                problems += monitor_problems(monitor, stack.namespace, interval)
+        if problems:
+            found[monitor.source] = list(dict.fromkeys(problems))
     return found

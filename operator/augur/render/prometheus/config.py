@@ -8,6 +8,7 @@ from typing import Any
 
 from augur.api.common import LabelSelector
 from augur.api.monitoringstack import RemoteWrite
+from augur.api.promoperator_monitors import PodMonitor, ServiceMonitor
 from augur.render.k8s.endpoints import StackEndpoints
 from augur.render.k8s.labels import scrape_job_name, selector_labels
 from augur.render.k8s.workloads import route_prefix
@@ -17,6 +18,12 @@ from augur.render.prometheus.credentials import (
     CREDENTIALS_KEY_PREFIX,
     SecretFiles,
 )
+from augur.render.prometheus.monitors import (
+    MonitorContext,
+    monitor_namespaces,
+    pod_monitor_jobs,
+    service_monitor_jobs,
+)
 from augur.render.prometheus.ports import WEB_PORT_NAME
 from augur.render.prometheus.rule_shards import RULE_SHARDS
 from augur.render.prometheus.scrape import (
@@ -25,7 +32,7 @@ from augur.render.prometheus.scrape import (
     scrape_job,
     selector_relabelling,
 )
-from augur.render.selection import StackInputs
+from augur.render.selection import StackInputs, enforced_label
 from augur.render.yamlwriter import GENERATED_HEADER, dump_yaml
 
 Obj = dict[str, Any]
@@ -246,6 +253,24 @@ def _user_jobs(inputs: StackInputs, result: PrometheusConfig) -> list[Obj]:
     return jobs
 
 
+def _monitor_jobs(inputs: StackInputs, result: PrometheusConfig) -> list[Obj]:
+    """The jobs of the ServiceMonitors and PodMonitors the stack loads (in prometheus-operator's
+    order: ServiceMonitors, then PodMonitors, each by namespace/name)."""
+    stack = inputs.stack
+    files = SecretFiles(keys=result.secret_keys, users=result.secret_users)
+    jobs: list[Obj] = []
+    monitors: list[ServiceMonitor | PodMonitor] = [*inputs.service_monitors, *inputs.pod_monitors]
+    for monitor in monitors:
+        label = enforced_label(stack, monitor.namespace)
+        namespaces = result.scoped(monitor_namespaces(monitor, tenancy=label is not None))
+        context = MonitorContext(namespaces, label, files)
+        if isinstance(monitor, ServiceMonitor):
+            jobs += service_monitor_jobs(monitor, context)
+        else:
+            jobs += pod_monitor_jobs(monitor, context)
+    return jobs
+
+
 def _remote_write(index: int, target: RemoteWrite, namespace: str, result: PrometheusConfig) -> Obj:
     def credential(part: str, ref: Any) -> str:
         key = f"{CREDENTIALS_KEY_PREFIX}remote-write-{index}.{part}"
@@ -306,8 +331,10 @@ def render_prometheus_config(
             selector.key,
         )
         config["scrape_config_files"] = [f"{CREDENTIALS_DIR}/{ADDITIONAL_SCRAPE_CONFIGS_KEY}"]
-    config["scrape_configs"] = _own_jobs(inputs, result, operator_namespace, peers) + _user_jobs(
-        inputs, result
+    config["scrape_configs"] = (
+        _own_jobs(inputs, result, operator_namespace, peers)
+        + _user_jobs(inputs, result)
+        + _monitor_jobs(inputs, result)
     )
     if spec.remote_write:
         config["remote_write"] = [
