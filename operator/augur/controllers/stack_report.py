@@ -43,6 +43,8 @@ class StackReport:
         outcome.policies = len(inputs.alert_policies)
         outcome.kpis = len(inputs.business_kpis)
         outcome.scaling_policies = len(inputs.scaling_policies)
+        outcome.service_monitors = len(inputs.service_monitors)
+        outcome.pod_monitors = len(inputs.pod_monitors)
         outcome.rules = output.rule_count
         outcome.rejected = len(output.rejected) + invalid_selected
         outcome.unchecked = list(rendered.unchecked)

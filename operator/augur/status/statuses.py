@@ -23,6 +23,8 @@ class StackOutcome:
     policies: int = 0
     kpis: int = 0
     scaling_policies: int = 0
+    service_monitors: int = 0
+    pod_monitors: int = 0
     rules: int = 0
     rejected: int = 0
     objects: int = 0
@@ -190,6 +192,8 @@ def stack_status(outcome: StackOutcome, existing: dict[str, Any], now: str) -> d
             "alertPolicies": outcome.policies,
             "businessKPIs": outcome.kpis,
             "scalingPolicies": outcome.scaling_policies,
+            "serviceMonitors": outcome.service_monitors,
+            "podMonitors": outcome.pod_monitors,
             "rules": outcome.rules,
             "rejected": outcome.rejected,
         },
