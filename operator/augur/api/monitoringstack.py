@@ -453,6 +453,16 @@ class JaegerOTLP(ApiModel):
     """OTLP over HTTP (port 4318)."""
 
 
+class JaegerReceivers(ApiModel):
+    """Trace intake besides OTLP, for applications still instrumented with older clients."""
+
+    jaeger_thrift_http: bool = False
+    """Jaeger's legacy Thrift over HTTP (port 14268, path /api/traces), as Jaeger v1 clients
+    send it. Default false."""
+    zipkin: bool = False
+    """Zipkin's JSON/Protobuf over HTTP (port 9411, path /api/v2/spans). Default false."""
+
+
 class JaegerSampling(ApiModel):
     """Sampling served to SDKs that ask."""
 
@@ -471,6 +481,9 @@ class JaegerSpec(ApiModel):
     """Where Jaeger keeps traces; default memory (lost on restart)."""
     otlp: JaegerOTLP = Field(default_factory=JaegerOTLP)
     """The OTLP receivers applications send traces to (gRPC 4317, HTTP 4318); default both."""
+    receivers: JaegerReceivers = Field(default_factory=JaegerReceivers)
+    """Legacy intake on the Jaeger Service besides OTLP: Jaeger Thrift over HTTP (14268) and
+    Zipkin (9411); default neither."""
     sampling: JaegerSampling = Field(default_factory=JaegerSampling)
     """Sampling strategy Jaeger serves to SDKs that ask for one."""
     resources: ResourceRequirements = Field(default_factory=ResourceRequirements)
