@@ -227,6 +227,17 @@ class _EndpointCommon(PoModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _proxy(self) -> _EndpointCommon:
+        # Prometheus' ProxyConfig.Validate (prometheus/common config)
+        if self.proxy_from_environment and self.proxy_url:
+            raise ValueError("if proxyFromEnvironment is set, proxyUrl must not be")
+        if self.proxy_from_environment and self.no_proxy:
+            raise ValueError("if proxyFromEnvironment is set, noProxy must not be")
+        if self.no_proxy and not self.proxy_url:
+            raise ValueError("noProxy needs proxyUrl")
+        return self
+
     @property
     def bearer_secret(self) -> SecretKeySelector | None:
         """The deprecated bearerTokenSecret, when it names a Secret."""
