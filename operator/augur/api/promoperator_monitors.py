@@ -4,8 +4,7 @@ podmonitor_types.go, types.go), with what its operator checks before it loads on
 (pkg/prometheus/resource_selector.go `checkServiceMonitor` / `checkPodMonitor`).
 
 A field this model does not know refuses the object (it is reported, never silently
-dropped): a scrape class, role selectors, native-histogram settings and proxy CONNECT
-headers are not carried over. What a stack may take of a valid monitor depends on the stack
+dropped): a scrape class and proxy CONNECT headers are not carried over. What a stack may take of a valid monitor depends on the stack
 (`monitor_problems`): file paths only from its own namespace, Secrets not ConfigMaps, no
 OAuth2.
 """
@@ -299,6 +298,15 @@ class _MonitorSpecCommon(PoModel):
     scrape_protocols: list[ScrapeProtocol] = Field(default_factory=list)
     fallback_scrape_protocol: ScrapeProtocol | None = None
     attach_metadata: AttachMetadata | None = None
+    selector_mechanism: Literal["RelabelConfig", "RoleSelector"] | None = None
+    scrape_classic_histograms: bool | None = None
+    native_histogram_bucket_limit: int | None = Field(default=None, ge=0)
+    native_histogram_min_bucket_factor: str | None = Field(
+        default=None, pattern=r"^[0-9]+(\.[0-9]+)?m?$"
+    )
+    convert_classic_histograms_to_nhcb: bool | None = Field(
+        default=None, alias="convertClassicHistogramsToNHCB"
+    )
     body_size_limit: str | None = Field(
         default=None, pattern=r"^(0|([0-9]*(\.[0-9]+)?(B|KB|MB|GB|TB|PB|EB)))$"
     )

@@ -70,14 +70,43 @@ def monitor_namespaces(monitor: AnyMonitor, tenancy: bool) -> list[str] | None:
     return list(selector.match_names)
 
 
-def _sd_config(role: str, monitor: AnyMonitor, namespaces: list[str] | None) -> Obj:
+def _sd_config(
+    role: str, monitor: AnyMonitor, namespaces: list[str] | None, selector_roles: list[str]
+) -> Obj:
+    """`generateK8SSDConfig`; with `selectorMechanism: RoleSelector` the selector is the
+    discovery's (`generateRoleSelectorConfig`) instead of keep rules."""
     sd: Obj = {"role": role}
     if namespaces is not None:
         sd["namespaces"] = {"names": list(namespaces)}
     attach = monitor.spec.attach_metadata
     if attach is not None:
         sd["attach_metadata"] = {"node": bool(attach.node)}
+    if _role_selector(monitor):
+        label = selector_string(monitor.spec.selector)
+        sd["selectors"] = [{"role": r, "label": label} for r in selector_roles]
     return sd
+
+
+def _role_selector(monitor: AnyMonitor) -> bool:
+    return monitor.spec.selector_mechanism == "RoleSelector"
+
+
+def selector_string(selector: LabelSelector) -> str:
+    """A label selector as Kubernetes writes it (`metav1.LabelSelectorAsSelector(...).String()`):
+    requirements by key, `k=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`."""
+    parts: list[tuple[str, str]] = [
+        (key, f"{key}={value}") for key, value in selector.match_labels.items()
+    ]
+    for req in selector.match_expressions:
+        values = ",".join(sorted(set(req.values)))
+        text = {
+            "In": f"{req.key} in ({values})",
+            "NotIn": f"{req.key} notin ({values})",
+            "Exists": req.key,
+            "DoesNotExist": f"!{req.key}",
+        }[req.operator]
+        parts.append((req.key, text))
+    return ",".join(text for _, text in sorted(parts, key=lambda part: part[0]))
 
 
 def _selector_relabelling(selector: LabelSelector, obj: str) -> list[Obj]:
@@ -169,7 +198,9 @@ def service_monitor_relabelling(
 ) -> list[Obj]:
     """relabel_configs of one ServiceMonitor endpoint (`generateServiceMonitorConfig`)."""
     spec = monitor.spec
-    rules = [dict(_JOB_NAME), *_selector_relabelling(spec.selector, "service")]
+    rules = [dict(_JOB_NAME)]
+    if not _role_selector(monitor):
+        rules += _selector_relabelling(spec.selector, "service")
     if endpoint.port:
         rules.append(
             {
@@ -226,7 +257,8 @@ def pod_monitor_relabelling(
     rules: list[Obj] = [dict(_JOB_NAME)]
     if endpoint.filter_running is None or endpoint.filter_running:
         rules.append(dict(_RUNNING))
-    rules += _selector_relabelling(spec.selector, "pod")
+    if not _role_selector(monitor):
+        rules += _selector_relabelling(spec.selector, "pod")
     if endpoint.port:
         rules.append(
             {
@@ -366,6 +398,7 @@ def _tail(
     )
     if spec.keep_dropped_targets is not None:
         tail["keep_dropped_targets"] = spec.keep_dropped_targets
+    tail.update(_native_histograms(monitor))
     if spec.scrape_protocols:
         tail["scrape_protocols"] = list(spec.scrape_protocols)
     if spec.fallback_scrape_protocol is not None:
@@ -379,6 +412,23 @@ def _tail(
     return tail
 
 
+def _native_histograms(monitor: AnyMonitor) -> Obj:
+    """`addNativeHistogramConfig` for Prometheus 3."""
+    spec = monitor.spec
+    config: Obj = {}
+    if spec.native_histogram_bucket_limit is not None:
+        config["native_histogram_bucket_limit"] = spec.native_histogram_bucket_limit
+    factor = spec.native_histogram_min_bucket_factor
+    if factor is not None:
+        value = float(factor[:-1]) / 1000 if factor.endswith("m") else float(factor)
+        config["native_histogram_min_bucket_factor"] = value
+    if spec.scrape_classic_histograms is not None:
+        config["always_scrape_classic_histograms"] = spec.scrape_classic_histograms
+    if spec.convert_classic_histograms_to_nhcb is not None:
+        config["convert_classic_histograms_to_nhcb"] = spec.convert_classic_histograms_to_nhcb
+    return config
+
+
 def service_monitor_jobs(monitor: ServiceMonitor, context: MonitorContext) -> list[Obj]:
     """One scrape job per endpoint of a ServiceMonitor."""
     jobs = []
@@ -386,7 +436,9 @@ def service_monitor_jobs(monitor: ServiceMonitor, context: MonitorContext) -> li
         secrets = _Secrets(monitor, index, context.files)
         label = context.enforced_label
         job = _head(f"serviceMonitor/{monitor.key}/{index}", endpoint, label)
-        job["kubernetes_sd_configs"] = [_sd_config(ROLE_ENDPOINTSLICE, monitor, context.namespaces)]
+        roles = [ROLE_ENDPOINTSLICE, "service"]
+        sd = _sd_config(ROLE_ENDPOINTSLICE, monitor, context.namespaces, roles)
+        job["kubernetes_sd_configs"] = [sd]
         job.update(_http(endpoint))
         if endpoint.tls_config is not None:
             job["tls_config"] = _tls(endpoint.tls_config, secrets)
@@ -411,7 +463,7 @@ def pod_monitor_jobs(monitor: PodMonitor, context: MonitorContext) -> list[Obj]:
         secrets = _Secrets(monitor, index, context.files)
         label = context.enforced_label
         job = _head(f"podMonitor/{monitor.key}/{index}", endpoint, label)
-        job["kubernetes_sd_configs"] = [_sd_config("pod", monitor, context.namespaces)]
+        job["kubernetes_sd_configs"] = [_sd_config("pod", monitor, context.namespaces, ["pod"])]
         job.update(_http(endpoint))
         if endpoint.tls_config is not None:
             job["tls_config"] = _tls(endpoint.tls_config, secrets)
