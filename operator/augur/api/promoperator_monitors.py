@@ -24,7 +24,7 @@ from pydantic.alias_generators import to_camel
 
 from augur.api.bounds import shape_problem
 from augur.api.common import Duration, LabelSelector, duration_seconds
-from augur.api.relabel import RelabelConfig
+from augur.api.relabel import RelabelConfig, sets_label
 from augur.api.resources import InvalidObject, ObjectMeta, Problem, problems_from
 from augur.api.scrapeclient import ScrapeProtocol
 
@@ -420,7 +420,11 @@ def parse_monitor(doc: dict[str, Any]) -> AnyMonitor:
 
 
 def monitor_problems(
-    monitor: AnyMonitor, stack_namespace: str | None = None, default_interval: str | None = None
+    monitor: AnyMonitor,
+    stack_namespace: str | None = None,
+    default_interval: str | None = None,
+    *,
+    tenancy: bool = False,
 ) -> list[Problem]:
     """What keeps a stack of `stack_namespace` from loading a valid monitor: file paths
     (bearerTokenFile, TLS caFile/certFile/keyFile) from any other namespace — Prometheus would
@@ -466,6 +470,17 @@ def monitor_problems(
                     "Secret",
                 )
                 for name in files
+            ]
+        if tenancy and foreign:
+            problems += [
+                Problem(
+                    f"{at}.relabelings[{position}]",
+                    "under the stack's tenancy a monitor may not set __address__ (it could "
+                    "scrape another namespace's pods into this one's series); choose the "
+                    "port with port or targetPort",
+                )
+                for position, rule in enumerate(endpoint.relabelings)
+                if sets_label(rule, "__address__")
             ]
         if endpoint.oauth2 is not None:
             problems.append(

@@ -167,6 +167,14 @@ def _template_may_be(template: str, label: str) -> bool:
     return re.fullmatch(pattern, label, re.DOTALL) is not None
 
 
+def sets_label(rule: RelabelConfig, label: str) -> bool:
+    """True when `rule` may give `label` a value of its choosing (replace, hashmod,
+    lowercase, uppercase into a target label that is, or may expand to, `label`)."""
+    if rule.prometheus_action not in ("replace", "hashmod", "lowercase", "uppercase"):
+        return False
+    return _template_may_be(rule.target_label or "", label)
+
+
 def may_write(rule: RelabelConfig, label: str) -> bool:
     """True when `rule` may set, change or remove `label` (for rules a tenant writes, which
     must leave the label tenancy is enforced with alone)."""

@@ -191,7 +191,8 @@ def inputs_for(stack: MonitoringStack, inventory: Inventory) -> StackInputs:
         for monitor in monitors:
             if not promoperator_selects(stack, monitor.namespace, monitor.metadata.labels, labels):
                 continue
-            problems = monitor_problems(monitor, stack.namespace, interval)
+            tenancy = enforced_label(stack, monitor.namespace) is not None
+            problems = monitor_problems(monitor, stack.namespace, interval, tenancy=tenancy)
             if problems:
                 inputs.rejected[monitor.source] = problems
             else:
@@ -263,7 +264,8 @@ def reference_problems(inventory: Inventory) -> dict[str, list[Problem]]:
         for stack in stacks:
             if promoperator_selects(stack, monitor.namespace, monitor.metadata.labels, labels):
                 interval = stack.spec.prometheus.scrape_interval
-                problems += monitor_problems(monitor, stack.namespace, interval)
+                tenancy = enforced_label(stack, monitor.namespace) is not None
+                problems += monitor_problems(monitor, stack.namespace, interval, tenancy=tenancy)
         if problems:
             found[monitor.source] = list(dict.fromkeys(problems))
     return found

@@ -184,3 +184,28 @@ def test_invalid_monitors_name_the_field(spec: dict[str, Any], path: str) -> Non
         parse_monitor(doc)
     assert caught.value.kind == "ServiceMonitor"
     assert path in [p.path for p in caught.value.problems]
+
+
+TENANCY_STACK = {
+    **STACK,
+    "spec": {**STACK["spec"], "tenancy": {"enforceNamespaceLabel": "tenant"}},
+}
+SET_ADDRESS = {
+    "sourceLabels": ["__address__"],
+    "regex": "(.+):\\d+",
+    "replacement": "ml-db.ml.svc:9187",
+    "targetLabel": "__address__",
+}
+
+
+def test_under_tenancy_a_tenant_may_not_set_the_address() -> None:
+    endpoint = {"port": "m", "relabelings": [{"targetLabel": "x"}, SET_ADDRESS]}
+    found = inputs(service_monitor("shop", endpoint), stack=TENANCY_STACK)
+    [problem] = found.rejected["ServiceMonitor/shop/app"]
+    assert problem.path == "spec.endpoints[0].relabelings[1]"
+    assert "__address__" in problem.message
+    # the stack's own namespace, or no tenancy: the rule is the monitor's business
+    own = inputs(service_monitor("monitoring", endpoint), stack=TENANCY_STACK)
+    assert [m.key for m in own.service_monitors] == ["monitoring/app"]
+    untenanted = inputs(service_monitor("shop", endpoint))
+    assert [m.key for m in untenanted.service_monitors] == ["shop/app"]
