@@ -17,6 +17,7 @@ from augur.render.component_output import ComponentOutput
 from augur.render.rules.alerts import Rule, escalation_rules, static_alert_rule
 from augur.render.rules.anomaly import anomaly_rules
 from augur.render.rules.kpi import kpi_problems, kpi_rules
+from augur.render.rules.records import record_rule
 from augur.render.rules.tenancy import RuleScope, scope_for
 from augur.render.selection import StackInputs
 from augur.render.yamlwriter import GENERATED_HEADER, dump_yaml
@@ -52,8 +53,9 @@ class RenderedRules:
 
 
 def policy_rules(policy: AlertPolicy, scope: RuleScope) -> list[Rule]:
-    """The policy's rules: each alert in order (anomaly recordings first), then escalations."""
-    rules: list[Rule] = []
+    """The policy's rules: its recording rules, then each alert in order (anomaly recordings
+    first), then escalations."""
+    rules: list[Rule] = [record_rule(record, scope) for record in policy.spec.records]
     for alert in policy.spec.alerts:
         if alert.anomaly is not None:
             rules += anomaly_rules(policy.name, policy.spec, alert, scope)
