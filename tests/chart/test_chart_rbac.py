@@ -185,3 +185,30 @@ def test_watched_mode_manages_only_discovery_roles_in_the_operators_namespace(
     # Watching its own namespace already gives all of that: no second Role.
     own = render(helm, {"watchNamespaces": [NAMESPACE]}, tmp_path)
     assert [r["metadata"]["name"] for r in of_kind(own, "Role")] == ["augur"]
+
+
+@pytest.mark.parametrize("mode", ["cluster_wide", "watched"])
+def test_prometheus_operator_objects_are_read_and_never_written(
+    mode: str, request: pytest.FixtureRequest
+) -> None:
+    """A stack loads PrometheusRules (and, later, ServiceMonitors and PodMonitors); augur
+    lists and watches them where their CRDs exist, and writes nothing to them."""
+    objects: list[Obj] = request.getfixturevalue(mode)
+    rules = _rules(objects, "ClusterRole") + _rules(objects, "Role")
+    for resource in ("prometheusrules", "servicemonitors", "podmonitors"):
+        for verb in ("get", "list", "watch"):
+            assert allows(rules, "monitoring.coreos.com", resource, verb), (resource, verb)
+        for verb in ("create", "update", "patch", "delete"):
+            assert not allows(rules, "monitoring.coreos.com", resource, verb), (resource, verb)
+        assert not allows(rules, "monitoring.coreos.com", f"{resource}/status", "patch")
+    granted = {
+        r
+        for rule in rules
+        if "monitoring.coreos.com" in rule["apiGroups"]
+        for r in rule["resources"]
+    }
+    assert granted == {"prometheusrules", "servicemonitors", "podmonitors"}
+    # kopf follows CRDs appearing (prometheus-operator's installed after augur) with list and
+    # watch; it never reads one by name nor changes any
+    crd_rules = [r for r in rules if "apiextensions.k8s.io" in r["apiGroups"]]
+    assert [sorted(r["verbs"]) for r in crd_rules] == [["list", "watch"]]

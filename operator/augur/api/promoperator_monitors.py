@@ -24,12 +24,10 @@ from pydantic.alias_generators import to_camel
 
 from augur.api.bounds import shape_problem
 from augur.api.common import Duration, LabelSelector, duration_seconds
+from augur.api.promoperator_rules import PO_API_VERSION
 from augur.api.relabel import RelabelConfig, sets_label
 from augur.api.resources import InvalidObject, ObjectMeta, Problem, problems_from
 from augur.api.scrapeclient import ScrapeProtocol
-
-PROMOPERATOR_GROUP = "monitoring.coreos.com"
-PROMOPERATOR_API_VERSION = f"{PROMOPERATOR_GROUP}/v1"
 
 
 class PoModel(BaseModel):
@@ -388,15 +386,6 @@ MONITOR_KINDS: dict[str, type[ServiceMonitor] | type[PodMonitor]] = {
 }
 
 
-def is_monitor_document(doc: Any) -> bool:
-    """True when `doc` is a prometheus-operator ServiceMonitor or PodMonitor."""
-    return (
-        isinstance(doc, dict)
-        and str(doc.get("apiVersion", "")).split("/")[0] == PROMOPERATOR_GROUP
-        and doc.get("kind") in MONITOR_KINDS
-    )
-
-
 def parse_monitor(doc: dict[str, Any]) -> AnyMonitor:
     """Validate a ServiceMonitor or PodMonitor; raise InvalidObject naming every field at
     fault."""
@@ -404,9 +393,9 @@ def parse_monitor(doc: dict[str, Any]) -> AnyMonitor:
     meta = doc.get("metadata") or {}
     name = str(meta.get("name", "<unnamed>")) if isinstance(meta, dict) else "<unnamed>"
     namespace = str(meta.get("namespace") or "default") if isinstance(meta, dict) else "default"
-    if doc.get("apiVersion") != PROMOPERATOR_API_VERSION:
+    if doc.get("apiVersion") != PO_API_VERSION:
         found = doc.get("apiVersion")
-        problem = Problem("apiVersion", f"{found!r} is not {PROMOPERATOR_API_VERSION}")
+        problem = Problem("apiVersion", f"{found!r} is not {PO_API_VERSION}")
         raise InvalidObject(kind, namespace, name, [problem])
     cls = MONITOR_KINDS[kind]
     body = {key: value for key, value in doc.items() if key != "status"}

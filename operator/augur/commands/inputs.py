@@ -14,17 +14,28 @@ import yaml
 
 from augur.api.inventory import Inventory
 from augur.api.names import namespace_name_problem
-from augur.api.promoperator_monitors import is_monitor_document, parse_monitor
+from augur.api.promoperator import (
+    PROMOPERATOR_MODELS,
+    PromOperatorObject,
+    is_promoperator_document,
+    parse_promoperator,
+)
 from augur.api.resources import (
     AnyResource,
     InvalidObject,
+    MonitoringStack,
     Problem,
     is_augur_document,
     parse_resource,
 )
 from augur.commands.sources import Document, Position, documents, read_sources
 from augur.render.delivery import delivery_warnings
-from augur.render.selection import inputs_for, reference_problems, stack_selects
+from augur.render.selection import (
+    inputs_for,
+    promoperator_selects,
+    reference_problems,
+    stack_selects,
+)
 
 ERROR = "error"
 WARNING = "warning"
@@ -102,7 +113,8 @@ class LoadResult:
 def load(
     paths: Iterable[str], *, exclude: tuple[str, ...] = (), stdin: TextIO | None = None
 ) -> LoadResult:
-    """Parse and validate every augur object under `paths` (`-` is standard input); other
+    """Parse and validate every augur object, and every prometheus-operator object of a kind
+    augur reads (`augur.api.promoperator`), under `paths` (`-` is standard input); other
     objects are skipped, `kind: List` items read one by one. Raises InputError for a path
     that does not exist."""
     result = LoadResult()
@@ -132,15 +144,15 @@ def _read(document: Document, result: LoadResult) -> None:
         return
     if isinstance(doc, dict) and doc.get("kind") == "Namespace":
         _read_namespace(document, result)
-    if is_monitor_document(doc):
-        _read_monitor(document, result)
-        return
-    if not is_augur_document(doc):
+    foreign = is_promoperator_document(doc)
+    if not (foreign or is_augur_document(doc)):
+        # other kinds, those of monitoring.coreos.com augur does not read among them
         result.skipped += 1
         return
     result.objects += 1
+    resource: AnyResource | PromOperatorObject
     try:
-        resource = parse_resource(doc)
+        resource = parse_promoperator(doc) if foreign else parse_resource(doc)
     except InvalidObject as error:
         key = f"{error.kind}/{error.namespace}/{error.name}"
         identity = (error.kind, error.namespace, error.name)
@@ -164,30 +176,6 @@ def _read(document: Document, result: LoadResult) -> None:
             "it in the current context's namespace (say which)",
         )
         result.warnings.append(result.finding(key, problem, WARNING, document))
-
-
-def _read_monitor(document: Document, result: LoadResult) -> None:
-    """A prometheus-operator ServiceMonitor or PodMonitor: kept when valid, else its problems
-    where they are written."""
-    result.objects += 1
-    try:
-        monitor = parse_monitor(document.body)
-    except InvalidObject as error:
-        key = f"{error.kind}/{error.namespace}/{error.name}"
-        identity = (error.kind, error.namespace, error.name)
-        result.findings.extend(
-            result.finding(key, p, document=document, identity=identity) for p in error.problems
-        )
-        return
-    key = monitor.source
-    first = result.origin.get(key)
-    if first is not None:
-        at = first.position()
-        problem = Problem("metadata.name", f"defined twice (first in {_place(first, at)})")
-        result.findings.append(result.finding(key, problem, document=document))
-        return
-    result.origin[key] = document
-    result.inventory.add_monitor(monitor)
 
 
 def _read_namespace(document: Document, result: LoadResult) -> None:
@@ -254,16 +242,23 @@ def _add_selection_warnings(result: LoadResult) -> None:
         return
     labels = inventory.namespace_labels
     stacks = ", ".join(s.key for s in inventory.stacks)
-    selected: list[AnyResource] = [
+    selected: list[AnyResource | PromOperatorObject] = [
         *inventory.alert_policies,
         *inventory.business_kpis,
         *inventory.scaling_policies,
+        *inventory.prometheus_rules,
+        *inventory.service_monitors,
+        *inventory.pod_monitors,
     ]
     for resource in selected:
-        if any(stack_selects(s, resource, labels) for s in inventory.stacks):
+        if any(_selects(s, resource, labels) for s in inventory.stacks):
             continue
         hint = ""
-        unknown = resource.namespace not in labels
+        if isinstance(resource, PROMOPERATOR_MODELS) and not any(
+            s.spec.prometheus_operator_objects.enabled for s in inventory.stacks
+        ):
+            hint = " (no stack loads prometheus-operator's objects: spec.prometheusOperatorObjects)"
+        unknown = not hint and resource.namespace not in labels
         if unknown and any(s.spec.namespace_selector.match_labels for s in inventory.stacks):
             hint = (
                 f" (the labels of namespace {resource.namespace} are not in the input: add its "
@@ -275,6 +270,18 @@ def _add_selection_warnings(result: LoadResult) -> None:
             f"loaded{hint}",
         )
         result.warnings.append(result.finding(f"{resource.kind}/{resource.key}", problem, WARNING))
+
+
+def _selects(
+    stack: MonitoringStack,
+    resource: AnyResource | PromOperatorObject,
+    labels: dict[str, dict[str, str]],
+) -> bool:
+    """True when `stack` loads `resource` (a prometheus-operator object by the stack's
+    prometheusOperatorObjects)."""
+    if isinstance(resource, PROMOPERATOR_MODELS):
+        return promoperator_selects(stack, resource.namespace, resource.metadata.labels, labels)
+    return stack_selects(stack, resource, labels)
 
 
 def _add_delivery_warnings(result: LoadResult) -> None:

@@ -17,6 +17,7 @@ from kubernetes.config import ConfigException
 
 from augur.controllers import registry
 from augur.controllers.endpoints import serve
+from augur.controllers.promoperator import quiet_absent_crds
 from augur.controllers.rule_tests import RuleTestSettings
 from augur.controllers.state import OperatorConfig, OperatorState, URLFile
 from augur.controllers.tool_check import ToolCheckSettings
@@ -368,6 +369,8 @@ def run_command(
     if not verbose:
         # One line per handled watch event is noise at thousands of policies.
         logging.getLogger("kopf.objects").addFilter(_quiet_handler_success)
+    # prometheus-operator's CRDs missing is expected: kopf need not warn of it
+    quiet_absent_crds()
     kube = KubeClient(client)
     if not standalone:
         ensure_peering(kube, namespaces, peering_name(shard))

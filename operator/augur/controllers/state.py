@@ -180,6 +180,9 @@ class OperatorState:
         self.scaling_stacks: dict[str, set[str]] = {}
         """Per ScalingPolicy, the stacks that selected it when it last changed (told again
         when it changes or goes: their dashboard and count include it)."""
+        self.promoperator_stacks: dict[str, set[str]] = {}
+        """Per prometheus-operator object ('Kind/namespace/name'), the stacks that selected
+        it when it last changed (told again when it changes or goes)."""
         self.scaling_locks: dict[str, asyncio.Lock] = {}
         """Per ScalingPolicy: held while it evaluates or is restored on deletion."""
         self.statuses = StatusWriter(kube, metrics)

@@ -10,6 +10,8 @@ from augur.api.common import API_VERSION, LabelSelector
 from augur.api.inventory import Inventory
 from augur.api.monitoringstack import NamespaceSelector
 from augur.api.promoperator_monitors import PodMonitor, ServiceMonitor, monitor_problems
+from augur.api.promoperator_rules import PrometheusRule
+from augur.api.promoperator_rules import enforced_label_problems as promrule_label_problems
 from augur.api.resources import (
     AlertPolicy,
     AnyResource,
@@ -31,13 +33,17 @@ SECRETS_NOT_PERMITTED = "does not allow the stacks of namespace"
 
 
 def default_stack() -> MonitoringStack:
-    """The stack used when the input has none: it selects everything, in every namespace."""
+    """The stack used when the input has none: it selects everything, in every namespace
+    (prometheus-operator's objects too)."""
     return MonitoringStack.model_validate(
         {
             "apiVersion": API_VERSION,
             "kind": "MonitoringStack",
             "metadata": {"name": DEFAULT_STACK_NAME, "namespace": DEFAULT_STACK_NAMESPACE},
-            "spec": {"namespaceSelector": {"any": True}},
+            "spec": {
+                "namespaceSelector": {"any": True},
+                "prometheusOperatorObjects": {"enabled": True},
+            },
         }
     )
 
@@ -153,6 +159,8 @@ class StackInputs:
     alert_policies: list[AlertPolicy] = field(default_factory=list)
     business_kpis: list[BusinessKPI] = field(default_factory=list)
     scaling_policies: list[ScalingPolicy] = field(default_factory=list)
+    prometheus_rules: list[PrometheusRule] = field(default_factory=list)
+    """prometheus-operator PrometheusRules the stack loads (`promoperator_selects`)."""
     namespace_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     rejected: dict[str, list[Problem]] = field(default_factory=dict)
     """Selected objects left out, by 'Kind/namespace/name', with why."""
@@ -182,6 +190,11 @@ def inputs_for(stack: MonitoringStack, inventory: Inventory) -> StackInputs:
     inputs.business_kpis = [k for k in inventory.business_kpis if stack_selects(stack, k, labels)]
     inputs.scaling_policies = [
         s for s in inventory.scaling_policies if stack_selects(stack, s, labels)
+    ]
+    inputs.prometheus_rules = [
+        r
+        for r in inventory.prometheus_rules
+        if promoperator_selects(stack, r.namespace, r.metadata.labels, labels)
     ]
     interval = stack.spec.prometheus.scrape_interval
     for monitors, kept in (
@@ -234,8 +247,9 @@ def enforced_label(stack: MonitoringStack, namespace: str) -> str | None:
 
 def reference_problems(inventory: Inventory) -> dict[str, list[Problem]]:
     """Problems between objects, by 'Kind/namespace/name': unresolved receivers, labels a
-    tenant may not set under a selecting stack's tenancy, and what keeps a selecting stack
-    from loading a ServiceMonitor or PodMonitor."""
+    tenant (an AlertPolicy, a BusinessKPI, a PrometheusRule) may not set under a selecting
+    stack's tenancy, and what keeps a selecting stack from loading a ServiceMonitor or
+    PodMonitor."""
     stacks = stacks_of(inventory)
     labels = inventory.namespace_labels
     found: dict[str, list[Problem]] = {}
@@ -255,6 +269,13 @@ def reference_problems(inventory: Inventory) -> dict[str, list[Problem]]:
                 problems += enforced_label_problems(kpi.spec, enforced_label(stack, kpi.namespace))
         if problems:
             found[f"BusinessKPI/{kpi.key}"] = list(dict.fromkeys(problems))
+    for rule in inventory.prometheus_rules:
+        problems = []
+        for stack in stacks:
+            if promoperator_selects(stack, rule.namespace, rule.metadata.labels, labels):
+                problems += promrule_label_problems(rule, enforced_label(stack, rule.namespace))
+        if problems:
+            found[f"PrometheusRule/{rule.key}"] = list(dict.fromkeys(problems))
     monitors: list[ServiceMonitor | PodMonitor] = [
         *inventory.service_monitors,
         *inventory.pod_monitors,

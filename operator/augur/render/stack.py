@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from augur.api.resources import AlertPolicy, BusinessKPI, MonitoringStack, Problem
+from augur.api.resources import AlertPolicy, MonitoringStack, Problem
 from augur.render.alertmanager import ports as alertmanager_ports
 from augur.render.alertmanager.config import (
     AlertmanagerConfig,
@@ -48,6 +48,7 @@ from augur.render.prometheus.objects import render_prometheus
 from augur.render.prometheus.rule_shards import Shards
 from augur.render.rules.files import (
     RuleFile,
+    RuleSource,
     render_rule_file,
     render_rules_component,
     rule_sources,
@@ -64,7 +65,7 @@ class RenderedFile:
     """The rule file of one selected object as last rendered, with what it was rendered from
     (a rule file is a pure function of the object's model and its rule scope)."""
 
-    source: AlertPolicy | BusinessKPI
+    source: RuleSource
     scope: RuleScope
     path: str
     text: str
@@ -72,9 +73,7 @@ class RenderedFile:
     problems: tuple[Problem, ...] = ()
     """Why the object was left out (no file then)."""
 
-    def renders(
-        self, source: AlertPolicy | BusinessKPI, scope: RuleScope, *, same_object: bool = False
-    ) -> bool:
+    def renders(self, source: RuleSource, scope: RuleScope, *, same_object: bool = False) -> bool:
         """True when rendering `source` in `scope` would give this file again (with
         `same_object`, only when `source` is the very object this file was rendered for)."""
         if self.scope != scope:
@@ -87,7 +86,8 @@ class StackMemo:
     """What a render of a stack keeps for the next one."""
 
     rule_files: dict[str, RenderedFile] = field(default_factory=dict)
-    """By 'Kind/namespace/name' of every selected AlertPolicy and BusinessKPI."""
+    """By 'Kind/namespace/name' of every selected AlertPolicy, BusinessKPI and
+    PrometheusRule."""
     alertmanager_inputs: tuple[Any, ...] | None = None
     """What the Alertmanager configuration was rendered from (see `_alertmanager_inputs`)."""
     alertmanager: AlertmanagerConfig | None = None
@@ -121,7 +121,7 @@ def _alertmanager_inputs(inputs: StackInputs) -> tuple[Any, ...]:
     )
 
 
-def _render_file(source: AlertPolicy | BusinessKPI, scope: RuleScope) -> RenderedFile:
+def _render_file(source: RuleSource, scope: RuleScope) -> RenderedFile:
     """One object's rule file (or why it is left out), with what it was rendered from."""
     result = render_rule_file(source, scope)
     if not isinstance(result, RuleFile):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from augur.api.promoperator import PARSERS
 from augur.api.resources import Problem
 from augur.render.prometheus.rule_shards import Shards
 from augur.render.selection import SECRETS_NOT_PERMITTED
@@ -23,8 +25,12 @@ class StackOutcome:
     policies: int = 0
     kpis: int = 0
     scaling_policies: int = 0
+    prometheus_rules: int = 0
+    """prometheus-operator PrometheusRules selected and loaded."""
     service_monitors: int = 0
+    """prometheus-operator ServiceMonitors selected and loaded."""
     pod_monitors: int = 0
+    """prometheus-operator PodMonitors selected and loaded."""
     rules: int = 0
     rejected: int = 0
     objects: int = 0
@@ -41,6 +47,21 @@ class StackOutcome:
     """`status.ruleShards` (empty without Prometheus): see `rule_shards_status`."""
     rules_left_out: list[str] = field(default_factory=list)
     """Rule files not loaded (no shard can hold them)."""
+    promoperator_rejected: list[str] = field(default_factory=list)
+    """prometheus-operator objects selected but not loaded, as 'Kind/namespace/name: why':
+    augur never writes to them, so the stack's status says why."""
+
+
+def promoperator_rejections(
+    rejected: Mapping[str, Sequence[Problem]], invalid: Mapping[str, str]
+) -> list[str]:
+    """'Kind/namespace/name: why' of every prometheus-operator object a stack selected but
+    did not load: rejected by the render or a tool (`rejected`), or invalid (`invalid`)."""
+    found = dict(invalid)
+    for key, problems in rejected.items():
+        if key.partition("/")[0] in PARSERS:
+            found[key] = "; ".join(str(p) for p in problems)
+    return [f"{key}: {why}" for key, why in sorted(found.items())]
 
 
 def rule_shards_status(shards: Shards) -> dict[str, int]:
@@ -151,6 +172,9 @@ def stack_conditions(outcome: StackOutcome) -> list[Cond]:
     if outcome.rejected:
         reason = "PoliciesRejected" if not problems else reason
         problems.append(f"{outcome.rejected} selected objects rejected (see their status)")
+    if outcome.promoperator_rejected:
+        reason = "PoliciesRejected" if not problems else reason
+        problems.append("not loaded: " + "; ".join(outcome.promoperator_rejected[:3]))
     if outcome.rules_left_out:
         reason = "RulesNotLoaded" if not problems else reason
         problems.append(
@@ -192,6 +216,7 @@ def stack_status(outcome: StackOutcome, existing: dict[str, Any], now: str) -> d
             "alertPolicies": outcome.policies,
             "businessKPIs": outcome.kpis,
             "scalingPolicies": outcome.scaling_policies,
+            "prometheusRules": outcome.prometheus_rules,
             "serviceMonitors": outcome.service_monitors,
             "podMonitors": outcome.pod_monitors,
             "rules": outcome.rules,

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from augur.api.inventory import Inventory
-from augur.api.promoperator_monitors import is_monitor_document, parse_monitor
+from augur.api.promoperator import is_promoperator_document, parse_promoperator
 from augur.api.resources import is_augur_document, parse_resource
 from augur.render.component_output import ComponentOutput
 from augur.render.prometheus.credentials import (
@@ -31,8 +31,8 @@ def inputs_from_yaml(text: str) -> StackInputs:
     for doc in yaml.safe_load_all(text):
         if is_augur_document(doc):
             inventory.add(parse_resource(doc))
-        elif is_monitor_document(doc):
-            inventory.add_monitor(parse_monitor(doc))
+        elif is_promoperator_document(doc):
+            inventory.add(parse_promoperator(doc))
         elif isinstance(doc, dict) and doc.get("kind") == "Namespace":
             meta = doc["metadata"]
             inventory.namespace_labels[meta["name"]] = dict(meta.get("labels") or {})
