@@ -16,6 +16,18 @@ ALERTMANAGER_IMAGE = f"quay.io/prometheus/alertmanager:v{ALERTMANAGER_VERSION}"
 GRAFANA_IMAGE = f"docker.io/grafana/grafana:{GRAFANA_VERSION}"
 JAEGER_IMAGE = f"docker.io/jaegertracing/jaeger:{JAEGER_VERSION}"
 
+# Baseline cluster monitoring (spec.clusterMonitoring). node-exporter: the latest release
+# (1.12.1, 2026-07-14), no client library tying it to a Kubernetes version; every flag augur
+# passes exists in it. kube-state-metrics: 2.17.0, built with client-go v0.33.4 (its
+# compatibility matrix: 2.17 is the release for Kubernetes 1.33, the minor of the control
+# plane below and of augur's tests; 2.16 is 1.32's).
+NODE_EXPORTER_VERSION = "1.12.1"
+KUBE_STATE_METRICS_VERSION = "2.17.0"
+NODE_EXPORTER_IMAGE = f"quay.io/prometheus/node-exporter:v{NODE_EXPORTER_VERSION}"
+KUBE_STATE_METRICS_IMAGE = (
+    f"registry.k8s.io/kube-state-metrics/kube-state-metrics:v{KUBE_STATE_METRICS_VERSION}"
+)
+
 # Alertmanager has no automatic reload: this sidecar decompresses its configuration from the
 # Secret and calls its reload endpoint (prometheus-operator's, released with v0.84.0).
 PROMETHEUS_CONFIG_RELOADER_VERSION = "0.84.0"
@@ -41,6 +53,7 @@ ETCD_SERVER_MODULE = "go.etcd.io/etcd/server/v3"
 KWOK_MODULE = "sigs.k8s.io/kwok"
 JAEGER_MODULE = "github.com/jaegertracing/jaeger"
 HELM_MODULE = "helm.sh/helm/v3"
+NODE_EXPORTER_MODULE = "github.com/prometheus/node_exporter"
 
 
 def prometheus_module_version(version: str) -> str:

@@ -81,3 +81,8 @@ def test_kubectl_on_this_machine_is_within_one_minor() -> None:
     client_minor = int(json.loads(out)["clientVersion"]["minor"].rstrip("+"))
     server_minor = int(versions.KUBERNETES_VERSION.split(".")[1])
     assert abs(client_minor - server_minor) <= 1
+
+
+def test_cluster_exporter_images_carry_their_pinned_versions() -> None:
+    assert _tag(versions.NODE_EXPORTER_IMAGE) == f"v{versions.NODE_EXPORTER_VERSION}"
+    assert _tag(versions.KUBE_STATE_METRICS_IMAGE) == f"v{versions.KUBE_STATE_METRICS_VERSION}"

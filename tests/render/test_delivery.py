@@ -133,6 +133,17 @@ def test_an_alert_escalated_to_an_unrouted_severity_is_warned_about() -> None:
     assert not any("Slow (medium)" in m for m in messages)
 
 
+def test_cluster_alerts_without_a_default_receiver_integration_are_warned_about() -> None:
+    docs = case_docs()
+    stack = next(d for d in docs if d["kind"] == "MonitoringStack")
+    stack["spec"]["clusterMonitoring"] = {"enabled": True}
+    (problem,) = delivery_warnings(inputs_of(docs))["MonitoringStack/monitoring/shared"]
+    assert "NodeNotReady (high)" in problem.message and "TargetDown (medium)" in problem.message
+    stack["spec"]["clusterMonitoring"] = {"enabled": True, "rules": False}
+    (problem,) = delivery_warnings(inputs_of(docs))["MonitoringStack/monitoring/shared"]
+    assert "NodeNotReady" not in problem.message
+
+
 def test_prometheus_rules_alerts_are_walked_with_their_series_labels_unknown() -> None:
     from augur.api.promoperator_rules import parse_prometheus_rule
 

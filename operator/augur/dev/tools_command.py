@@ -27,10 +27,11 @@ from augur.dev import tools as t
 @click.option(
     "--for-tests",
     is_flag=True,
-    help="Select the tools the test suite needs (all of them, jaeger and helm included).",
+    help="Select the tools the test suite needs (all of them, jaeger, helm and node_exporter included).",
 )
 def tools_command(names: tuple[str, ...], list_only: bool, build: bool, for_tests: bool) -> None:
-    """Pinned real tools (promtool, amtool, prometheus, alertmanager, etcd, kube-*, kwok, jaeger, helm).
+    """Pinned real tools (promtool, amtool, prometheus, alertmanager, etcd, kube-*, kwok, jaeger,
+    helm, node_exporter).
 
     Each is built once from its Go source module into ~/.cache/augur/bin/<tool>-<version>
     and reused afterwards. A cold build takes minutes (Kubernetes binaries the longest).

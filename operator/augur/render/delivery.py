@@ -20,6 +20,7 @@ from augur.api.matchers import parse_matcher
 from augur.api.resources import Problem
 from augur.render.alertmanager.config import render_stack_alertmanager_config
 from augur.render.alertmanager.receivers import NULL_RECEIVER
+from augur.render.cluster.rules import cluster_alerts
 from augur.render.prometheus.selfmonitoring import WATCHDOG, self_monitoring_alerts
 from augur.render.rules.alerts import alert_labels
 from augur.render.rules.files import stack_scope
@@ -46,7 +47,7 @@ class StackAlert:
 
 def stack_alerts(inputs: StackInputs) -> Iterator[StackAlert]:
     """Every alert of the stack: the policies' (each escalation level too), the KPIs', the
-    PrometheusRules' and the stack's self-monitoring."""
+    PrometheusRules', the stack's self-monitoring and its cluster monitoring."""
     for policy in inputs.alert_policies:
         scope = stack_scope(inputs, policy.namespace)
         spec = policy.spec
@@ -83,6 +84,11 @@ def stack_alerts(inputs: StackInputs) -> Iterator[StackAlert]:
                 "watchdogReceiver" if self_alert is WATCHDOG else "defaultReceiver"
             )
             yield StackAlert(source, path, self_alert.name, labels)
+        if stack.spec.cluster_monitoring.part("rules"):
+            for cluster_alert in cluster_alerts(stack):
+                labels = dict(cluster_alert.rule()["labels"])
+                path = "spec.alertmanager.defaultReceiver"
+                yield StackAlert(f"MonitoringStack/{stack.key}", path, cluster_alert.name, labels)
 
 
 def _prometheus_rule_alerts(inputs: StackInputs) -> Iterator[StackAlert]:

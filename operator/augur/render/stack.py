@@ -11,7 +11,8 @@ write each rule file with `augur.render.rules.files.render_rule_file`.
 This module composes the components: it alone imports more than one of them, and hands each
 what it needs of the others as typed values (the rule files to Prometheus, the
 `AlertmanagerConfig` to the Alertmanager objects, the `StackEndpoints` of the programs to
-Prometheus and Grafana)."""
+Prometheus and Grafana, cluster monitoring's scrape jobs and rule file to Prometheus and its
+dashboards to Grafana)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from augur.render.alertmanager.credentials import (
     credentials_secret_name as alertmanager_credentials_secret_name,
 )
 from augur.render.alertmanager.objects import render_alertmanager_workload
+from augur.render.cluster.component import render_cluster_monitoring
 from augur.render.component_output import ComponentOutput
 from augur.render.grafana.objects import render_grafana_component
 from augur.render.jaeger import ports as jaeger_ports
@@ -179,11 +181,23 @@ def _assemble(
 ) -> tuple[ComponentOutput, Shards | None]:
     result = ComponentOutput(rejected={k: list(v) for k, v in inputs.rejected.items()})
     peers = stack_endpoints(inputs.stack)
+    cluster = render_cluster_monitoring(inputs)
+    prometheus_rules = ComponentOutput(files={**rules.files, **cluster.rule_files})
     prometheus, shards = render_prometheus(
-        inputs, rules, peers, operator_namespace=operator_namespace, rule_shards=rule_shards
+        inputs,
+        prometheus_rules,
+        peers,
+        operator_namespace=operator_namespace,
+        rule_shards=rule_shards,
+        more_jobs=cluster.scrape,
     )
     alertmanager = render_alertmanager_workload(inputs, alertmanager_config)
-    grafana = render_grafana_component(inputs, peers, dashboard_config_maps=dashboard_config_maps)
+    grafana = render_grafana_component(
+        inputs,
+        peers,
+        dashboard_config_maps=dashboard_config_maps,
+        more_dashboards=cluster.dashboards,
+    )
     jaeger = render_jaeger_component(inputs)
     policies = render_network_policies(inputs, operator_namespace=operator_namespace)
     outputs = (
@@ -193,6 +207,7 @@ def _assemble(
         alertmanager,
         grafana,
         jaeger,
+        cluster.output,
         policies,
     )
     for output in outputs:

@@ -9,12 +9,13 @@ from typing import Any
 
 from augur.api.promoperator import PARSERS
 from augur.api.resources import Problem
+from augur.render.cluster.objects import NODE_EXPORTER
 from augur.render.prometheus.rule_shards import Shards
 from augur.render.selection import SECRETS_NOT_PERMITTED
 from augur.status.conditions import Cond, merge_conditions
 from augur.status.rule_tests import RuleTestsStatus
 
-WORKLOAD_KINDS = ("StatefulSet", "Deployment")
+WORKLOAD_KINDS = ("StatefulSet", "Deployment", "DaemonSet")
 
 
 @dataclass
@@ -87,9 +88,11 @@ def component_name(workload: dict[str, Any], stack_name: str) -> str:
 
 
 def component_status(live: dict[str, Any] | None, desired: dict[str, Any]) -> dict[str, Any]:
-    """`ready` (ready/desired replicas) and `image` of one workload, from its live status."""
+    """`ready` (ready/desired replicas) and `image` of one workload, from its live status; a
+    DaemonSet's desired replicas are the nodes it is scheduled on (1 before it reports)."""
     spec = desired.get("spec") or {}
-    wanted = int(spec.get("replicas", 1))
+    daemon_set = desired.get("kind") == "DaemonSet"
+    wanted = 1 if daemon_set else int(spec.get("replicas", 1))
     containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or [{}]
     ready = 0
     if live is not None:
@@ -97,16 +100,28 @@ def component_status(live: dict[str, Any] | None, desired: dict[str, Any]) -> di
         current = int(status.get("observedGeneration") or 0) >= int(
             (live.get("metadata") or {}).get("generation") or 0
         )
-        ready = int(status.get("readyReplicas") or 0) if current else 0
+        if daemon_set:
+            wanted = int(status.get("desiredNumberScheduled") or 0) if current else wanted
+            ready = int(status.get("numberReady") or 0) if current else 0
+        else:
+            ready = int(status.get("readyReplicas") or 0) if current else 0
     result: dict[str, Any] = {"ready": f"{ready}/{wanted}"}
     if containers[0].get("image"):
         result["image"] = str(containers[0]["image"])
     return result
 
 
-def is_ready(component: dict[str, Any]) -> bool:
-    """True when every desired replica of a component is ready."""
+PER_NODE_COMPONENTS = frozenset({NODE_EXPORTER})
+"""Components with a pod on every node: one on a node that is down is the cluster's trouble
+(the cluster alerts report it), not the stack's, so they are ready with any pod ready."""
+
+
+def is_ready(component: dict[str, Any], name: str = "") -> bool:
+    """True when every desired replica of a component is ready; for a per-node component,
+    when some pod is ready or none is to run."""
     ready, _, wanted = str(component.get("ready", "0/1")).partition("/")
+    if name in PER_NODE_COMPONENTS:
+        return ready != "0" or wanted == "0"
     return ready == wanted
 
 
@@ -150,7 +165,9 @@ def stack_conditions(outcome: StackOutcome) -> list[Cond]:
             "Reconciled", "True", "Applied", f"{outcome.objects} objects match the spec"
         )
     not_ready = sorted(
-        f"{name} {c.get('ready')}" for name, c in outcome.components.items() if not is_ready(c)
+        f"{name} {c.get('ready')}"
+        for name, c in outcome.components.items()
+        if not is_ready(c, name)
     )
     if reconciled.status != "True":
         ready = Cond("Ready", "False", "ReconcileFailed", reconciled.message)
