@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from augur.commands.inputs import load
 
@@ -75,4 +76,18 @@ def test_prometheus_operator_example_loads_its_rules() -> None:
         "prometheus/rules/promrule__cache__redis-exporter.yaml"
     ]
     assert 'redis_up{namespace="cache"} == 0' in rendered.files[0].text()
-    assert len(PO_INVALID) >= 2
+    assert len(PO_INVALID) >= 3
+
+
+def test_prometheus_operator_example_scrapes_its_service_monitor() -> None:
+    from augur.render.selection import inputs_for
+    from augur.render.stack import render_stack
+
+    result = load([str(EXAMPLES / "prometheus-operator" / "stack.yaml")])
+    inputs = inputs_for(result.inventory.stacks[0], result.inventory)
+    assert [m.key for m in inputs.service_monitors] == ["cache/redis-exporter"]
+    config = yaml.safe_load(render_stack(inputs).files["prometheus/prometheus.yml"])
+    [job] = [j for j in config["scrape_configs"] if j["job_name"].startswith("serviceMonitor/")]
+    assert job["job_name"] == "serviceMonitor/cache/redis-exporter/0"
+    assert job["kubernetes_sd_configs"][0]["namespaces"] == {"names": ["cache"]}
+    assert job["relabel_configs"][-1] == {"target_label": "namespace", "replacement": "cache"}

@@ -161,7 +161,7 @@ def test_other_monitoring_kinds_are_not_read_and_the_version_is_checked() -> Non
     doc = document({"alert": "A", "expr": "up"})
     assert is_promoperator_document(doc)
     assert isinstance(parse_promoperator(doc), PrometheusRule)
-    assert not is_promoperator_document({**doc, "kind": "ServiceMonitor"})
+    assert not is_promoperator_document({**doc, "kind": "Probe"})
     assert not is_promoperator_document({**doc, "apiVersion": "augur.dev/v1alpha1"})
     assert problems({**doc, "apiVersion": "monitoring.coreos.com/v1alpha1"}) == [
         "apiVersion: 'monitoring.coreos.com/v1alpha1' is not monitoring.coreos.com/v1"

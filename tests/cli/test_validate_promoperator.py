@@ -32,10 +32,12 @@ spec:
 """
 MONITOR = """\
 apiVersion: monitoring.coreos.com/v1
-kind: ServiceMonitor
+kind: Probe
 metadata: {name: redis, namespace: monitoring}
-spec: {endpoints: [{port: metrics}]}
+spec: {prober: {url: blackbox:9115}, targets: {staticConfig: {static: [redis:6379]}}}
 """
+"""A kind of monitoring.coreos.com augur does not read (ServiceMonitors and PodMonitors it
+reads: tests/cli/test_validate_monitors.py)."""
 
 
 def write(tmp_path: Path, *documents: str) -> Path:
@@ -53,7 +55,7 @@ def test_validate_places_a_prometheus_rules_problem_at_its_field(tmp_path: Path)
         f"{path}:18:7 PrometheusRule/monitoring/redis: spec.groups[0].rules[1].expr: invalid "
         "PromQL at column 4: unclosed left parenthesis"
     ) in result.stderr
-    assert "1 other document(s) skipped" in result.stdout  # the ServiceMonitor, not an error
+    assert "1 other document(s) skipped" in result.stdout  # the Probe, not an error
 
 
 def test_render_writes_a_rule_file_per_selected_prometheus_rule(tmp_path: Path) -> None:

@@ -132,6 +132,8 @@ def test_every_kind_is_indexed_under_the_name_startup_reads() -> None:
         "namespace_index": "namespaces",
         "scaling_policy_index": "scalingpolicies",
         "promoperator_prometheusrules_index": "prometheusrules",
+        "promoperator_servicemonitors_index": "servicemonitors",
+        "promoperator_podmonitors_index": "podmonitors",
     }
     assert {row.index_id for row in WATCHED} <= set(indexes)
     watched = {h.selector.any_name for h in registry._watching.get_all_handlers()}  # type: ignore[attr-defined]

@@ -127,3 +127,51 @@ def test_prometheus_rules_are_selected_by_the_stacks_that_load_them() -> None:
     ]
     assert isinstance(ignores.resource, MonitoringStack)
     assert catalog.invalid_selected_by(ignores.resource) == 0
+
+
+def monitor_body(kind: str, namespace: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {**body(kind, namespace, name, spec), "apiVersion": "monitoring.coreos.com/v1"}
+
+
+def test_service_and_pod_monitors_reach_the_inventory_and_invalid_ones_the_stack() -> None:
+    cache = ParseCache()
+    enabled = {"enabled": True, "namespaceSelector": {"matchNames": ["cache"]}}
+    loads = cache.entry(
+        body("MonitoringStack", "mon", "loads", {"prometheusOperatorObjects": enabled})
+    )
+    selector = {"matchLabels": {"app": "redis"}}
+    service = cache.entry(
+        monitor_body(
+            "ServiceMonitor", "cache", "redis", {"selector": selector, "endpoints": [{"port": "m"}]}
+        )
+    )
+    pod = cache.entry(
+        monitor_body(
+            "PodMonitor",
+            "cache",
+            "redis-pods",
+            {"selector": selector, "podMetricsEndpoints": [{"port": "m"}]},
+        )
+    )
+    broken = cache.entry(
+        monitor_body(
+            "ServiceMonitor", "cache", "classy", {"selector": selector, "scrapeClass": "tls"}
+        )
+    )
+    assert service.resource is not None and pod.resource is not None, service.problems
+    assert broken.resource is None and broken.kind == "ServiceMonitor"
+    catalog = Catalog(
+        index(loads),
+        {},
+        {},
+        {},
+        promoperator={"ServiceMonitor": index(service, broken), "PodMonitor": index(pod)},
+    )
+    inventory = catalog.inventory()
+    assert [m.key for m in inventory.service_monitors] == ["cache/redis"]
+    assert [m.key for m in inventory.pod_monitors] == ["cache/redis-pods"]
+    assert catalog.stacks_selecting(pod) == ["mon/loads"]
+    assert isinstance(loads.resource, MonitoringStack)
+    assert list(catalog.invalid_promoperator_selected_by(loads.resource)) == [
+        "ServiceMonitor/cache/classy"
+    ]

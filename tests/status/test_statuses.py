@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from augur.api.inventory import Inventory
+from augur.api.monitoringstack import SelectedCounts
 from augur.api.resources import Problem, parse_resource
 from augur.metrics import OperatorMetrics
 from augur.render.rules.files import rule_file_path
@@ -192,6 +193,14 @@ def test_stack_status_shows_rule_shards_and_rule_files_not_loaded() -> None:
     assert conditions(status)["Degraded"] == ("True", "RulesNotLoaded")
     # Without Prometheus there are no shards: the field is removed (null in a merge patch).
     assert stack_status(StackOutcome(generation=1), {}, "t")["ruleShards"] is None
+
+
+def test_selected_counts_service_and_pod_monitors() -> None:
+    outcome = StackOutcome(generation=1, service_monitors=3, pod_monitors=2, rejected=1)
+    selected = stack_status(outcome, {}, "t")["selected"]
+    assert (selected["serviceMonitors"], selected["podMonitors"], selected["rejected"]) == (3, 2, 1)
+    counts = SelectedCounts.model_validate(selected)
+    assert (counts.service_monitors, counts.pod_monitors) == (3, 2)
 
 
 def test_stack_status_counts_prometheus_rules_and_says_why_one_is_not_loaded() -> None:

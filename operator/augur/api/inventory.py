@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from augur.api.promoperator import PromOperatorObject
+from augur.api.promoperator_monitors import PodMonitor, ServiceMonitor
 from augur.api.promoperator_rules import PrometheusRule
 from augur.api.resources import (
     AlertPolicy,
@@ -28,11 +29,19 @@ class Inventory:
     """prometheus-operator PrometheusRules (`augur.api.promoperator` lists the kinds read)."""
     namespace_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     """Labels of the Namespaces known (from the input or the cluster)."""
+    service_monitors: list[ServiceMonitor] = field(default_factory=list)
+    """prometheus-operator ServiceMonitors."""
+    pod_monitors: list[PodMonitor] = field(default_factory=list)
+    """prometheus-operator PodMonitors."""
 
     def add(self, resource: AnyResource | PromOperatorObject) -> None:
         """Add one object to the list of its kind."""
         if isinstance(resource, PrometheusRule):
             self.prometheus_rules.append(resource)
+        elif isinstance(resource, ServiceMonitor):
+            self.service_monitors.append(resource)
+        elif isinstance(resource, PodMonitor):
+            self.pod_monitors.append(resource)
         elif isinstance(resource, MonitoringStack):
             self.stacks.append(resource)
         elif isinstance(resource, AlertPolicy):
@@ -52,3 +61,5 @@ class Inventory:
             self.prometheus_rules,
         ):
             items.sort(key=lambda r: (r.metadata.namespace, r.metadata.name))
+        for monitors in (self.service_monitors, self.pod_monitors):
+            monitors.sort(key=lambda m: (m.metadata.namespace, m.metadata.name))

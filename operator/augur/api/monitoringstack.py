@@ -25,6 +25,15 @@ from augur.api.common import (
     cel,
 )
 from augur.api.receivers import Receiver
+from augur.api.relabel import RelabelConfig, may_write
+from augur.api.scrapeclient import (
+    BasicAuth,
+    ScrapeAuthorization,
+    ScrapeOAuth2,
+    ScrapeProtocol,
+    ScrapeTLSConfig,
+    one_authentication,
+)
 from augur.api.workload import (
     Ingress,
     LocalObjectReference,
@@ -89,15 +98,6 @@ class Tenancy(ApiModel):
         return value
 
 
-class BasicAuth(ApiModel):
-    """HTTP basic authentication, both parts from Secrets."""
-
-    username: SecretRef
-    """The user name, from a Secret in the stack's namespace."""
-    password: SecretRef
-    """The password, from a Secret in the stack's namespace."""
-
-
 class RemoteWrite(ApiModel):
     """A remote-write endpoint (Thanos, Mimir, VictoriaMetrics, ...)."""
 
@@ -151,6 +151,53 @@ class ScrapeTarget(ApiModel):
     """Scrape timeout; default: Prometheus' (10s, at most the interval)."""
     static: list[str] = Field(default_factory=list)
     """host:port targets when role is static."""
+    params: dict[str, list[str]] = Field(default_factory=dict)
+    """HTTP URL parameters of the scrape request, e.g. {module: [http_2xx]}."""
+    honor_labels: bool = False
+    """Keep the labels a target exports where they clash with the target's own labels (job,
+    instance, namespace, ...); default false: the target's win and the exported ones become
+    `exported_<name>`. The label tenancy is enforced with always stays the target's."""
+    honor_timestamps: bool | None = None
+    """Keep the timestamps a target exports; unset: Prometheus' default (true)."""
+    tls_config: ScrapeTLSConfig | None = None
+    """TLS towards the targets (scheme https); unset: Prometheus' defaults."""
+    basic_auth: BasicAuth | None = None
+    """HTTP basic authentication; unset: none. At most one of basicAuth, authorization and
+    oauth2."""
+    authorization: ScrapeAuthorization | None = None
+    """An Authorization header (a bearer token) from a Secret; unset: none."""
+    oauth2: ScrapeOAuth2 | None = None
+    """OAuth 2.0 client credentials; unset: none."""
+    relabelings: list[RelabelConfig] = Field(default_factory=list, max_length=64)
+    """Relabelling of the discovered targets, after augur's own (which keep the selected
+    objects and set namespace, pod, container and service); the `__meta_kubernetes_*` labels
+    are available. Under tenancy they may not write the enforced label nor
+    `__meta_kubernetes_namespace`: augur sets the enforced label last."""
+    metric_relabelings: list[RelabelConfig] = Field(default_factory=list, max_length=64)
+    """Relabelling of the scraped samples before they are stored (e.g. drop series by
+    name). Under tenancy they may not write the enforced label."""
+    sample_limit: int | None = Field(default=None, ge=0)
+    """Most samples one scrape may return, or the scrape fails; unset or 0: no limit."""
+    target_limit: int | None = Field(default=None, ge=0)
+    """Most targets the job may have, or its scrapes fail; unset or 0: no limit."""
+    label_limit: int | None = Field(default=None, ge=0)
+    """Most labels one sample may carry; unset or 0: no limit."""
+    label_name_length_limit: int | None = Field(default=None, ge=0)
+    """Longest label name accepted; unset or 0: no limit."""
+    label_value_length_limit: int | None = Field(default=None, ge=0)
+    """Longest label value accepted; unset or 0: no limit."""
+    scrape_protocols: list[ScrapeProtocol] = Field(default_factory=list, max_length=5)
+    """Exposition formats asked for, most preferred first (PrometheusProto,
+    OpenMetricsText1.0.0, OpenMetricsText0.0.1, PrometheusText1.0.0, PrometheusText0.0.4);
+    unset: Prometheus' default."""
+
+    @model_validator(mode="after")
+    def _client(self) -> ScrapeTarget:
+        one_authentication(self.basic_auth, self.authorization, self.oauth2)
+        repeated = sorted({p for p in self.scrape_protocols if self.scrape_protocols.count(p) > 1})
+        if repeated:
+            raise ValueError(f"scrapeProtocols: {', '.join(repeated)} repeated")
+        return self
 
     @model_validator(mode="after")
     def _static_targets(self) -> ScrapeTarget:
@@ -407,6 +454,16 @@ class JaegerOTLP(ApiModel):
     """OTLP over HTTP (port 4318)."""
 
 
+class JaegerReceivers(ApiModel):
+    """Trace intake besides OTLP, for applications still instrumented with older clients."""
+
+    jaeger_thrift_http: bool = False
+    """Jaeger's legacy Thrift over HTTP (port 14268, path /api/traces), as Jaeger v1 clients
+    send it. Default false."""
+    zipkin: bool = False
+    """Zipkin's JSON/Protobuf over HTTP (port 9411, path /api/v2/spans). Default false."""
+
+
 class JaegerSampling(ApiModel):
     """Sampling served to SDKs that ask."""
 
@@ -425,6 +482,9 @@ class JaegerSpec(ApiModel):
     """Where Jaeger keeps traces; default memory (lost on restart)."""
     otlp: JaegerOTLP = Field(default_factory=JaegerOTLP)
     """The OTLP receivers applications send traces to (gRPC 4317, HTTP 4318); default both."""
+    receivers: JaegerReceivers = Field(default_factory=JaegerReceivers)
+    """Legacy intake on the Jaeger Service besides OTLP: Jaeger Thrift over HTTP (14268) and
+    Zipkin (9411); default neither."""
     sampling: JaegerSampling = Field(default_factory=JaegerSampling)
     """Sampling strategy Jaeger serves to SDKs that ask for one."""
     resources: ResourceRequirements = Field(default_factory=ResourceRequirements)
@@ -498,6 +558,26 @@ class MonitoringStackSpec(ApiModel):
                 f"prometheus.externalLabels: label {label!r} is reserved: "
                 "tenancy.enforceNamespaceLabel names it, and augur sets it to each namespace"
             )
+        if label is not None:
+            for index, target in enumerate(self.prometheus.scrape):
+                if target.honor_labels:
+                    raise ValueError(
+                        f"prometheus.scrape[{index}].honorLabels: under "
+                        f"tenancy.enforceNamespaceLabel a target could set label {label!r} "
+                        "of its own; leave honorLabels false"
+                    )
+                for field, rules, guarded in (
+                    ("relabelings", target.relabelings, (label, "__meta_kubernetes_namespace")),
+                    ("metricRelabelings", target.metric_relabelings, (label,)),
+                ):
+                    for position, rule in enumerate(rules):
+                        for name in guarded:
+                            if may_write(rule, name):
+                                raise ValueError(
+                                    f"prometheus.scrape[{index}].{field}[{position}] may write "
+                                    f"label {name!r}: tenancy.enforceNamespaceLabel reserves it "
+                                    "(augur sets it to each target's namespace)"
+                                )
         return self
 
 

@@ -1,9 +1,9 @@
 """The kinds of prometheus-operator (`monitoring.coreos.com`) a MonitoringStack loads.
 
-One row per kind: its model's parser. A kind without a row (ServiceMonitor, PodMonitor, until
-their models exist; Prometheus, Alertmanager, …) is read as any other foreign document:
+One row per kind: its model's parser. A kind without a row (Prometheus, Alertmanager, Probe,
+ScrapeConfig, …) is read as any other foreign document:
 skipped offline, never watched in a cluster. A new kind adds its model module beside
-`promoperator_rules.py`, a row here, a list in `augur.api.inventory.Inventory`, and a row in
+`promoperator_rules.py` (`promoperator_monitors.py`), a row here, a list in `augur.api.inventory.Inventory`, and a row in
 `augur.controllers.promoperator.WATCHED`.
 """
 
@@ -12,13 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from augur.api.promoperator_monitors import PodMonitor, ServiceMonitor, parse_monitor
 from augur.api.promoperator_rules import PO_GROUP, PrometheusRule, parse_prometheus_rule
 
-PromOperatorObject = PrometheusRule
+PromOperatorObject = PrometheusRule | ServiceMonitor | PodMonitor
 """Any prometheus-operator object augur reads (a union as kinds are added)."""
+PROMOPERATOR_MODELS = (PrometheusRule, ServiceMonitor, PodMonitor)
+"""The models of `PromOperatorObject`, for isinstance."""
 
 PARSERS: dict[str, Callable[[dict[str, Any]], PromOperatorObject]] = {
     "PrometheusRule": parse_prometheus_rule,
+    "ServiceMonitor": parse_monitor,
+    "PodMonitor": parse_monitor,
 }
 """The parser of each kind augur reads, by kind; it raises InvalidObject."""
 

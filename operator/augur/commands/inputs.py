@@ -15,11 +15,11 @@ import yaml
 from augur.api.inventory import Inventory
 from augur.api.names import namespace_name_problem
 from augur.api.promoperator import (
+    PROMOPERATOR_MODELS,
     PromOperatorObject,
     is_promoperator_document,
     parse_promoperator,
 )
-from augur.api.promoperator_rules import PrometheusRule
 from augur.api.resources import (
     AnyResource,
     InvalidObject,
@@ -247,12 +247,14 @@ def _add_selection_warnings(result: LoadResult) -> None:
         *inventory.business_kpis,
         *inventory.scaling_policies,
         *inventory.prometheus_rules,
+        *inventory.service_monitors,
+        *inventory.pod_monitors,
     ]
     for resource in selected:
         if any(_selects(s, resource, labels) for s in inventory.stacks):
             continue
         hint = ""
-        if isinstance(resource, PrometheusRule) and not any(
+        if isinstance(resource, PROMOPERATOR_MODELS) and not any(
             s.spec.prometheus_operator_objects.enabled for s in inventory.stacks
         ):
             hint = " (no stack loads prometheus-operator's objects: spec.prometheusOperatorObjects)"
@@ -277,7 +279,7 @@ def _selects(
 ) -> bool:
     """True when `stack` loads `resource` (a prometheus-operator object by the stack's
     prometheusOperatorObjects)."""
-    if isinstance(resource, PrometheusRule):
+    if isinstance(resource, PROMOPERATOR_MODELS):
         return promoperator_selects(stack, resource.namespace, resource.metadata.labels, labels)
     return stack_selects(stack, resource, labels)
 

@@ -41,9 +41,13 @@ class WatchedKind:
         return f"promoperator_{self.plural}_index"
 
 
-WATCHED = (WatchedKind("PrometheusRule", "prometheusrules"),)
-"""The kinds watched. ServiceMonitor and PodMonitor join as rows once their models are in
-`augur.api.promoperator.PARSERS` (and the chart's RBAC already lets the operator read them)."""
+WATCHED = (
+    WatchedKind("PrometheusRule", "prometheusrules"),
+    WatchedKind("ServiceMonitor", "servicemonitors"),
+    WatchedKind("PodMonitor", "podmonitors"),
+)
+"""The kinds watched, each with its model in `augur.api.promoperator.PARSERS` (the chart's
+RBAC lets the operator read them)."""
 
 
 UNRESOLVED = "Unresolved resources cannot be served (try creating their CRDs):"

@@ -51,6 +51,8 @@ class StackReport:
             for rule in inputs.prometheus_rules
             if f"{rule.kind_name}/{rule.key}" not in output.rejected
         )
+        outcome.service_monitors = len(inputs.service_monitors)
+        outcome.pod_monitors = len(inputs.pod_monitors)
         outcome.rules = output.rule_count
         outcome.rejected = len(output.rejected) + invalid_selected
         outcome.promoperator_rejected = promoperator_rejections(

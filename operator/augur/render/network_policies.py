@@ -10,8 +10,9 @@ may reach which port; anything not listed is refused. Who needs what:
 - Alertmanager (web): Prometheus (alerts and scraping), Grafana (datasource), the ingress
   controller when exposed; its config reloader: Prometheus (scraping); gossip: its peers;
 - Grafana (http): the ingress controller when exposed, Prometheus (scraping);
-- Jaeger: OTLP and remote sampling from any pod (applications send traces), the query UI
-  from Grafana (datasource) and the ingress controller when exposed, metrics from Prometheus;
+- Jaeger: its trace receivers (OTLP; Jaeger Thrift and Zipkin when asked for) and remote
+  sampling from any pod (applications send traces), the query UI from Grafana (datasource)
+  and the ingress controller when exposed, metrics from Prometheus;
 - kube-state-metrics (cluster monitoring): its metrics port from the stack's Prometheus only
   (it describes every namespace's objects); none when the stack runs no Prometheus, whose
   scraper is then elsewhere. node-exporter shares the node's network, where NetworkPolicies
@@ -31,9 +32,8 @@ from augur.render.grafana.ports import GRAFANA_PORT
 from augur.render.jaeger.ports import (
     JAEGER_METRICS_PORT,
     JAEGER_QUERY_PORT,
-    OTLP_GRPC_PORT,
-    OTLP_HTTP_PORT,
     SAMPLING_PORT,
+    intake_ports,
 )
 from augur.render.k8s.labels import metadata, object_name, selector_labels
 from augur.render.prometheus.config import OPERATOR_POD_LABELS
@@ -120,11 +120,7 @@ class _Plan:
         ]
 
     def jaeger(self) -> list[Obj]:
-        intake = [SAMPLING_PORT]
-        if self.spec.jaeger.otlp.grpc:
-            intake.append(OTLP_GRPC_PORT)
-        if self.spec.jaeger.otlp.http:
-            intake.append(OTLP_HTTP_PORT)
+        intake = [SAMPLING_PORT, *(port for _, port in intake_ports(self.spec.jaeger))]
         rules = [_rule([ANY_POD], sorted(intake))]
         if self.enabled("grafana"):
             rules.append(_rule([self.pods("grafana")], [JAEGER_QUERY_PORT]))

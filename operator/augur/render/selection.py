@@ -9,6 +9,7 @@ from augur.api.alertpolicy import AlertPolicySpec
 from augur.api.common import API_VERSION, LabelSelector
 from augur.api.inventory import Inventory
 from augur.api.monitoringstack import NamespaceSelector
+from augur.api.promoperator_monitors import PodMonitor, ServiceMonitor, monitor_problems
 from augur.api.promoperator_rules import PrometheusRule
 from augur.api.promoperator_rules import enforced_label_problems as promrule_label_problems
 from augur.api.resources import (
@@ -163,6 +164,10 @@ class StackInputs:
     namespace_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     rejected: dict[str, list[Problem]] = field(default_factory=dict)
     """Selected objects left out, by 'Kind/namespace/name', with why."""
+    service_monitors: list[ServiceMonitor] = field(default_factory=list)
+    """prometheus-operator ServiceMonitors the stack loads."""
+    pod_monitors: list[PodMonitor] = field(default_factory=list)
+    """prometheus-operator PodMonitors the stack loads."""
 
 
 def stacks_of(inventory: Inventory) -> list[MonitoringStack]:
@@ -191,6 +196,20 @@ def inputs_for(stack: MonitoringStack, inventory: Inventory) -> StackInputs:
         for r in inventory.prometheus_rules
         if promoperator_selects(stack, r.namespace, r.metadata.labels, labels)
     ]
+    interval = stack.spec.prometheus.scrape_interval
+    for monitors, kept in (
+        (inventory.service_monitors, inputs.service_monitors),
+        (inventory.pod_monitors, inputs.pod_monitors),
+    ):
+        for monitor in monitors:
+            if not promoperator_selects(stack, monitor.namespace, monitor.metadata.labels, labels):
+                continue
+            tenancy = enforced_label(stack, monitor.namespace) is not None
+            problems = monitor_problems(monitor, stack.namespace, interval, tenancy=tenancy)
+            if problems:
+                inputs.rejected[monitor.source] = problems
+            else:
+                kept.append(monitor)  # type: ignore[arg-type]
     return inputs
 
 
@@ -227,9 +246,10 @@ def enforced_label(stack: MonitoringStack, namespace: str) -> str | None:
 
 
 def reference_problems(inventory: Inventory) -> dict[str, list[Problem]]:
-    """Problems between objects, by 'Kind/namespace/name': unresolved receivers, and labels a
+    """Problems between objects, by 'Kind/namespace/name': unresolved receivers, labels a
     tenant (an AlertPolicy, a BusinessKPI, a PrometheusRule) may not set under a selecting
-    stack's tenancy."""
+    stack's tenancy, and what keeps a selecting stack from loading a ServiceMonitor or
+    PodMonitor."""
     stacks = stacks_of(inventory)
     labels = inventory.namespace_labels
     found: dict[str, list[Problem]] = {}
@@ -256,4 +276,17 @@ def reference_problems(inventory: Inventory) -> dict[str, list[Problem]]:
                 problems += promrule_label_problems(rule, enforced_label(stack, rule.namespace))
         if problems:
             found[f"PrometheusRule/{rule.key}"] = list(dict.fromkeys(problems))
+    monitors: list[ServiceMonitor | PodMonitor] = [
+        *inventory.service_monitors,
+        *inventory.pod_monitors,
+    ]
+    for monitor in monitors:
+        problems = monitor_problems(monitor)
+        for stack in stacks:
+            if promoperator_selects(stack, monitor.namespace, monitor.metadata.labels, labels):
+                interval = stack.spec.prometheus.scrape_interval
+                tenancy = enforced_label(stack, monitor.namespace) is not None
+                problems += monitor_problems(monitor, stack.namespace, interval, tenancy=tenancy)
+        if problems:
+            found[monitor.source] = list(dict.fromkeys(problems))
     return found

@@ -28,6 +28,10 @@ class StackOutcome:
     scaling_policies: int = 0
     prometheus_rules: int = 0
     """prometheus-operator PrometheusRules selected and loaded."""
+    service_monitors: int = 0
+    """prometheus-operator ServiceMonitors selected and loaded."""
+    pod_monitors: int = 0
+    """prometheus-operator PodMonitors selected and loaded."""
     rules: int = 0
     rejected: int = 0
     objects: int = 0
@@ -230,6 +234,8 @@ def stack_status(outcome: StackOutcome, existing: dict[str, Any], now: str) -> d
             "businessKPIs": outcome.kpis,
             "scalingPolicies": outcome.scaling_policies,
             "prometheusRules": outcome.prometheus_rules,
+            "serviceMonitors": outcome.service_monitors,
+            "podMonitors": outcome.pod_monitors,
             "rules": outcome.rules,
             "rejected": outcome.rejected,
         },

@@ -137,6 +137,28 @@ def test_service_ports_follow_the_otlp_settings() -> None:
         "sampling": 5778,
     }
     assert ports("query-only") == {"query": 16686, "sampling": 5778}
+    assert ports("legacy-intake") == {
+        "query": 16686,
+        "otlp-grpc": 4317,
+        "otlp-http": 4318,
+        "jaeger-thrift": 14268,
+        "zipkin": 9411,
+        "sampling": 5778,
+    }
+
+
+def test_legacy_receivers_feed_the_traces_pipeline() -> None:
+    config = yaml.safe_load(_render("legacy-intake").files[CONFIG_FILE])
+    assert config["receivers"]["jaeger"] == {
+        "protocols": {"thrift_http": {"endpoint": "0.0.0.0:14268"}}
+    }
+    assert config["receivers"]["zipkin"] == {"endpoint": "0.0.0.0:9411"}
+    pipeline = config["service"]["pipelines"]["traces"]
+    assert pipeline["receivers"] == ["otlp", "jaeger", "zipkin"]
+    alone = yaml.safe_load(_render("zipkin-only").files[CONFIG_FILE])
+    assert alone["service"]["pipelines"]["traces"]["receivers"] == ["zipkin"]
+    args = _one(_render("zipkin-only"), "Deployment")["spec"]["template"]["spec"]["containers"]
+    assert not any("AllowNoPipelines" in a for a in args[0]["args"])
 
 
 def test_probes_read_the_health_check_extension() -> None:

@@ -10,8 +10,14 @@ from typing import Any
 import yaml
 
 from augur.api.inventory import Inventory
+from augur.api.promoperator import is_promoperator_document, parse_promoperator
 from augur.api.resources import is_augur_document, parse_resource
 from augur.render.component_output import ComponentOutput
+from augur.render.prometheus.credentials import (
+    ADDITIONAL_SCRAPE_CONFIGS_KEY,
+    CREDENTIALS_DIR,
+    CREDENTIALS_KEY_PREFIX,
+)
 from augur.render.selection import StackInputs, inputs_for, stacks_of
 from augur.render.stack import render_stack
 
@@ -25,6 +31,8 @@ def inputs_from_yaml(text: str) -> StackInputs:
     for doc in yaml.safe_load_all(text):
         if is_augur_document(doc):
             inventory.add(parse_resource(doc))
+        elif is_promoperator_document(doc):
+            inventory.add(parse_promoperator(doc))
         elif isinstance(doc, dict) and doc.get("kind") == "Namespace":
             meta = doc["metadata"]
             inventory.namespace_labels[meta["name"]] = dict(meta.get("labels") or {})
@@ -69,7 +77,15 @@ def named(output: ComponentOutput, kind: str, name: str) -> dict[str, Any]:
 
 
 def prometheus_pod_view(output: ComponentOutput, root: Path) -> Path:
-    """Lay out Prometheus' ConfigMaps as its pod mounts them; returns prometheus.yml's path."""
+    """Lay out Prometheus' ConfigMaps as its pod mounts them, with a placeholder file for
+    every credential it reads (promtool checks that they exist, at `root`/credentials in
+    place of the credentials mount); returns prometheus.yml's path."""
+    credentials = root / "credentials"
+    credentials.mkdir(parents=True, exist_ok=True)
+    for key in output.secret_keys:
+        if key.startswith(CREDENTIALS_KEY_PREFIX):
+            text = "scrape_configs: []\n" if key == ADDITIONAL_SCRAPE_CONFIGS_KEY else "secret\n"
+            (credentials / key).write_text(text)
     for config_map in objects(output, "ConfigMap"):
         name = config_map["metadata"]["name"]
         if name.endswith("-prometheus-config"):
@@ -80,7 +96,7 @@ def prometheus_pod_view(output: ComponentOutput, root: Path) -> Path:
             continue
         folder.mkdir(parents=True, exist_ok=True)
         for key, text in (config_map.get("data") or {}).items():
-            (folder / key).write_text(text)
+            (folder / key).write_text(text.replace(CREDENTIALS_DIR, str(credentials)))
     return root / "config" / "prometheus.yml"
 
 

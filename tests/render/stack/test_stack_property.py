@@ -20,6 +20,77 @@ storage = st.none() | st.fixed_dictionaries(
 )
 
 
+secret_refs = st.builds(
+    lambda name, key: {"secretKeyRef": {"name": name, "key": key}},
+    names,
+    st.sampled_from(["token", "ca.crt", "tls.key", "password"]),
+)
+
+
+@st.composite
+def authentication(draw: st.DrawFn) -> dict[str, Any]:
+    """A scrape entry's authentication: the kind drawn first, then the shape that kind takes."""
+    kind = draw(st.sampled_from(["none", "basicAuth", "authorization", "oauth2"]))
+    if kind == "basicAuth":
+        return {"basicAuth": {"username": draw(secret_refs), "password": draw(secret_refs)}}
+    if kind == "authorization":
+        shape: dict[str, Any] = {"credentials": draw(secret_refs)}
+        if draw(st.booleans()):
+            shape["type"] = draw(st.sampled_from(["Bearer", "Token", "ApiKey"]))
+        return {"authorization": shape}
+    if kind == "oauth2":
+        return {
+            "oauth2": {
+                "clientId": draw(names),
+                "clientSecret": draw(secret_refs),
+                "tokenUrl": "https://auth.example.com/token",
+                "scopes": draw(st.lists(names, max_size=2)),
+            }
+        }
+    return {}
+
+
+@st.composite
+def tls_configs(draw: st.DrawFn) -> dict[str, Any]:
+    tls: dict[str, Any] = {}
+    if draw(st.booleans()):
+        tls["ca"] = draw(secret_refs)
+    if draw(st.booleans()):  # a client certificate always comes with its key
+        tls["cert"] = draw(secret_refs)
+        tls["key"] = draw(secret_refs)
+    if draw(st.booleans()):
+        tls["insecureSkipVerify"] = True
+    return tls
+
+
+relabel_rules = st.one_of(
+    st.builds(
+        lambda source, target: {"sourceLabels": [source], "targetLabel": target},
+        st.sampled_from(["__meta_kubernetes_pod_node_name", "__address__"]),
+        names,
+    ),
+    st.builds(
+        lambda regex, action: {"sourceLabels": ["__name__"], "regex": regex, "action": action},
+        st.sampled_from(["go_.*", "up|scrape_.+", "(a|b)[0-9]{1,3}"]),
+        st.sampled_from(["keep", "drop"]),
+    ),
+    st.builds(lambda regex: {"action": "labeldrop", "regex": regex}, st.just("pod_template_.*")),
+    st.builds(
+        lambda target: {
+            "sourceLabels": ["__address__"],
+            "targetLabel": target,
+            "modulus": 3,
+            "action": "hashmod",
+        },
+        names,
+    ),
+    st.builds(
+        lambda action: {"sourceLabels": ["job"], "targetLabel": "service", "action": action},
+        st.sampled_from(["lowercase", "uppercase", "keepequal", "dropequal"]),
+    ),
+)
+
+
 @st.composite
 def scrape_targets(draw: st.DrawFn) -> dict[str, Any]:
     role = draw(st.sampled_from(["pod", "service", "endpoints", "static"]))
@@ -31,6 +102,20 @@ def scrape_targets(draw: st.DrawFn) -> dict[str, Any]:
         target["port"] = draw(st.none() | st.sampled_from(["metrics", "8080"]))
     target["interval"] = draw(st.none() | durations)
     target["timeout"] = draw(st.none() | durations)
+    target.update(draw(authentication()))
+    if draw(st.booleans()):
+        target["scheme"] = "https"
+        target["tlsConfig"] = draw(tls_configs())
+    target["relabelings"] = draw(st.lists(relabel_rules, max_size=3))
+    target["metricRelabelings"] = draw(st.lists(relabel_rules, max_size=3))
+    target["sampleLimit"] = draw(st.none() | st.integers(0, 100000))
+    target["scrapeProtocols"] = draw(
+        st.lists(
+            st.sampled_from(["PrometheusProto", "OpenMetricsText1.0.0", "PrometheusText0.0.4"]),
+            unique=True,
+            max_size=3,
+        )
+    )
     return {k: v for k, v in target.items() if v is not None}
 
 

@@ -1,5 +1,6 @@
 """The configuration of a stack's Jaeger v2: an OpenTelemetry Collector configuration with
-Jaeger's extensions (OTLP receivers, one storage backend, query, remote sampling, health).
+Jaeger's extensions (OTLP receivers and, when asked, Jaeger Thrift over HTTP and Zipkin; one
+storage backend, query, remote sampling, health).
 
 The Elasticsearch password is read from a mounted Secret file (`password_file`), so the
 configuration holds no credential."""
@@ -13,9 +14,11 @@ from augur.render.jaeger.ports import (
     JAEGER_HEALTH_PORT,
     JAEGER_METRICS_PORT,
     JAEGER_QUERY_PORT,
+    JAEGER_THRIFT_HTTP_PORT,
     OTLP_GRPC_PORT,
     OTLP_HTTP_PORT,
     SAMPLING_PORT,
+    ZIPKIN_PORT,
 )
 from augur.render.k8s.workloads import route_prefix
 from augur.render.yamlwriter import GENERATED_HEADER, dump_yaml
@@ -58,13 +61,21 @@ def _storage_backend(spec: JaegerSpec) -> Obj:
     return {"elasticsearch": es}
 
 
-def _protocols(spec: JaegerSpec) -> Obj:
+def _receivers(spec: JaegerSpec) -> Obj:
+    """The trace receivers asked for: OTLP (gRPC, HTTP), Jaeger Thrift over HTTP, Zipkin."""
+    receivers: Obj = {}
     protocols: Obj = {}
     if spec.otlp.grpc:
         protocols["grpc"] = _endpoint(OTLP_GRPC_PORT)
     if spec.otlp.http:
         protocols["http"] = _endpoint(OTLP_HTTP_PORT)
-    return protocols
+    if protocols:
+        receivers["otlp"] = {"protocols": protocols}
+    if spec.receivers.jaeger_thrift_http:
+        receivers["jaeger"] = {"protocols": {"thrift_http": _endpoint(JAEGER_THRIFT_HTTP_PORT)}}
+    if spec.receivers.zipkin:
+        receivers["zipkin"] = _endpoint(ZIPKIN_PORT)
+    return receivers
 
 
 def _extensions(spec: JaegerSpec) -> Obj:
@@ -97,18 +108,19 @@ def _telemetry() -> Obj:
 
 
 def render_jaeger_config(spec: JaegerSpec) -> Obj:
-    """Jaeger's configuration: OTLP receivers, one storage backend, query, sampling, health."""
+    """Jaeger's configuration: the trace receivers, one storage backend, query, sampling,
+    health."""
     extensions = _extensions(spec)
     service: Obj = {"extensions": list(extensions)}
     config: Obj = {"extensions": extensions}
-    protocols = _protocols(spec)
-    if protocols:
-        config["receivers"] = {"otlp": {"protocols": protocols}}
+    receivers = _receivers(spec)
+    if receivers:
+        config["receivers"] = receivers
         config["processors"] = {"batch": {}}
         config["exporters"] = {"jaeger_storage_exporter": {"trace_storage": STORE}}
         service["pipelines"] = {
             "traces": {
-                "receivers": ["otlp"],
+                "receivers": list(receivers),
                 "processors": ["batch"],
                 "exporters": ["jaeger_storage_exporter"],
             }

@@ -1,8 +1,9 @@
 """The objects of a stack's Jaeger v2: Deployment, Service, ServiceAccount, the ConfigMap of
 its configuration (config.py) and, for badger, its data volume.
 
-One Service `<stack>-jaeger` serves the query UI, OTLP over gRPC and HTTP, and the remote
-sampling endpoint SDKs ask for their sampling rate (the stack's `sampling.defaultRate`).
+One Service `<stack>-jaeger` serves the query UI, OTLP over gRPC and HTTP (and, when asked,
+Jaeger Thrift over HTTP and Zipkin), and the remote sampling endpoint SDKs ask for their
+sampling rate (the stack's `sampling.defaultRate`).
 The Elasticsearch password is read from a mounted Secret file (`password_file`), so the
 configuration holds no credential. Jaeger has no reload: a configuration change rolls the
 pod (a hash of it is on the pod template)."""
@@ -27,9 +28,8 @@ from augur.render.jaeger.ports import (
     JAEGER_METRICS_PORT_NAME,
     JAEGER_QUERY_PORT,
     JAEGER_QUERY_PORT_NAME,
-    OTLP_GRPC_PORT,
-    OTLP_HTTP_PORT,
     SAMPLING_PORT,
+    intake_ports,
 )
 from augur.render.k8s.labels import object_name, selector_labels
 from augur.render.k8s.workloads import (
@@ -65,18 +65,14 @@ def config_map_name(stack: str) -> str:
 
 
 def _ports(spec: JaegerSpec) -> list[tuple[str, int]]:
-    ports = [(JAEGER_QUERY_PORT_NAME, JAEGER_QUERY_PORT)]
-    if spec.otlp.grpc:
-        ports.append(("otlp-grpc", OTLP_GRPC_PORT))
-    if spec.otlp.http:
-        ports.append(("otlp-http", OTLP_HTTP_PORT))
+    ports = [(JAEGER_QUERY_PORT_NAME, JAEGER_QUERY_PORT), *intake_ports(spec)]
     ports.append(("sampling", SAMPLING_PORT))
     return ports
 
 
 def _container(spec: JaegerSpec, mounts: list[Obj]) -> Obj:
     args = [f"--config=file:{CONFIG_DIR}/{CONFIG_KEY}"]
-    if not (spec.otlp.grpc or spec.otlp.http):
+    if not intake_ports(spec):
         args.append(f"--feature-gates={NO_PIPELINES_GATE}")
     ports = [
         *_ports(spec),

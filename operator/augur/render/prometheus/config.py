@@ -8,6 +8,7 @@ from typing import Any
 
 from augur.api.common import LabelSelector
 from augur.api.monitoringstack import RemoteWrite
+from augur.api.promoperator_monitors import PodMonitor, ServiceMonitor
 from augur.render.component_output import ScrapeJobs
 from augur.render.k8s.endpoints import StackEndpoints
 from augur.render.k8s.labels import scrape_job_name, selector_labels
@@ -16,6 +17,13 @@ from augur.render.prometheus.credentials import (
     ADDITIONAL_SCRAPE_CONFIGS_KEY,
     CREDENTIALS_DIR,
     CREDENTIALS_KEY_PREFIX,
+    SecretFiles,
+)
+from augur.render.prometheus.monitors import (
+    MonitorContext,
+    monitor_namespaces,
+    pod_monitor_jobs,
+    service_monitor_jobs,
 )
 from augur.render.prometheus.ports import WEB_PORT_NAME
 from augur.render.prometheus.rule_shards import RULE_SHARDS
@@ -25,7 +33,7 @@ from augur.render.prometheus.scrape import (
     scrape_job,
     selector_relabelling,
 )
-from augur.render.selection import StackInputs
+from augur.render.selection import StackInputs, enforced_label
 from augur.render.yamlwriter import GENERATED_HEADER, dump_yaml
 
 Obj = dict[str, Any]
@@ -103,6 +111,8 @@ class PrometheusConfig:
     config: Obj
     secret_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Keys of the Prometheus credentials Secret: key -> (namespace/Secret, source key)."""
+    secret_users: dict[str, str] = field(default_factory=dict)
+    """Who needs a key of `secret_keys`, when not the stack ('ServiceMonitor/ns/name')."""
     namespaces: set[str] = field(default_factory=set)
     """Namespaces Prometheus discovers in (a Role in each)."""
     cluster_wide: bool = False
@@ -238,7 +248,30 @@ def _user_jobs(inputs: StackInputs, result: PrometheusConfig) -> list[Obj]:
         if target.role != "static":
             result.scoped(namespaces)
         tenancy = inputs.stack.spec.tenancy.enforce_namespace_label
-        jobs.append(scrape_job(target, namespaces, spec.scrape_interval, tenancy))
+        files = SecretFiles(keys=result.secret_keys, users=result.secret_users)
+        jobs.append(
+            scrape_job(
+                target, namespaces, spec.scrape_interval, tenancy, files, inputs.stack.namespace
+            )
+        )
+    return jobs
+
+
+def _monitor_jobs(inputs: StackInputs, result: PrometheusConfig) -> list[Obj]:
+    """The jobs of the ServiceMonitors and PodMonitors the stack loads (in prometheus-operator's
+    order: ServiceMonitors, then PodMonitors, each by namespace/name)."""
+    stack = inputs.stack
+    files = SecretFiles(keys=result.secret_keys, users=result.secret_users)
+    jobs: list[Obj] = []
+    monitors: list[ServiceMonitor | PodMonitor] = [*inputs.service_monitors, *inputs.pod_monitors]
+    for monitor in monitors:
+        label = enforced_label(stack, monitor.namespace)
+        namespaces = result.scoped(monitor_namespaces(monitor, tenancy=label is not None))
+        context = MonitorContext(namespaces, label, files)
+        if isinstance(monitor, ServiceMonitor):
+            jobs += service_monitor_jobs(monitor, context)
+        else:
+            jobs += pod_monitor_jobs(monitor, context)
     return jobs
 
 
@@ -304,8 +337,10 @@ def render_prometheus_config(
             selector.key,
         )
         config["scrape_config_files"] = [f"{CREDENTIALS_DIR}/{ADDITIONAL_SCRAPE_CONFIGS_KEY}"]
-    config["scrape_configs"] = _own_jobs(inputs, result, operator_namespace, peers) + _user_jobs(
-        inputs, result
+    config["scrape_configs"] = (
+        _own_jobs(inputs, result, operator_namespace, peers)
+        + _user_jobs(inputs, result)
+        + _monitor_jobs(inputs, result)
     )
     if more_jobs is not None and more_jobs.jobs:
         config["scrape_configs"] += [dict(job) for job in more_jobs.jobs]

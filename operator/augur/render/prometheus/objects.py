@@ -298,6 +298,7 @@ def render_prometheus(
         files={CONFIG_FILE: text, **own_rules},
         manifests=manifests,
         secret_keys=config.secret_keys,
+        secret_users=config.secret_users,
         warnings=config.warnings + shards.warnings(),
     )
     return output, shards

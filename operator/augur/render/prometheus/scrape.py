@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from augur.api.common import LabelSelector, duration_seconds
+from augur.api.common import LabelSelector, SecretRef, duration_seconds
 from augur.api.monitoringstack import ScrapeTarget
+from augur.render.prometheus.credentials import SecretFiles, scrape_credential_key
 
 Obj = dict[str, Any]
 
@@ -79,16 +80,13 @@ def port_relabelling(role: str, port: str | None) -> list[Obj]:
     return [{"source_labels": [f"{_META}{label}"], "regex": regex_literal(port), "action": "keep"}]
 
 
-def _target_labels(role: str, tenancy_label: str | None = None) -> list[Obj]:
-    def copy(meta: str, target: str) -> Obj:
-        return {"source_labels": [f"{_META}{meta}"], "target_label": target}
+def _copy(meta: str, target: str) -> Obj:
+    return {"source_labels": [f"{_META}{meta}"], "target_label": target}
 
+
+def _target_labels(role: str) -> list[Obj]:
+    copy = _copy
     rules = [copy("namespace", "namespace")]
-    if tenancy_label not in (None, "namespace"):
-        # The label tenants' rules are restricted by is the target's namespace too: as a
-        # target label it wins over one a tenant's pods export (which becomes exported_<label>),
-        # so no pod can put its series into another tenant's view.
-        rules.append(copy("namespace", str(tenancy_label)))
     if role in ("pod", "endpoints"):
         rules += [copy("pod_name", "pod"), copy("pod_container_name", "container")]
     if role in ("service", "endpoints"):
@@ -114,6 +112,15 @@ def _pod_hygiene(role: str) -> list[Obj]:
     return []
 
 
+def tenancy_relabelling(tenancy_label: str | None, after_user_rules: bool) -> list[Obj]:
+    """The enforced label set to the target's namespace: the last rule, so no rule of the
+    user's can change it. As a target label it also wins over one a target exports (which
+    becomes exported_<label>), so no pod can put its series into another tenant's view."""
+    if tenancy_label is None or (tenancy_label == "namespace" and not after_user_rules):
+        return []  # the namespace label is set already, and nothing came after it
+    return [_copy("namespace", tenancy_label)]
+
+
 def kubernetes_job(
     job: str,
     role: str,
@@ -121,14 +128,18 @@ def kubernetes_job(
     selector: LabelSelector,
     port: str | None,
     tenancy_label: str | None = None,
+    user_relabelling: list[Obj] | None = None,
 ) -> Obj:
-    """A Kubernetes-discovered job (no intervals or path yet); namespaces None: all. Under
-    tenancy its targets also carry the enforced label, set to their namespace."""
+    """A Kubernetes-discovered job (no intervals or path yet); namespaces None: all. The
+    user's relabelling follows augur's; under tenancy the targets' enforced label is set to
+    their namespace after it."""
     sd: Obj = {"role": _SD_ROLE[role]}
     if namespaces is not None:
         sd["namespaces"] = {"names": list(namespaces)}
+    user = list(user_relabelling or [])
     relabel = _pod_hygiene(role) + selector_relabelling(selector, _OBJECT[role])
-    relabel += port_relabelling(role, port) + _target_labels(role, tenancy_label)
+    relabel += port_relabelling(role, port) + _target_labels(role) + user
+    relabel += tenancy_relabelling(tenancy_label, bool(user))
     return {"job_name": job, "kubernetes_sd_configs": [sd], "relabel_configs": relabel}
 
 
@@ -148,23 +159,111 @@ def scrape_job(
     namespaces: list[str] | None,
     default_interval: str,
     tenancy_label: str | None = None,
+    files: SecretFiles | None = None,
+    stack_namespace: str = "",
 ) -> Obj:
-    """The job of one `scrape` entry (`tenancy_label`: the stack's enforced label)."""
+    """The job of one `scrape` entry (`tenancy_label`: the stack's enforced label); the
+    secrets it names are read from `files`, copied from the Secrets of `stack_namespace`."""
+    user = [rule.to_prometheus() for rule in target.relabelings]
     if target.role == "static":
         job: Obj = {"job_name": target.name, "static_configs": [{"targets": list(target.static)}]}
+        if user:
+            job["relabel_configs"] = user
     else:
         job = kubernetes_job(
-            target.name, target.role, namespaces, target.selector, target.port, tenancy_label
+            target.name,
+            target.role,
+            namespaces,
+            target.selector,
+            target.port,
+            tenancy_label,
+            user,
         )
     interval, timeout = _timing(target, default_interval)
     head: Obj = {"job_name": target.name}
+    if target.honor_labels:
+        head["honor_labels"] = True
+    if target.honor_timestamps is not None:
+        head["honor_timestamps"] = target.honor_timestamps
     if interval is not None:
         head["scrape_interval"] = interval
     if timeout is not None:
         head["scrape_timeout"] = timeout
     head["metrics_path"] = target.path
     head["scheme"] = target.scheme
-    return {**head, **job}
+    if target.params:
+        head["params"] = {name: list(values) for name, values in sorted(target.params.items())}
+    head.update(_client(target, files if files is not None else SecretFiles(), stack_namespace))
+    tail: Obj = {}
+    if target.metric_relabelings:
+        tail["metric_relabel_configs"] = [r.to_prometheus() for r in target.metric_relabelings]
+    tail.update(
+        scrape_limits(
+            sample_limit=target.sample_limit,
+            target_limit=target.target_limit,
+            label_limit=target.label_limit,
+            label_name_length_limit=target.label_name_length_limit,
+            label_value_length_limit=target.label_value_length_limit,
+        )
+    )
+    if target.scrape_protocols:
+        tail["scrape_protocols"] = list(target.scrape_protocols)
+    return {**head, **job, **tail}
+
+
+def scrape_limits(**limits: int | None) -> Obj:
+    """The limits set (a 0 is no limit, as unset)."""
+    return {name: value for name, value in limits.items() if value}
+
+
+def _client(target: ScrapeTarget, files: SecretFiles, namespace: str) -> Obj:
+    """TLS and authentication of a `scrape` entry, every secret a file."""
+    owner = f"scrape.{target.name}"
+
+    def secret(part: str, ref: SecretRef) -> str:
+        selector = ref.secret_key_ref
+        return files.file(
+            scrape_credential_key(owner, part), namespace, selector.name, selector.key
+        )
+
+    client: Obj = {}
+    tls = target.tls_config
+    if tls is not None:
+        tls_config: Obj = {}
+        if tls.ca is not None:
+            tls_config["ca_file"] = secret("ca", tls.ca)
+        if tls.cert is not None and tls.key is not None:
+            tls_config["cert_file"] = secret("cert", tls.cert)
+            tls_config["key_file"] = secret("key", tls.key)
+        if tls.server_name:
+            tls_config["server_name"] = tls.server_name
+        if tls.insecure_skip_verify:
+            tls_config["insecure_skip_verify"] = True
+        if tls.min_version is not None:
+            tls_config["min_version"] = tls.min_version
+        client["tls_config"] = tls_config
+    if target.basic_auth is not None:
+        client["basic_auth"] = {
+            "username_file": secret("username", target.basic_auth.username),
+            "password_file": secret("password", target.basic_auth.password),
+        }
+    if target.authorization is not None:
+        client["authorization"] = {
+            "type": target.authorization.type,
+            "credentials_file": secret("credentials", target.authorization.credentials),
+        }
+    if target.oauth2 is not None:
+        oauth2: Obj = {
+            "client_id": target.oauth2.client_id,
+            "client_secret_file": secret("client-secret", target.oauth2.client_secret),
+            "token_url": target.oauth2.token_url,
+        }
+        if target.oauth2.scopes:
+            oauth2["scopes"] = list(target.oauth2.scopes)
+        if target.oauth2.endpoint_params:
+            oauth2["endpoint_params"] = dict(sorted(target.oauth2.endpoint_params.items()))
+        client["oauth2"] = oauth2
+    return client
 
 
 def component_job(
