@@ -42,6 +42,12 @@ KWOK_MODULE = "sigs.k8s.io/kwok"
 JAEGER_MODULE = "github.com/jaegertracing/jaeger"
 HELM_MODULE = "helm.sh/helm/v3"
 
+# prometheus-operator itself is built only for the side-by-side benchmark (bench/versus.py):
+# never part of the test set, never deployed. Its module serves the CRDs of
+# monitoring.coreos.com (`augur.dev.promoperator_crds`).
+PROMETHEUS_OPERATOR_VERSION = "0.85.0"
+PROMETHEUS_OPERATOR_MODULE = "github.com/prometheus-operator/prometheus-operator"
+
 
 def prometheus_module_version(version: str) -> str:
     """Prometheus 3.x is published as Go module v0.3XX.Y: 3.5.0 is v0.305.0."""
@@ -75,3 +81,4 @@ ETCD_MODULE_VERSION = f"v{ETCD_VERSION}"
 KWOK_MODULE_VERSION = f"v{KWOK_VERSION}"
 JAEGER_MODULE_VERSION = jaeger_module_version(JAEGER_VERSION)
 HELM_MODULE_VERSION = f"v{HELM_VERSION}"
+PROMETHEUS_OPERATOR_MODULE_VERSION = f"v{PROMETHEUS_OPERATOR_VERSION}"

@@ -81,3 +81,11 @@ def test_kubectl_on_this_machine_is_within_one_minor() -> None:
     client_minor = int(json.loads(out)["clientVersion"]["minor"].rstrip("+"))
     server_minor = int(versions.KUBERNETES_VERSION.split(".")[1])
     assert abs(client_minor - server_minor) <= 1
+
+
+def test_prometheus_operator_is_built_for_the_benchmark_only() -> None:
+    tool = TOOLS["prometheus-operator"]
+    assert tool.optional and not tool.for_tests
+    assert tool.module_version == f"v{versions.PROMETHEUS_OPERATOR_VERSION}"
+    assert tool.package.endswith("/cmd/operator")
+    assert tool.wrapper  # its go.mod replaces its API and client modules by local directories
