@@ -16,9 +16,14 @@ ALERTMANAGER_IMAGE = f"quay.io/prometheus/alertmanager:v{ALERTMANAGER_VERSION}"
 GRAFANA_IMAGE = f"docker.io/grafana/grafana:{GRAFANA_VERSION}"
 JAEGER_IMAGE = f"docker.io/jaegertracing/jaeger:{JAEGER_VERSION}"
 
+# prometheus-operator itself is built only for the side-by-side benchmark (bench/versus.py):
+# never part of the test set, never deployed. Its module serves the CRDs of
+# monitoring.coreos.com (`augur.dev.promoperator_crds`).
+PROMETHEUS_OPERATOR_VERSION = "0.85.0"
+
 # Alertmanager has no automatic reload: this sidecar decompresses its configuration from the
-# Secret and calls its reload endpoint (prometheus-operator's, released with v0.84.0).
-PROMETHEUS_CONFIG_RELOADER_VERSION = "0.84.0"
+# Secret and calls its reload endpoint (prometheus-operator's, released with it: one version).
+PROMETHEUS_CONFIG_RELOADER_VERSION = PROMETHEUS_OPERATOR_VERSION
 PROMETHEUS_CONFIG_RELOADER_IMAGE = (
     f"quay.io/prometheus-operator/prometheus-config-reloader:v{PROMETHEUS_CONFIG_RELOADER_VERSION}"
 )
@@ -41,11 +46,6 @@ ETCD_SERVER_MODULE = "go.etcd.io/etcd/server/v3"
 KWOK_MODULE = "sigs.k8s.io/kwok"
 JAEGER_MODULE = "github.com/jaegertracing/jaeger"
 HELM_MODULE = "helm.sh/helm/v3"
-
-# prometheus-operator itself is built only for the side-by-side benchmark (bench/versus.py):
-# never part of the test set, never deployed. Its module serves the CRDs of
-# monitoring.coreos.com (`augur.dev.promoperator_crds`).
-PROMETHEUS_OPERATOR_VERSION = "0.85.0"
 PROMETHEUS_OPERATOR_MODULE = "github.com/prometheus-operator/prometheus-operator"
 
 

@@ -28,6 +28,7 @@ def _crd(kind: str, plural: str) -> dict[str, object]:
 def _module(source: Path) -> Path:
     folder = source / CRD_FOLDER
     folder.mkdir(parents=True)
+    (source / "go.mod").write_text("module github.com/prometheus-operator/prometheus-operator\n")
     for kind, plural in (("Prometheus", "prometheuses"), ("PrometheusRule", "prometheusrules")):
         (folder / f"monitoring.coreos.com_{plural}.yaml").write_text(
             yaml.safe_dump(_crd(kind, plural))

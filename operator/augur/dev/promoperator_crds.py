@@ -73,14 +73,20 @@ def _download(tool: Tool, root: Path) -> Path:
     return Path(str(info["Dir"]))
 
 
-def crd_files(root: Path | None = None) -> list[Path]:
-    """The release's CRD files, downloading its module first if the cache lacks it."""
+def release_source(root: Path | None = None) -> Path:
+    """The pinned release's source folder, downloading its module first if the cache lacks it."""
     tool = get_tool("prometheus-operator")
     root = root or cache_dir()
     source = module_dir(tool, root)
-    if not (source / CRD_FOLDER).is_dir():
-        root.mkdir(parents=True, exist_ok=True)
-        source = _download(tool, root)
+    if (source / "go.mod").is_file():
+        return source
+    root.mkdir(parents=True, exist_ok=True)
+    return _download(tool, root)
+
+
+def crd_files(root: Path | None = None) -> list[Path]:
+    """The release's CRD files."""
+    source = release_source(root)
     files = sorted((source / CRD_FOLDER).glob(f"{GROUP}_*.yaml"))
     if not files:
         raise ToolError(f"No CRDs of {GROUP} in {source / CRD_FOLDER}.")
