@@ -314,8 +314,9 @@ class Subject:
         operators: fine where edits are fast, and a slow one is not flooded with reads)."""
         self.find(index)
         wanted = (f'v="{token}"', f'v=\\"{token}\\"')
+        doc = self.doc(index, token)
         began = time.monotonic()
-        self.kube.apply(self.doc(index, token))
+        self.kube.apply(doc)
         pause = 0.02
         while time.monotonic() - began < timeout:
             found = self.find(index)
@@ -354,6 +355,8 @@ class Augur(Subject):
     def __init__(self, kube: KubeClient, namespace: str, logs: Path, kubeconfig: Path) -> None:
         super().__init__(kube, namespace, logs)
         self.kubeconfig = kubeconfig
+        self.keys: dict[str, str] = {}
+        """Policy name -> the ConfigMap key of its rule file (see `register`)."""
 
     def start(self) -> None:
         self.process = processes.start(
@@ -376,16 +379,7 @@ class Augur(Subject):
         return "rules" in name
 
     def rules_of(self, data: dict[str, str]) -> dict[str, str]:
-        found = {}
-        for name, key in self._keys().items():
-            if key in data:
-                found[name] = data[key]
-        return found
-
-    def _keys(self) -> dict[str, str]:
-        if not hasattr(self, "_key_cache"):
-            self._key_cache: dict[str, str] = {}
-        return self._key_cache
+        return {name: data[key] for name, key in self.keys.items() if key in data}
 
     def statuses_after(self, count: int) -> float | None:
         """Seconds from now until every AlertPolicy's status names the stack at its
@@ -394,10 +388,9 @@ class Augur(Subject):
 
     def register(self, count: int) -> None:
         """Learn the ConfigMap keys of the first `count` policies."""
-        keys = self._keys()
-        for i in range(len(keys), count):
+        for i in range(len(self.keys), count):
             name = object_name(i)
-            keys[name] = config_map_key(rule_file_path("AlertPolicy", self.namespace, name))
+            self.keys[name] = config_map_key(rule_file_path("AlertPolicy", self.namespace, name))
 
 
 class PrometheusOperator(Subject):

@@ -156,3 +156,48 @@ def test_goals_are_judged_on_the_ratios() -> None:
     assert judged["statuses current after a 5,000-object burst"].met is True  # 25 s
     assert judged["rules loaded at 5,000"].met is False  # 4,999 of 5,000
     assert judged["rules loaded at 10,000"].met is None  # not run
+
+
+class _ConfigMaps:
+    """A stand-in for the Kubernetes client: rule ConfigMaps to list."""
+
+    def __init__(self, maps: list[dict[str, Any]]) -> None:
+        self.maps = maps
+
+    def list_objects(self, *_args: Any, **_kwargs: Any) -> list[dict[str, Any]]:
+        return self.maps
+
+
+def test_objects_count_as_loaded_with_all_their_rules_in_either_operators_maps() -> None:
+    from augur.render.prometheus.rule_shards import config_map_key
+
+    texts = [versus.augur_rule_file(NS, i).text() for i in range(3)]
+    augur = versus.Augur(_ConfigMaps([]), NS, Path("/tmp"), Path("/k"))
+    augur.register(3)
+    keys = [augur.keys[versus.object_name(i)] for i in range(3)]
+    assert keys[0] == config_map_key(f"prometheus/rules/{NS}__p00000.yaml")
+    augur.kube.maps = [
+        {"metadata": {"name": "platform-prometheus-rules-0"}, "data": {keys[0]: texts[0]}},
+        {"metadata": {"name": "platform-prometheus-rules-1"}, "data": {keys[1]: "groups: []"}},
+        {"metadata": {"name": "platform-grafana-dashboards"}, "data": {keys[2]: texts[2]}},
+    ]
+    assert augur.loaded(3) == (1, 2)  # p00001 has no rules yet; dashboards are no rule map
+
+    uid = "0f8fad5b-d9cb-469f-a165-70867728950e"
+    po_maps = [
+        {
+            "metadata": {"name": f"prometheus-{versus.PROMETHEUS}-rulefiles-{n}"},
+            "data": {f"{NS}-{versus.object_name(n)}-{uid}.yaml": texts[n]},
+        }
+        for n in range(3)
+    ]
+    po = versus.PrometheusOperator(
+        _ConfigMaps(po_maps),
+        NS,
+        Path("/tmp"),
+        Path("/k"),
+        Path("/bin/po"),
+    )
+    assert po.loaded(3) == (3, 3)
+    assert po.loaded(2) == (2, 3)  # only the first two objects are asked about
+    assert po.find(1) == (f"prometheus-{versus.PROMETHEUS}-rulefiles-1", texts[1])
