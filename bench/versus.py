@@ -200,10 +200,11 @@ class Subject:
 
     name = ""
 
-    def __init__(self, kube: KubeClient, namespace: str, logs: Path) -> None:
+    def __init__(self, kube: KubeClient, namespace: str, logs: Path, kubeconfig: Path) -> None:
         self.kube = kube
         self.namespace = namespace
         self.logs = logs
+        self.kubeconfig = kubeconfig
         self.process: processes.Process | None = None
         self.where: dict[int, str] = {}
         """ConfigMap an object's rules were last found in."""
@@ -330,14 +331,29 @@ class Subject:
         """Seconds from now until every object's status is current, where it has one."""
         return None
 
-    def remove_base(self, timeout: float = 120.0) -> None:
-        """Delete the base object while the operator runs, so it can remove its finalizer."""
+    def remove_base(self, timeout: float = 600.0) -> None:
+        """Delete the base object while the operator runs, so it can remove its finalizer;
+        when it has not within `timeout`, drop the finalizers (the namespace is the bench's
+        own and goes next) so the namespace's deletion does not hang."""
         base = self.base()
         key = ObjectKey(base["apiVersion"], base["kind"], self.namespace, base["metadata"]["name"])
         self.kube.delete(key)
         began = time.monotonic()
-        while self.kube.get(key) is not None and time.monotonic() - began < timeout:
+        while self.kube.get(key) is not None:
+            if time.monotonic() - began > timeout:
+                say(f"{self.name}: its {key.kind} still there after {timeout:.0f}s")
+                subprocess.run(
+                    [
+                        *("kubectl", f"--kubeconfig={self.kubeconfig}", "-n", self.namespace),
+                        *("patch", key.kind.lower(), key.name, "--type=merge"),
+                        *("-p", '{"metadata":{"finalizers":null}}'),
+                    ],
+                    check=False,
+                    capture_output=True,
+                )
+                return
             time.sleep(1)
+        say(f"{self.name}: its {key.kind} deleted in {time.monotonic() - began:.0f}s")
 
     def stop(self) -> None:
         if self.process is not None:
@@ -353,8 +369,7 @@ class Augur(Subject):
     name = AUGUR_NAME
 
     def __init__(self, kube: KubeClient, namespace: str, logs: Path, kubeconfig: Path) -> None:
-        super().__init__(kube, namespace, logs)
-        self.kubeconfig = kubeconfig
+        super().__init__(kube, namespace, logs, kubeconfig)
         self.keys: dict[str, str] = {}
         """Policy name -> the ConfigMap key of its rule file (see `register`)."""
 
@@ -399,8 +414,7 @@ class PrometheusOperator(Subject):
     def __init__(
         self, kube: KubeClient, namespace: str, logs: Path, kubeconfig: Path, binary: Path
     ) -> None:
-        super().__init__(kube, namespace, logs)
-        self.kubeconfig = kubeconfig
+        super().__init__(kube, namespace, logs, kubeconfig)
         self.binary = binary
 
     def start(self) -> None:
