@@ -28,7 +28,7 @@ def rss_mib(pid: int) -> float:
 
 def one_run(binaries: dict[str, Path]) -> tuple[float, dict[str, float]]:
     with tempfile.TemporaryDirectory(prefix="augur-bench-cluster-") as tmp:
-        plane = ControlPlane(Path(tmp), binaries)
+        plane = ControlPlane(Path(tmp), binaries, die_with_parent=True)
         began = time.monotonic()
         plane.start()
         try:

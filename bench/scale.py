@@ -438,7 +438,9 @@ def main() -> None:
             from augur.dev.tools import tool_path
 
             binaries = {name: tool_path(name) for name in PROGRAMS}
-            plane = stack_.enter_context(ControlPlane(Path(tmp) / "plane", binaries))
+            plane = stack_.enter_context(
+                ControlPlane(Path(tmp) / "plane", binaries, die_with_parent=True)
+            )
             kubeconfig = plane.kubeconfig
         more = [m for m in (args.more if args.more is not None else [4000]) if m]
         runs = [("before", args.before_pythonpath)] if args.before_pythonpath else []

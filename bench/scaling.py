@@ -44,6 +44,7 @@ from typing import Any
 
 import aiohttp
 
+import scale
 from augur.api.resources import ScalingPolicy
 from augur.controllers.scaling_report import merged_status
 from augur.dev.processes import Process, free_port, start, stop, wait_until
@@ -52,7 +53,7 @@ from augur.kube.client import KubeClient, load_api_client
 from augur.prom.client import PromClient
 from augur.prom.range_query import query_range
 from augur.scaling import Observed, evaluate_policy, history_window, kept_state_from_status
-from scale import EDITS, Bench, percentile, policy, stack
+from scale import EDITS, Bench, Tracer, percentile, policy, stack
 from scale import cpu_seconds as process_cpu_seconds
 from scale import rss_mib as process_rss_mib
 
@@ -104,6 +105,20 @@ def rss_mib(pid: int) -> tuple[float, float]:
             continue
         now, peak = now + rss, peak + hwm
     return now, peak
+
+
+def pss_mib(pid: int) -> dict[str, float]:
+    """Proportional set size (shared pages divided among the processes that map them: what
+    the processes together take from the machine) of the operator and of its workers, MiB."""
+    found = {"operator": 0.0, "workers": 0.0}
+    for each in descendants(pid):
+        try:
+            rollup = Path(f"/proc/{each}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        kib = next(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
+        found["operator" if each == pid else "workers"] += kib / 1024
+    return found
 
 
 def trace_values() -> list[float]:
@@ -258,7 +273,7 @@ def deployment(namespace: str, index: int) -> dict[str, Any]:
 
 def scrape(port: int) -> dict[str, float]:
     """The operator's scaling figures: evaluations so far, policies with a series."""
-    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=120).read().decode()
     evaluations = 0.0
     evaluated = 0
     for line in text.splitlines():
@@ -271,7 +286,7 @@ def scrape(port: int) -> dict[str, float]:
 
 def results(port: int) -> str:
     """Evaluations so far by the reason of their Ready condition."""
-    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=120).read().decode()
     return ", ".join(
         line.removeprefix("augur_scaling_evaluations_total")
         for line in text.splitlines()
@@ -292,10 +307,18 @@ def wait_evaluations(port: int, pid: int, count: float, timeout: float) -> dict[
 
 
 def run_operator(
-    kubeconfig: Path, namespace: str, prometheus: str, log: Path, port: int, extra: list[str]
+    kubeconfig: Path,
+    namespace: str,
+    prometheus: str,
+    log: Path,
+    port: int,
+    extra: list[str],
+    trace: Path | None = None,
 ) -> Process:
+    # Under tracemalloc (--trace-memory) the operator is bench/scale.py's traced runner.
+    traced = [sys.executable, scale.__file__, "--traced-operator", str(trace)] if trace else []
     argv = [
-        AUGUR,
+        *(traced or [AUGUR]),
         *("run", "--kubeconfig", str(kubeconfig), "--namespace-mode", "all"),
         *("--listen", f"127.0.0.1:{port}", "--identity", f"bench-{uuid.uuid4().hex[:6]}"),
         *("--prometheus-url", f"{namespace}/{STACK}={prometheus}"),
@@ -387,7 +410,11 @@ def run(args: argparse.Namespace, kubeconfig: Path, root: Path, stack_: ExitStac
     bench = Bench(kube, namespace)
     port = free_port()
     log = root / "operator" / "operator.log"
-    operator = run_operator(kubeconfig, namespace, prometheus, log, port, args.operator_arg)
+    if args.trace_memory is not None:
+        args.trace_memory.mkdir(parents=True, exist_ok=True)
+    operator = run_operator(
+        kubeconfig, namespace, prometheus, log, port, args.operator_arg, args.trace_memory
+    )
     stop_process(stack_, operator)
     pid = operator.pid
     kube.apply(stack(namespace))
@@ -398,6 +425,10 @@ def run(args: argparse.Namespace, kubeconfig: Path, root: Path, stack_: ExitStac
     bench.write([deployment(namespace, i) for i in range(args.policies)])
     time.sleep(10)
     rss_before = rss_mib(pid)[0]
+    pss_before = pss_mib(pid)
+    tracer = Tracer(pid, args.trace_memory) if args.trace_memory is not None else None
+    if tracer:
+        tracer.report("before the ScalingPolicies", 0)
     cpu, idle_began = cpu_seconds(pid), time.monotonic()
     time.sleep(30)
     idle_rate = (cpu_seconds(pid) - cpu) / (time.monotonic() - idle_began)
@@ -431,6 +462,9 @@ def run(args: argparse.Namespace, kubeconfig: Path, root: Path, stack_: ExitStac
     per_eval = rounds_cpu / evaluations
     per_eval_net = (rounds_cpu - idle_rate * rounds_wall) / evaluations
     rss_after, rss_peak = rss_mib(pid)
+    pss_after = pss_mib(pid)
+    if tracer:
+        tracer.report(f"{args.policies} ScalingPolicies", args.policies)
     print(f"evaluations by result: {results(port)}", flush=True)
     # evaluations go on after the count above was read: every result must be Evaluated
     if any(not part.startswith('{result="Evaluated"}') for part in results(port).split(", ")):
@@ -459,7 +493,13 @@ def run(args: argparse.Namespace, kubeconfig: Path, root: Path, stack_: ExitStac
     )
     print(
         f"RSS with {args.policies} ScalingPolicies: {rss_after:.0f} MiB (peak {rss_peak:.0f}), "
-        f"added {rss_after - rss_before:.0f} MiB (goal ≤ 150 MB)"
+        f"added {rss_after - rss_before:.0f} MiB"
+    )
+    added = sum(pss_after.values()) - sum(pss_before.values())
+    print(
+        f"PSS with {args.policies} ScalingPolicies: operator {pss_after['operator']:.0f} MiB "
+        f"(before {pss_before['operator']:.0f}), workers {pss_after['workers']:.0f} MiB; "
+        f"added {added:.0f} MiB = {added * 1.048576:.0f} MB (goal ≤ 150 MB)"
     )
     print(
         f"AlertPolicy edit -> ConfigMap over {EDITS} edits while {edits_during:.0f} evaluations "
@@ -491,6 +531,13 @@ def main() -> None:
         help="An extra argument of `augur run` (repeat), e.g. --operator-arg=--scaling-concurrency=1.",
     )
     parser.add_argument("--keep", type=Path, default=None, help="Keep logs and data here.")
+    parser.add_argument(
+        "--trace-memory",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="Run the operator under tracemalloc, snapshots in DIR (slow: memory only).",
+    )
     args = parser.parse_args()
     # SIGTERM unwinds like Ctrl-C, so every process started here is stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -501,7 +548,9 @@ def main() -> None:
             from augur.dev.cluster import PROGRAMS, ControlPlane
 
             binaries = {name: tool_path(name) for name in PROGRAMS}
-            plane = stack_.enter_context(ControlPlane(root / "plane", binaries))
+            plane = stack_.enter_context(
+                ControlPlane(root / "plane", binaries, die_with_parent=True)
+            )
             kubeconfig = plane.kubeconfig
         try:
             run(args, kubeconfig, root, stack_)

@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "validate": ("augur.commands.validate", "validate_command", "Check AlertPolicies, BusinessKPIs, ScalingPolicies and MonitoringStacks in files."),
     "render": ("augur.commands.render", "render_command", "Render stacks into DIR/<namespace>/<stack>/ without a cluster."),
     "test": ("augur.commands.test", "test_command", "Run the rule tests of AlertPolicies with `promtool test rules`."),
+    "import": ("augur.commands.import_", "import_command", "Convert prometheus-operator PrometheusRules (and an Alertmanager configuration) into AlertPolicies."),
     "forecast": ("augur.commands.forecast", "forecast_group", "Forecast a workload's load and replay it against scaling policies."),
     "run": ("augur.commands.run", "run_command", "Run the operator: reconcile MonitoringStacks, AlertPolicies and BusinessKPIs, and evaluate ScalingPolicies."),
     "dev": ("augur.commands.dev", "dev_group", "Developer tooling: real tools built from source, a local control plane."),

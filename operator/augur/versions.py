@@ -21,6 +21,18 @@ JAEGER_IMAGE = f"docker.io/jaegertracing/jaeger:{JAEGER_VERSION}"
 # monitoring.coreos.com (`augur.dev.promoperator_crds`).
 PROMETHEUS_OPERATOR_VERSION = "0.85.0"
 
+# Baseline cluster monitoring (spec.clusterMonitoring). node-exporter: the latest release
+# (1.12.1, 2026-07-14), no client library tying it to a Kubernetes version; every flag augur
+# passes exists in it. kube-state-metrics: 2.17.0, built with client-go v0.33.4 (its
+# compatibility matrix: 2.17 is the release for Kubernetes 1.33, the minor of the control
+# plane below and of augur's tests; 2.16 is 1.32's).
+NODE_EXPORTER_VERSION = "1.12.1"
+KUBE_STATE_METRICS_VERSION = "2.17.0"
+NODE_EXPORTER_IMAGE = f"quay.io/prometheus/node-exporter:v{NODE_EXPORTER_VERSION}"
+KUBE_STATE_METRICS_IMAGE = (
+    f"registry.k8s.io/kube-state-metrics/kube-state-metrics:v{KUBE_STATE_METRICS_VERSION}"
+)
+
 # Alertmanager has no automatic reload: this sidecar decompresses its configuration from the
 # Secret and calls its reload endpoint (prometheus-operator's, released with it: one version).
 PROMETHEUS_CONFIG_RELOADER_VERSION = PROMETHEUS_OPERATOR_VERSION
@@ -47,6 +59,7 @@ KWOK_MODULE = "sigs.k8s.io/kwok"
 JAEGER_MODULE = "github.com/jaegertracing/jaeger"
 HELM_MODULE = "helm.sh/helm/v3"
 PROMETHEUS_OPERATOR_MODULE = "github.com/prometheus-operator/prometheus-operator"
+NODE_EXPORTER_MODULE = "github.com/prometheus/node_exporter"
 
 
 def prometheus_module_version(version: str) -> str:

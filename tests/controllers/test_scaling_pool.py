@@ -65,3 +65,47 @@ async def test_without_processes_fits_run_in_the_threads() -> None:
         assert (await threads.fit(thread_name)).startswith("augur-scaling")
     finally:
         threads.close()
+
+
+def arenas_after_threads_allocate(threads: int = 8) -> int:
+    """In this process: `threads` threads allocate at once through malloc; then the number of
+    malloc arenas glibc's malloc_stats reports."""
+    import ctypes
+    import tempfile
+
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype = ctypes.c_void_p
+    libc.free.argtypes = [ctypes.c_void_p]
+    barrier = threading.Barrier(threads)
+
+    def allocate() -> None:
+        barrier.wait()
+        blocks = [libc.malloc(4096) for _ in range(2000)]
+        barrier.wait()
+        for block in blocks:
+            libc.free(block)
+
+    workers = [threading.Thread(target=allocate) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    with tempfile.TemporaryFile() as out:
+        saved = os.dup(2)
+        os.dup2(out.fileno(), 2)
+        try:
+            libc.malloc_stats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        report = out.read().decode()
+    return sum(line.startswith("Arena ") for line in report.splitlines())
+
+
+async def test_a_fit_worker_shares_two_malloc_arenas_among_its_threads(
+    pool: ScalingPool,
+) -> None:
+    # glibc alone would give each of the eight threads an arena of its own (up to 8 per core);
+    # each arena keeps its freed holes resident.
+    assert await pool.fit(arenas_after_threads_allocate) <= 2

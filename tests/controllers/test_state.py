@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from augur.controllers import registry
+from augur.controllers.promoperator import WATCHED
 from augur.controllers.stack_worker import Changes
 from augur.controllers.state import OperatorConfig, OperatorState, URLFile, Workers
 from augur.controllers.writers import StatusWriter
@@ -130,7 +131,9 @@ def test_every_kind_is_indexed_under_the_name_startup_reads() -> None:
         "business_kpi_index": "businesskpis",
         "namespace_index": "namespaces",
         "scaling_policy_index": "scalingpolicies",
+        "promoperator_prometheusrules_index": "prometheusrules",
     }
+    assert {row.index_id for row in WATCHED} <= set(indexes)
     watched = {h.selector.any_name for h in registry._watching.get_all_handlers()}  # type: ignore[attr-defined]
     assert watched == set(indexes.values())
 

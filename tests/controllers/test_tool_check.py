@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 from augur.api.inventory import Inventory
+from augur.api.monitoringstack import PrometheusOperatorObjects
+from augur.api.promoperator_rules import PrometheusRule, parse_prometheus_rule
 from augur.api.resources import AlertPolicy, is_augur_document, parse_resource
 from augur.controllers.stack_render import StackRender
 from augur.controllers.tool_check import ToolChecker, ToolCheckSettings, run_check
@@ -250,3 +252,57 @@ async def test_a_kpi_whose_rules_promtool_refuses_is_still_reported_by_the_stack
     assert [k.key for k in rendered.refused_kpis] == [kpi.key]
     assert kpi.key in {k.key for k in rendered.selected_kpis}
     assert len(rendered.selected_kpis) == len(selected)
+
+
+def prometheus_rule(name: str, annotation: str) -> PrometheusRule:
+    return parse_prometheus_rule(
+        {
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "PrometheusRule",
+            "metadata": {"name": name, "namespace": "shop"},
+            "spec": {
+                "groups": [
+                    {
+                        "name": name,
+                        "rules": [
+                            {
+                                "alert": "Down",
+                                "expr": "up == 0",
+                                "annotations": {"summary": annotation},
+                            }
+                        ],
+                    }
+                ]
+            },
+        }
+    )
+
+
+@pytest.mark.tools
+async def test_a_prometheus_rule_promtool_refuses_is_rejected_and_the_rest_loads(
+    promtool: Path, amtool: Path
+) -> None:
+    inventory = example_inventory()
+    stack = stacks_of(inventory)[0]
+    spec = stack.spec.model_copy(
+        update={"prometheus_operator_objects": PrometheusOperatorObjects(enabled=True)}
+    )
+    inventory.stacks = [stack.model_copy(update={"spec": spec})]
+    stack = inventory.stacks[0]
+    broken = prometheus_rule("broken", "fine")
+    # validation refuses this template itself; the tool is the net for whatever it misses
+    object.__setattr__(broken.spec.groups[0].rules[0], "annotations", {"summary": "{{ x 1 }}"})
+    inventory.add(broken)
+    inventory.add(prometheus_rule("redis", "Redis {{ $labels.instance }} is down"))
+    inventory.sort()
+    assert {r.name for r in inputs_for(stack, inventory).prometheus_rules} == {"broken", "redis"}
+    checker = ToolChecker(ToolCheckSettings(str(promtool), str(amtool)))
+    render = StackRender(stack.key, None, checker=checker)
+    rendered = await render.render(stack, FakeCatalog(inventory))  # type: ignore[arg-type]
+    problems = rendered.output.rejected["PrometheusRule/shop/broken"]
+    assert str(problems[0]).startswith("promtool refuses its rules: ")
+    assert 'function "x" not defined' in str(problems[0])
+    assert [r.name for r in rendered.inputs.prometheus_rules] == ["redis"]
+    assert "prometheus/rules/promrule__shop__broken.yaml" not in rendered.output.files
+    assert "prometheus/rules/promrule__shop__redis.yaml" in rendered.output.files
+    assert len(rendered.inputs.alert_policies) == 3  # the stack's policies still load

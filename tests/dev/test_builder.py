@@ -179,6 +179,7 @@ def test_the_test_suite_set_and_the_default_set() -> None:
         "kwok",
         "jaeger",
         "helm",
+        "node_exporter",
     }
     assert "jaeger" not in [tool.name for tool in selected_tools()]
     assert "prometheus-operator" not in [tool.name for tool in selected_tools()]
@@ -337,7 +338,7 @@ def test_cli_lists_and_finds_everything_cached(cache: Path) -> None:
         _plant(cache, tool.name)
     warm = runner.invoke(main, ["dev", "tools", "--build", "--for-tests"])
     assert warm.exit_code == 0, warm.output
-    assert "all 11 tools cached" in warm.output
+    assert "all 12 tools cached" in warm.output
 
 
 def test_cli_unknown_tool_is_a_usage_error(cache: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import subprocess
 from base64 import b64encode
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
+from augur.api.inventory import Inventory
+from augur.api.resources import parse_resource
 from augur.dev.livestack import _digest, _write_pod
 from augur.dev.livestack_config import (
     EnvsubstError,
@@ -23,6 +26,9 @@ from augur.dev.livestack_config import (
     volume_files,
 )
 from augur.dev.relabel import relabel
+from augur.render.cluster.scrape import BASELINE_JOBS
+from augur.render.selection import inputs_for, stacks_of
+from augur.render.stack import render_stack
 
 GOLDEN = Path(__file__).resolve().parents[1] / "render" / "stack" / "golden"
 PROM_PORT, AM_PORT = 19090, 19093
@@ -231,3 +237,36 @@ def test_pod_layout_resolves_relative_rule_files_and_digests_credentials(tmp_pat
     before = _digest(am, {"credentials": {"k": b"1"}, "config-out": {"alertmanager.yaml": b"a"}})
     changed = _digest(am, {"credentials": {"k": b"2"}, "config-out": {"alertmanager.yaml": b"a"}})
     assert before != changed
+
+
+def test_cluster_monitoring_jobs_are_left_out_cleanly(promtool: Path, tmp_path: Path) -> None:
+    # The live stack runs the stack's StatefulSets only: no node-exporter, kube-state-metrics,
+    # kubelet, API server or CoreDNS answers on the host, so their jobs are dropped, each with
+    # a note, and what remains is a configuration Prometheus loads.
+
+    source = Path(__file__).resolve().parents[1] / "render" / "cluster" / "golden"
+    inventory = Inventory()
+    for doc in yaml.safe_load_all((source / "minimal.in.yaml").read_text()):
+        inventory.add(parse_resource(doc))
+    [stack] = stacks_of(inventory)
+    docs = render_stack(inputs_for(stack, inventory)).manifests
+    found = pods(docs)
+    text = objects_of(docs)[("ConfigMap", "platform-prometheus-config")]["data"]["prometheus.yml"]
+    assert all(job in text for job in BASELINE_JOBS)
+    discoverable = [labels for pod in found.values() for labels in pod.discoverable()]
+    result = prometheus_config(found["prometheus"], "prometheus", text, discoverable)
+    config = yaml.safe_load(result.text)
+    jobs = {job["job_name"] for job in config["scrape_configs"]}
+    assert "augur/prometheus" in jobs
+    for job in BASELINE_JOBS:
+        assert job not in jobs
+        assert f"job {job}: dropped (discovers no running pod)" in result.notes
+    path = tmp_path / "prometheus.yml"
+    path.write_text(result.text)
+    done = subprocess.run(
+        [str(promtool), "check", "config", "--syntax-only", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

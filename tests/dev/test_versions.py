@@ -114,3 +114,8 @@ def test_the_pinned_config_reloader_takes_every_flag_augur_passes() -> None:
     assert passed >= {"config-file", "config-envsubst-file", "watch-interval", "reload-url"}
     for flag in passed:
         assert f'"{flag}"' in main_go, flag
+
+
+def test_cluster_exporter_images_carry_their_pinned_versions() -> None:
+    assert _tag(versions.NODE_EXPORTER_IMAGE) == f"v{versions.NODE_EXPORTER_VERSION}"
+    assert _tag(versions.KUBE_STATE_METRICS_IMAGE) == f"v{versions.KUBE_STATE_METRICS_VERSION}"

@@ -131,3 +131,66 @@ def test_an_alert_escalated_to_an_unrouted_severity_is_warned_about() -> None:
     assert any("alert PaymentErrors (critical)" in m for m in messages)
     assert any("alert Slow (critical)" in m for m in messages)
     assert not any("Slow (medium)" in m for m in messages)
+
+
+def test_cluster_alerts_without_a_default_receiver_integration_are_warned_about() -> None:
+    docs = case_docs()
+    stack = next(d for d in docs if d["kind"] == "MonitoringStack")
+    stack["spec"]["clusterMonitoring"] = {"enabled": True}
+    (problem,) = delivery_warnings(inputs_of(docs))["MonitoringStack/monitoring/shared"]
+    assert "NodeNotReady (high)" in problem.message and "TargetDown (medium)" in problem.message
+    stack["spec"]["clusterMonitoring"] = {"enabled": True, "rules": False}
+    (problem,) = delivery_warnings(inputs_of(docs))["MonitoringStack/monitoring/shared"]
+    assert "NodeNotReady" not in problem.message
+
+
+def test_prometheus_rules_alerts_are_walked_with_their_series_labels_unknown() -> None:
+    from augur.api.promoperator_rules import parse_prometheus_rule
+
+    stack = {
+        "apiVersion": "augur.dev/v1alpha1",
+        "kind": "MonitoringStack",
+        "metadata": {"name": "platform", "namespace": "monitoring"},
+        "spec": {"prometheusOperatorObjects": {"enabled": True}},
+    }
+    inventory = Inventory()
+    inventory.add(parse_resource(stack))
+    inventory.add(
+        parse_prometheus_rule(
+            {
+                "apiVersion": "monitoring.coreos.com/v1",
+                "kind": "PrometheusRule",
+                "metadata": {"name": "redis", "namespace": "monitoring"},
+                "spec": {
+                    "groups": [
+                        {
+                            "name": "redis",
+                            "rules": [
+                                {"alert": "RedisDown", "expr": "redis_up == 0"},
+                                {"record": "redis:up", "expr": "sum(redis_up)"},
+                            ],
+                        }
+                    ]
+                },
+            }
+        )
+    )
+    inputs = inputs_for(inventory.stacks[0], inventory)
+    warnings = delivery_warnings(inputs)
+    (problem,) = warnings["PrometheusRule/monitoring/redis"]
+    assert problem.path == "spec.groups[0]"
+    # no severity of its own (its series may carry one): none is named
+    assert problem.message.startswith("alert RedisDown can only reach receiver default")
+    configured = {
+        **stack,
+        "spec": {
+            **stack["spec"],
+            "alertmanager": {
+                "defaultReceiver": {"name": "oncall", "webhook": {"url": "http://oncall:8080/"}}
+            },
+        },
+    }
+    inventory.stacks = [parse_resource(configured)]  # type: ignore[list-item]
+    assert "PrometheusRule/monitoring/redis" not in delivery_warnings(
+        inputs_for(inventory.stacks[0], inventory)
+    )

@@ -148,3 +148,26 @@ def test_the_smallest_alertmanager_configuration_holds_only_the_policys_part() -
     assert names == [NULL_RECEIVER, default, "shop/api/hook"]
     assert config["receivers"][1] == {"name": default}  # present, without integrations
     assert len(config["inhibit_rules"]) == 1
+
+
+def test_a_prometheus_rules_file_is_checked_and_a_refused_one_leaves_the_inputs() -> None:
+    from augur.api.promoperator_rules import parse_prometheus_rule
+
+    rule = parse_prometheus_rule(
+        {
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "PrometheusRule",
+            "metadata": {"name": "redis", "namespace": "cache"},
+            "spec": {"groups": [{"name": "r", "rules": [{"alert": "R", "expr": "up == 0"}]}]},
+        }
+    )
+    inputs = StackInputs(default_stack(), alert_policies=[policy("good")], prometheus_rules=[rule])
+    _, memo = rerender_stack(inputs)
+    items = {i.source: i for i in rule_file_items(memo)}
+    assert "alert: R" in items["PrometheusRule/cache/redis"].text
+    problem = refusal(Tool.PROMTOOL, "bad")
+    left = without_refused(inputs, {"PrometheusRule/cache/redis": [problem]})
+    assert left.prometheus_rules == [] and left.alert_policies == inputs.alert_policies
+    output, _ = rerender_stack(left)
+    assert output.rejected["PrometheusRule/cache/redis"] == [problem]
+    assert "prometheus/rules/promrule__cache__redis.yaml" not in output.files

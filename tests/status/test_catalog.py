@@ -88,3 +88,42 @@ def test_scaling_policies_are_selected_like_the_other_kinds() -> None:
     assert catalog.scaling_policy("shop/web") is policy
     assert catalog.scaling_policy("shop/absent") is None
     assert [p.key for p in catalog.inventory().scaling_policies] == ["shop/web"]
+
+
+def prometheus_rule_body(namespace: str, name: str, groups: Any, **labels: str) -> dict[str, Any]:
+    doc = body("PrometheusRule", namespace, name, {"groups": groups}, **labels)
+    return {**doc, "apiVersion": "monitoring.coreos.com/v1"}
+
+
+def test_prometheus_rules_are_selected_by_the_stacks_that_load_them() -> None:
+    cache = ParseCache()
+    enabled = {"enabled": True, "namespaceSelector": {"matchNames": ["cache"]}}
+    loads = cache.entry(
+        body("MonitoringStack", "mon", "loads", {"prometheusOperatorObjects": enabled})
+    )
+    ignores = cache.entry(
+        body("MonitoringStack", "mon", "ignores", {"namespaceSelector": {"any": True}})
+    )
+    group = [{"name": "redis", "rules": [{"alert": "RedisDown", "expr": "redis_up == 0"}]}]
+    good = cache.entry(prometheus_rule_body("cache", "redis", group))
+    bad = cache.entry(prometheus_rule_body("cache", "broken", [{"name": "x", "rules": "no"}]))
+    other = cache.entry(prometheus_rule_body("db", "pg", group))
+    assert good.resource is not None and bad.resource is None and bad.kind == "PrometheusRule"
+    catalog = Catalog(
+        index(loads, ignores),
+        {},
+        {},
+        {},
+        promoperator={"PrometheusRule": index(good, bad, other)},
+    )
+    assert catalog.stacks_selecting(good) == ["mon/loads"]
+    assert catalog.stacks_selecting(bad) == ["mon/loads"]  # an invalid one: by its labels
+    assert catalog.stacks_selecting(other) == []
+    assert [r.key for r in catalog.inventory().prometheus_rules] == ["cache/redis", "db/pg"]
+    assert isinstance(loads.resource, MonitoringStack)
+    assert catalog.invalid_selected_by(loads.resource) == 1
+    assert list(catalog.invalid_promoperator_selected_by(loads.resource)) == [
+        "PrometheusRule/cache/broken"
+    ]
+    assert isinstance(ignores.resource, MonitoringStack)
+    assert catalog.invalid_selected_by(ignores.resource) == 0

@@ -192,3 +192,30 @@ def test_stack_status_shows_rule_shards_and_rule_files_not_loaded() -> None:
     assert conditions(status)["Degraded"] == ("True", "RulesNotLoaded")
     # Without Prometheus there are no shards: the field is removed (null in a merge patch).
     assert stack_status(StackOutcome(generation=1), {}, "t")["ruleShards"] is None
+
+
+def test_stack_status_counts_prometheus_rules_and_says_why_one_is_not_loaded() -> None:
+    from augur.status.statuses import promoperator_rejections
+
+    rejected = {
+        "AlertPolicy/shop/a": [Problem("spec", "routed nowhere")],
+        "PrometheusRule/cache/redis": [Problem("", "promtool refuses its rules: bad")],
+    }
+    invalid = {"PrometheusRule/db/pg": "spec.groups: group name(s) 'pg' used twice"}
+    found = promoperator_rejections(rejected, invalid)
+    assert found == [
+        "PrometheusRule/cache/redis: promtool refuses its rules: bad",
+        "PrometheusRule/db/pg: spec.groups: group name(s) 'pg' used twice",
+    ]
+    outcome = StackOutcome(
+        generation=1, prometheus_rules=4, rejected=3, promoperator_rejected=found
+    )
+    status = stack_status(outcome, {}, "t")
+    assert status["selected"]["prometheusRules"] == 4
+    assert status["selected"]["rejected"] == 3
+    degraded = next(c for c in status["conditions"] if c["type"] == "Degraded")
+    assert degraded["reason"] == "PoliciesRejected"
+    assert (
+        "not loaded: PrometheusRule/cache/redis: promtool refuses its rules: bad"
+        in (degraded["message"])
+    )

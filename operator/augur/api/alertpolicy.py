@@ -108,6 +108,31 @@ class Alert(ApiModel):
         return self
 
 
+METRIC_NAME_PATTERN = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
+
+
+class Record(ApiModel):
+    """A recording rule: the value of an expression kept as a series of its own."""
+
+    record: str = Field(pattern=METRIC_NAME_PATTERN, max_length=256)
+    """Name of the recorded series (a Prometheus metric name; colons by the
+    `level:metric:operations` convention). Prometheus' own ALERTS and ALERTS_FOR_STATE and
+    names starting with augur (augur's own series) are refused."""
+    expr: RulePromQL
+    """The expression recorded (an instant vector or a scalar)."""
+    labels: UserLabels = Field(default_factory=dict)
+    """Labels added to the recorded series; the reserved labels namespace, severity and augur_*
+    are refused. Default: none."""
+
+    @field_validator("record")
+    @classmethod
+    def _not_reserved(cls, name: str) -> str:
+        # escalation and KPI rules read these series: a record must not write into them
+        if name in ("ALERTS", "ALERTS_FOR_STATE") or name.startswith("augur"):
+            raise ValueError(f"{name!r} is a series Prometheus or augur writes itself")
+        return name
+
+
 class Route(ApiModel):
     """A route; routes are tried in order and the first match wins."""
 
@@ -243,6 +268,11 @@ class AlertPolicySpec(ApiModel):
     alerts: list[Alert] = Field(default_factory=list, json_schema_extra=LIST_MAP_BY_NAME)
     """Alerting rules (static `expr` or `anomaly`), each named uniquely in the policy. Default:
     none (a policy may exist for routing only)."""
+    records: list[Record] = Field(default_factory=list)
+    """Recording rules the policy's alerts (or dashboards) read, evaluated before the alerts in
+    the policy's rule group. The series keep the labels their expression gives them; under the
+    stack's tenancy the expression sees only the namespace's series and the series carry the
+    namespace (so the namespace's own, restricted, rules find them). Default: none."""
     routing: Routing = Field(default_factory=Routing)
     """How the policy's alerts are grouped, routed to receivers, and escalated; default: grouped
     by alertname, everything to the stack's defaultReceiver."""

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from augur.api.clustermonitoring import ClusterMonitoring
 from augur.api.common import (
     LIST_MAP_BY_TYPE,
     RESERVED_LABELS,
@@ -485,6 +486,9 @@ class MonitoringStackSpec(ApiModel):
     )
     """ServiceMonitors, PodMonitors and PrometheusRules of prometheus-operator the stack loads;
     off by default."""
+    cluster_monitoring: ClusterMonitoring = Field(default_factory=ClusterMonitoring)
+    """Baseline monitoring of the cluster itself (node-exporter, kube-state-metrics, kubelet,
+    cAdvisor, API server, CoreDNS) with augur's alerts and dashboards; off by default."""
 
     @model_validator(mode="after")
     def _enforced_label_is_augurs(self) -> MonitoringStackSpec:

@@ -16,11 +16,12 @@ from augur.api.resources import Problem
 
 def tenant_label_sets(spec: AlertPolicySpec | BusinessKPISpec) -> list[tuple[str, dict[str, str]]]:
     """Every label set of a spec that ends up on a rule, with its field path: an AlertPolicy's
-    defaults and each alert's (static and anomaly alone), a BusinessKPI's alert labels."""
+    defaults, each alert's (static and anomaly alone) and each recording rule's, a BusinessKPI's alert labels."""
     if isinstance(spec, BusinessKPISpec):
         return [("spec.alerting.labels", spec.alerting.labels)]
     sets = [("spec.defaults.labels", spec.defaults.labels)]
     sets += [(f"spec.alerts[{i}].labels", alert.labels) for i, alert in enumerate(spec.alerts)]
+    sets += [(f"spec.records[{i}].labels", rec.labels) for i, rec in enumerate(spec.records)]
     return sets
 
 

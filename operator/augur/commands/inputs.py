@@ -14,16 +14,28 @@ import yaml
 
 from augur.api.inventory import Inventory
 from augur.api.names import namespace_name_problem
+from augur.api.promoperator import (
+    PromOperatorObject,
+    is_promoperator_document,
+    parse_promoperator,
+)
+from augur.api.promoperator_rules import PrometheusRule
 from augur.api.resources import (
     AnyResource,
     InvalidObject,
+    MonitoringStack,
     Problem,
     is_augur_document,
     parse_resource,
 )
 from augur.commands.sources import Document, Position, documents, read_sources
 from augur.render.delivery import delivery_warnings
-from augur.render.selection import inputs_for, reference_problems, stack_selects
+from augur.render.selection import (
+    inputs_for,
+    promoperator_selects,
+    reference_problems,
+    stack_selects,
+)
 
 ERROR = "error"
 WARNING = "warning"
@@ -101,7 +113,8 @@ class LoadResult:
 def load(
     paths: Iterable[str], *, exclude: tuple[str, ...] = (), stdin: TextIO | None = None
 ) -> LoadResult:
-    """Parse and validate every augur object under `paths` (`-` is standard input); other
+    """Parse and validate every augur object, and every prometheus-operator object of a kind
+    augur reads (`augur.api.promoperator`), under `paths` (`-` is standard input); other
     objects are skipped, `kind: List` items read one by one. Raises InputError for a path
     that does not exist."""
     result = LoadResult()
@@ -131,12 +144,15 @@ def _read(document: Document, result: LoadResult) -> None:
         return
     if isinstance(doc, dict) and doc.get("kind") == "Namespace":
         _read_namespace(document, result)
-    if not is_augur_document(doc):
+    foreign = is_promoperator_document(doc)
+    if not (foreign or is_augur_document(doc)):
+        # other kinds, those of monitoring.coreos.com augur does not read among them
         result.skipped += 1
         return
     result.objects += 1
+    resource: AnyResource | PromOperatorObject
     try:
-        resource = parse_resource(doc)
+        resource = parse_promoperator(doc) if foreign else parse_resource(doc)
     except InvalidObject as error:
         key = f"{error.kind}/{error.namespace}/{error.name}"
         identity = (error.kind, error.namespace, error.name)
@@ -226,16 +242,21 @@ def _add_selection_warnings(result: LoadResult) -> None:
         return
     labels = inventory.namespace_labels
     stacks = ", ".join(s.key for s in inventory.stacks)
-    selected: list[AnyResource] = [
+    selected: list[AnyResource | PromOperatorObject] = [
         *inventory.alert_policies,
         *inventory.business_kpis,
         *inventory.scaling_policies,
+        *inventory.prometheus_rules,
     ]
     for resource in selected:
-        if any(stack_selects(s, resource, labels) for s in inventory.stacks):
+        if any(_selects(s, resource, labels) for s in inventory.stacks):
             continue
         hint = ""
-        unknown = resource.namespace not in labels
+        if isinstance(resource, PrometheusRule) and not any(
+            s.spec.prometheus_operator_objects.enabled for s in inventory.stacks
+        ):
+            hint = " (no stack loads prometheus-operator's objects: spec.prometheusOperatorObjects)"
+        unknown = not hint and resource.namespace not in labels
         if unknown and any(s.spec.namespace_selector.match_labels for s in inventory.stacks):
             hint = (
                 f" (the labels of namespace {resource.namespace} are not in the input: add its "
@@ -247,6 +268,18 @@ def _add_selection_warnings(result: LoadResult) -> None:
             f"loaded{hint}",
         )
         result.warnings.append(result.finding(f"{resource.kind}/{resource.key}", problem, WARNING))
+
+
+def _selects(
+    stack: MonitoringStack,
+    resource: AnyResource | PromOperatorObject,
+    labels: dict[str, dict[str, str]],
+) -> bool:
+    """True when `stack` loads `resource` (a prometheus-operator object by the stack's
+    prometheusOperatorObjects)."""
+    if isinstance(resource, PrometheusRule):
+        return promoperator_selects(stack, resource.namespace, resource.metadata.labels, labels)
+    return stack_selects(stack, resource, labels)
 
 
 def _add_delivery_warnings(result: LoadResult) -> None:

@@ -68,9 +68,10 @@ def render_command(
     """Render stacks into DIR/<namespace>/<stack>/ without a cluster.
 
     Each stack folder holds manifests.yaml (every Kubernetes object), prometheus/prometheus.yml,
-    prometheus/rules/*.yaml, alertmanager/alertmanager.yml, grafana/ and jaeger/. Input with
-    no MonitoringStack renders against a default stack (monitoring/default) that selects
-    everything. Invalid objects are reported and left out; the exit code is then 1.
+    prometheus/rules/*.yaml (promrule__<namespace>__<name>.yaml for a selected PrometheusRule),
+    alertmanager/alertmanager.yml, grafana/ and jaeger/. Input with no MonitoringStack renders
+    against a default stack (monitoring/default) that selects everything, PrometheusRules
+    included. Invalid objects are reported and left out; the exit code is then 1.
     """
     options = InputOptions(paths, exclude, allow_empty, strict)
     result = load_inputs(options)

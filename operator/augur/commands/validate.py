@@ -25,7 +25,8 @@ def validate_command(
 ) -> None:
     """Check AlertPolicies, BusinessKPIs, ScalingPolicies and MonitoringStacks in files.
 
-    Other Kubernetes objects are skipped; `kind: List` items are read one by one. Every problem
+    PrometheusRules (monitoring.coreos.com/v1), which a stack may load, are checked too. Other
+    Kubernetes objects are skipped; `kind: List` items are read one by one. Every problem
     is printed as `file:line:column Kind/namespace/name: field.path: message`. Warnings (an
     object no stack of the input selects, an object without a namespace, an alert that can
     only reach a receiver with no integration, a KPI routed through a policy its stack does

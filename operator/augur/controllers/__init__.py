@@ -8,6 +8,7 @@ from augur.controllers import (
     businesskpi,
     monitoringstack,
     namespaces,
+    promoperator,
     scalingpolicy,
     settings,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "businesskpi",
     "monitoringstack",
     "namespaces",
+    "promoperator",
     "registry",
     "scalingpolicy",
     "settings",

@@ -22,12 +22,14 @@ import functools
 import logging
 import multiprocessing
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import ParamSpec, TypeVar
 
 from augur.lifetime import die_with_parent
+from augur.memory import limit_malloc_arenas, trim_heap
 
 logger = logging.getLogger("augur.operator")
 
@@ -38,13 +40,26 @@ FIT_NICENESS = 10
 """How much lower than the operator a fit worker is scheduled (nice increment)."""
 IO_THREADS = 4
 """Threads for the policies' Kubernetes calls (the API client's pool holds 16 connections)."""
+TRIM_EVERY = 30.0
+"""Seconds between the operator's returns of free heap pages while policies evaluate."""
 
 
 def _start_worker(niceness: int) -> None:
-    """First thing in a fit worker: die with the operator, yield the processor to it."""
+    """First thing in a fit worker: die with the operator, yield the processor to it, share
+    two malloc arenas."""
     die_with_parent()
+    limit_malloc_arenas()
     if niceness:
         os.nice(niceness)
+
+
+def _fit_then_trim(call: Callable[[], T]) -> T:
+    """In a fit worker: the fit, then its arrays' pages given back (a fit's peak is brief;
+    without this the worker stays as large as its largest fit)."""
+    try:
+        return call()
+    finally:
+        trim_heap()
 
 
 class PoolBroken(RuntimeError):
@@ -64,6 +79,7 @@ class ScalingPool:
         while the other fits."""
         self._fits: Executor | None = None
         self._io: ThreadPoolExecutor | None = None
+        self._trimmed = time.monotonic()
 
     def _io_pool(self) -> ThreadPoolExecutor:
         if self._io is None:
@@ -92,14 +108,28 @@ class ScalingPool:
         worker. Raises PoolBroken when the worker died under it."""
         loop = asyncio.get_running_loop()
         pool = self._fit_pool()
+        work = functools.partial(call, *args, **kwargs)
         try:
-            return await loop.run_in_executor(pool, functools.partial(call, *args, **kwargs))
+            if self.processes:
+                result = await loop.run_in_executor(pool, _fit_then_trim, work)
+            else:
+                result = await loop.run_in_executor(pool, work)
         except BrokenProcessPool as error:
             if self._fits is pool:  # the first evaluation to see it starts a new pool
                 self._fits = None
                 pool.shutdown(wait=False, cancel_futures=True)
                 logger.warning("a forecast worker died; starting the pool again")
             raise PoolBroken("the forecast worker running this evaluation died") from error
+        self._trim_now_and_then()
+        return result
+
+    def _trim_now_and_then(self) -> None:
+        """The operator's own free heap pages (the histories its threads parsed) given back,
+        at most every TRIM_EVERY seconds while evaluations run."""
+        now = time.monotonic()
+        if now - self._trimmed >= TRIM_EVERY:
+            self._trimmed = now
+            trim_heap()
 
     def close(self) -> None:
         """Stop the workers and threads (at operator shutdown)."""

@@ -10,6 +10,7 @@ import aiohttp
 import kopf
 
 from augur.controllers.policy_status import write_tested_policy_status
+from augur.controllers.promoperator import promoperator_indexes
 from augur.controllers.registry import registry
 from augur.controllers.state import OperatorState
 from augur.status.catalog import Catalog
@@ -55,6 +56,7 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **kwargs: An
         kwargs["business_kpi_index"],
         kwargs["namespace_index"],
         kwargs["scaling_policy_index"],
+        promoperator_indexes(kwargs),
     )
     state.session = aiohttp.ClientSession()
     state.rule_tests.on_result = functools.partial(write_tested_policy_status, state)

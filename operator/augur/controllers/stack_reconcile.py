@@ -93,7 +93,13 @@ class StackReconciler:
         if result.fenced:
             return  # the stack is being deleted: its status and objects are going
         outcome = self.report.outcome(
-            outcome, rendered, objects, result, credentials, catalog.invalid_selected_by(stack)
+            outcome,
+            rendered,
+            objects,
+            result,
+            credentials,
+            catalog.invalid_selected_by(stack),
+            catalog.invalid_promoperator_selected_by(stack),
         )
         outcome.components = await self.workloads.components(objects, entry.name)
         await self.report.write(entry, outcome, result)

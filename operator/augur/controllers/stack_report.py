@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from augur.controllers.stack_render import Rendered
@@ -12,6 +13,7 @@ from augur.render.alertmanager.credentials import Credentials
 from augur.status.catalog import Entry
 from augur.status.statuses import (
     StackOutcome,
+    promoperator_rejections,
     rule_shards_status,
     service_endpoints,
     stack_status,
@@ -37,14 +39,23 @@ class StackReport:
         result: SyncResult,
         credentials: Credentials,
         invalid_selected: int,
+        invalid_promoperator: Mapping[str, str] | None = None,
     ) -> StackOutcome:
         """`outcome` filled in from a render and its apply (and the stack's metrics set)."""
         inputs, output = rendered.inputs, rendered.output
         outcome.policies = len(inputs.alert_policies)
         outcome.kpis = len(inputs.business_kpis)
         outcome.scaling_policies = len(inputs.scaling_policies)
+        outcome.prometheus_rules = sum(
+            1
+            for rule in inputs.prometheus_rules
+            if f"{rule.kind_name}/{rule.key}" not in output.rejected
+        )
         outcome.rules = output.rule_count
         outcome.rejected = len(output.rejected) + invalid_selected
+        outcome.promoperator_rejected = promoperator_rejections(
+            output.rejected, invalid_promoperator or {}
+        )
         outcome.unchecked = list(rendered.unchecked)
         outcome.objects = len(objects)
         outcome.apply_errors = [f"{key}: {error.message}" for key, error in result.failures.items()]

@@ -85,7 +85,7 @@ class OperatorConfig:
     """Where the operator's own pods run, for the stacks' scrape job and network policies."""
     prometheus_url_file: URLFile | None = None
     """More such URLs, from a file that may change while the operator runs."""
-    scaling_concurrency: int = 2
+    scaling_concurrency: int = 1
     """ScalingPolicy fits running at once, each in its own worker process (the rest wait
     their turn); see `augur.controllers.scaling_pool`."""
     rule_tests: RuleTestSettings = field(default_factory=RuleTestSettings)
@@ -180,6 +180,9 @@ class OperatorState:
         self.scaling_stacks: dict[str, set[str]] = {}
         """Per ScalingPolicy, the stacks that selected it when it last changed (told again
         when it changes or goes: their dashboard and count include it)."""
+        self.promoperator_stacks: dict[str, set[str]] = {}
+        """Per prometheus-operator object ('Kind/namespace/name'), the stacks that selected
+        it when it last changed (told again when it changes or goes)."""
         self.scaling_locks: dict[str, asyncio.Lock] = {}
         """Per ScalingPolicy: held while it evaluates or is restored on deletion."""
         self.statuses = StatusWriter(kube, metrics)

@@ -216,6 +216,22 @@ _ALL: tuple[Tool, ...] = (
         optional=True,
         for_tests=False,
     ),
+    # node-exporter of cluster monitoring: the tests run it on this machine's /proc and /sys
+    # with the arguments augur renders, to see it accepts them and exposes every series the
+    # cluster rules and dashboards read (kube-state-metrics is not here: the module proxy
+    # refused k8s.io/kube-state-metrics/v2@v2.17.0 when this was written).
+    Tool(
+        name="node_exporter",
+        version=v.NODE_EXPORTER_VERSION,
+        module=v.NODE_EXPORTER_MODULE,
+        module_version=f"v{v.NODE_EXPORTER_VERSION}",
+        package=v.NODE_EXPORTER_MODULE,
+        version_args=("--version",),
+        version_text=f"node_exporter, version {v.NODE_EXPORTER_VERSION}",
+        ldflags=_prometheus_ldflags(v.NODE_EXPORTER_VERSION),
+        optional=True,
+        for_tests=True,
+    ),
 )
 
 TOOLS: dict[str, Tool] = {tool.name: tool for tool in _ALL}

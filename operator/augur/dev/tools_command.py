@@ -27,11 +27,12 @@ from augur.dev import tools as t
 @click.option(
     "--for-tests",
     is_flag=True,
-    help="Select the tools the test suite needs (jaeger and helm included; not "
-    "prometheus-operator, which only bench/versus.py runs).",
+    help="Select the tools the test suite needs (jaeger, helm and node_exporter included; "
+    "not prometheus-operator, which only bench/versus.py runs).",
 )
 def tools_command(names: tuple[str, ...], list_only: bool, build: bool, for_tests: bool) -> None:
-    """Pinned real tools (promtool, amtool, prometheus, alertmanager, etcd, kube-*, kwok, jaeger, helm, prometheus-operator).
+    """Pinned real tools (promtool, amtool, prometheus, alertmanager, etcd, kube-*, kwok, jaeger,
+    helm, node_exporter, prometheus-operator).
 
     Each is built once from its Go source module into ~/.cache/augur/bin/<tool>-<version>
     and reused afterwards. A cold build takes minutes (Kubernetes binaries the longest).

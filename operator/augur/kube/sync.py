@@ -25,6 +25,7 @@ PRUNABLE_KINDS: tuple[tuple[str, str], ...] = (
     ("v1", "ServiceAccount"),
     ("apps/v1", "StatefulSet"),
     ("apps/v1", "Deployment"),
+    ("apps/v1", "DaemonSet"),
     ("rbac.authorization.k8s.io/v1", "Role"),
     ("rbac.authorization.k8s.io/v1", "RoleBinding"),
     ("rbac.authorization.k8s.io/v1", "ClusterRole"),

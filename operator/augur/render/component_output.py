@@ -46,3 +46,29 @@ class ComponentOutput:
         self.warnings.extend(other.warnings)
         for key, problems in other.rejected.items():
             self.rejected.setdefault(key, []).extend(problems)
+
+
+@dataclass(frozen=True)
+class ScrapeJobs:
+    """Scrape jobs one component hands Prometheus (through `augur.render.stack`), with what
+    Prometheus' ServiceAccount needs to run them."""
+
+    jobs: tuple[dict[str, Any], ...] = ()
+    """Entries of prometheus.yml's scrape_configs, appended after the stack's own jobs."""
+    namespaces: frozenset[str] = frozenset()
+    """Namespaces the jobs discover targets in (Prometheus gets its discovery Role in each)."""
+    cluster_rules: tuple[dict[str, Any], ...] = ()
+    """ClusterRole rules the jobs need beyond discovery (cluster-scoped resources such as
+    nodes, non-resource URLs such as the API server's /metrics)."""
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """A Grafana dashboard one component hands Grafana (through `augur.render.stack`)."""
+
+    file: str
+    """File name (`<slug>.json`), unique within its folder."""
+    folder: str
+    """Grafana folder (title) it appears in."""
+    data: dict[str, Any]
+    """Grafana's JSON model of the dashboard."""

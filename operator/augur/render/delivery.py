@@ -20,10 +20,12 @@ from augur.api.matchers import parse_matcher
 from augur.api.resources import Problem
 from augur.render.alertmanager.config import render_stack_alertmanager_config
 from augur.render.alertmanager.receivers import NULL_RECEIVER
+from augur.render.cluster.rules import cluster_alerts
 from augur.render.prometheus.selfmonitoring import WATCHDOG, self_monitoring_alerts
 from augur.render.rules.alerts import alert_labels
 from augur.render.rules.files import stack_scope
 from augur.render.rules.kpi import kpi_problems, kpi_rules
+from augur.render.rules.promoperator import promrule_groups
 from augur.render.selection import StackInputs
 
 
@@ -38,11 +40,14 @@ class StackAlert:
     alert: str
     labels: dict[str, str]
     """The labels its rule sets."""
+    unknown: frozenset[str] = frozenset()
+    """Labels of augur's routing its series may carry (a PrometheusRule's alert gets
+    `namespace` and `severity` from its series unless its rule sets them)."""
 
 
 def stack_alerts(inputs: StackInputs) -> Iterator[StackAlert]:
-    """Every alert of the stack: the policies' (each escalation level too), the KPIs' and the
-    stack's self-monitoring."""
+    """Every alert of the stack: the policies' (each escalation level too), the KPIs', the
+    PrometheusRules', the stack's self-monitoring and its cluster monitoring."""
     for policy in inputs.alert_policies:
         scope = stack_scope(inputs, policy.namespace)
         spec = policy.spec
@@ -69,6 +74,7 @@ def stack_alerts(inputs: StackInputs) -> Iterator[StackAlert]:
             if "alert" in rule:
                 source = f"BusinessKPI/{kpi.key}"
                 yield StackAlert(source, "spec.alerting", str(rule["alert"]), dict(rule["labels"]))
+    yield from _prometheus_rule_alerts(inputs)
     stack = inputs.stack
     if stack.spec.prometheus.enabled:
         for self_alert in self_monitoring_alerts(stack):
@@ -78,6 +84,29 @@ def stack_alerts(inputs: StackInputs) -> Iterator[StackAlert]:
                 "watchdogReceiver" if self_alert is WATCHDOG else "defaultReceiver"
             )
             yield StackAlert(source, path, self_alert.name, labels)
+        if stack.spec.cluster_monitoring.part("rules"):
+            for cluster_alert in cluster_alerts(stack):
+                labels = dict(cluster_alert.rule()["labels"])
+                path = "spec.alertmanager.defaultReceiver"
+                yield StackAlert(f"MonitoringStack/{stack.key}", path, cluster_alert.name, labels)
+
+
+def _prometheus_rule_alerts(inputs: StackInputs) -> Iterator[StackAlert]:
+    """The alerts of the selected PrometheusRules, one path per group (a label whose value is
+    a template is unknown, as is one its rule leaves to the series)."""
+    for rule in inputs.prometheus_rules:
+        groups, problems = promrule_groups(rule, stack_scope(inputs, rule.namespace))
+        if problems:
+            continue  # reported where it is rendered
+        for index, group in enumerate(groups):
+            for item in group["rules"]:
+                if "alert" not in item:
+                    continue
+                set_labels = {**group.get("labels", {}), **item.get("labels", {})}
+                labels = {k: v for k, v in set_labels.items() if "{{" not in v}
+                unknown = frozenset({"namespace", "severity"} - set(labels))
+                where = (f"PrometheusRule/{rule.key}", f"spec.groups[{index}]", item["alert"])
+                yield StackAlert(*where, labels, unknown)
 
 
 def _matches(text: str, labels: dict[str, str], known: frozenset[str] | set[str]) -> bool | None:
@@ -171,11 +200,12 @@ def _undelivered(inputs: StackInputs, config: dict[str, Any]) -> dict[str, list[
     for alert in stack_alerts(inputs):
         # An alert's name is always known: routes matching on it are decided.
         labels = {**alert.labels, "alertname": alert.alert}
-        receivers = reachable(config["route"], labels, known)
+        receivers = reachable(config["route"], labels, known - alert.unknown)
         if not receivers <= empty or receivers <= {NULL_RECEIVER}:
             continue
         names = tuple(sorted(receivers - {NULL_RECEIVER}))
-        described = f"{alert.alert} ({alert.labels.get('severity', '')})"
+        severity = alert.labels.get("severity")
+        described = f"{alert.alert} ({severity})" if severity else alert.alert
         alerts = grouped.setdefault((alert.source, alert.path, names), [])
         if described not in alerts:
             alerts.append(described)

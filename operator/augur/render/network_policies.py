@@ -11,7 +11,11 @@ may reach which port; anything not listed is refused. Who needs what:
   controller when exposed; its config reloader: Prometheus (scraping); gossip: its peers;
 - Grafana (http): the ingress controller when exposed, Prometheus (scraping);
 - Jaeger: OTLP and remote sampling from any pod (applications send traces), the query UI
-  from Grafana (datasource) and the ingress controller when exposed, metrics from Prometheus.
+  from Grafana (datasource) and the ingress controller when exposed, metrics from Prometheus;
+- kube-state-metrics (cluster monitoring): its metrics port from the stack's Prometheus only
+  (it describes every namespace's objects); none when the stack runs no Prometheus, whose
+  scraper is then elsewhere. node-exporter shares the node's network, where NetworkPolicies
+  do not apply.
 
 Each UI's Ingress is rendered with its program's objects (`augur.render.k8s.workloads.ingress`)."""
 
@@ -20,6 +24,8 @@ from __future__ import annotations
 from typing import Any
 
 from augur.render.alertmanager.ports import ALERTMANAGER_WEB_PORT, MESH_PORT, RELOADER_PORT
+from augur.render.cluster.objects import KUBE_STATE_METRICS
+from augur.render.cluster.ports import KSM_PORT
 from augur.render.component_output import ComponentOutput
 from augur.render.grafana.ports import GRAFANA_PORT
 from augur.render.jaeger.ports import (
@@ -125,6 +131,9 @@ class _Plan:
         rules.append(_rule([self.pods("prometheus")], [JAEGER_METRICS_PORT]))
         return rules + self.ingress_controller("jaeger", JAEGER_QUERY_PORT)
 
+    def kube_state_metrics(self) -> list[Obj]:
+        return [_rule([self.pods("prometheus")], [KSM_PORT])]
+
     def policy(self, program: str, rules: list[Obj]) -> Obj:
         return {
             "apiVersion": "networking.k8s.io/v1",
@@ -161,6 +170,8 @@ def network_policies(
         for program, build in builders.items()
         if plan.enabled(program)
     ]
+    if plan.spec.cluster_monitoring.part("kube_state_metrics") and plan.enabled("prometheus"):
+        policies.append(plan.policy(KUBE_STATE_METRICS, plan.kube_state_metrics()))
     return policies, plan.warnings
 
 

@@ -9,6 +9,8 @@ from augur.api.alertpolicy import AlertPolicySpec
 from augur.api.common import API_VERSION, LabelSelector
 from augur.api.inventory import Inventory
 from augur.api.monitoringstack import NamespaceSelector
+from augur.api.promoperator_rules import PrometheusRule
+from augur.api.promoperator_rules import enforced_label_problems as promrule_label_problems
 from augur.api.resources import (
     AlertPolicy,
     AnyResource,
@@ -30,13 +32,17 @@ SECRETS_NOT_PERMITTED = "does not allow the stacks of namespace"
 
 
 def default_stack() -> MonitoringStack:
-    """The stack used when the input has none: it selects everything, in every namespace."""
+    """The stack used when the input has none: it selects everything, in every namespace
+    (prometheus-operator's objects too)."""
     return MonitoringStack.model_validate(
         {
             "apiVersion": API_VERSION,
             "kind": "MonitoringStack",
             "metadata": {"name": DEFAULT_STACK_NAME, "namespace": DEFAULT_STACK_NAMESPACE},
-            "spec": {"namespaceSelector": {"any": True}},
+            "spec": {
+                "namespaceSelector": {"any": True},
+                "prometheusOperatorObjects": {"enabled": True},
+            },
         }
     )
 
@@ -152,6 +158,8 @@ class StackInputs:
     alert_policies: list[AlertPolicy] = field(default_factory=list)
     business_kpis: list[BusinessKPI] = field(default_factory=list)
     scaling_policies: list[ScalingPolicy] = field(default_factory=list)
+    prometheus_rules: list[PrometheusRule] = field(default_factory=list)
+    """prometheus-operator PrometheusRules the stack loads (`promoperator_selects`)."""
     namespace_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     rejected: dict[str, list[Problem]] = field(default_factory=dict)
     """Selected objects left out, by 'Kind/namespace/name', with why."""
@@ -177,6 +185,11 @@ def inputs_for(stack: MonitoringStack, inventory: Inventory) -> StackInputs:
     inputs.business_kpis = [k for k in inventory.business_kpis if stack_selects(stack, k, labels)]
     inputs.scaling_policies = [
         s for s in inventory.scaling_policies if stack_selects(stack, s, labels)
+    ]
+    inputs.prometheus_rules = [
+        r
+        for r in inventory.prometheus_rules
+        if promoperator_selects(stack, r.namespace, r.metadata.labels, labels)
     ]
     return inputs
 
@@ -215,7 +228,8 @@ def enforced_label(stack: MonitoringStack, namespace: str) -> str | None:
 
 def reference_problems(inventory: Inventory) -> dict[str, list[Problem]]:
     """Problems between objects, by 'Kind/namespace/name': unresolved receivers, and labels a
-    tenant may not set under a selecting stack's tenancy."""
+    tenant (an AlertPolicy, a BusinessKPI, a PrometheusRule) may not set under a selecting
+    stack's tenancy."""
     stacks = stacks_of(inventory)
     labels = inventory.namespace_labels
     found: dict[str, list[Problem]] = {}
@@ -235,4 +249,11 @@ def reference_problems(inventory: Inventory) -> dict[str, list[Problem]]:
                 problems += enforced_label_problems(kpi.spec, enforced_label(stack, kpi.namespace))
         if problems:
             found[f"BusinessKPI/{kpi.key}"] = list(dict.fromkeys(problems))
+    for rule in inventory.prometheus_rules:
+        problems = []
+        for stack in stacks:
+            if promoperator_selects(stack, rule.namespace, rule.metadata.labels, labels):
+                problems += promrule_label_problems(rule, enforced_label(stack, rule.namespace))
+        if problems:
+            found[f"PrometheusRule/{rule.key}"] = list(dict.fromkeys(problems))
     return found

@@ -11,7 +11,8 @@ write each rule file with `augur.render.rules.files.render_rule_file`.
 This module composes the components: it alone imports more than one of them, and hands each
 what it needs of the others as typed values (the rule files to Prometheus, the
 `AlertmanagerConfig` to the Alertmanager objects, the `StackEndpoints` of the programs to
-Prometheus and Grafana)."""
+Prometheus and Grafana, cluster monitoring's scrape jobs and rule file to Prometheus and its
+dashboards to Grafana)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from augur.api.resources import AlertPolicy, BusinessKPI, MonitoringStack, Problem
+from augur.api.resources import AlertPolicy, MonitoringStack, Problem
 from augur.render.alertmanager import ports as alertmanager_ports
 from augur.render.alertmanager.config import (
     AlertmanagerConfig,
@@ -32,6 +33,7 @@ from augur.render.alertmanager.credentials import (
     credentials_secret_name as alertmanager_credentials_secret_name,
 )
 from augur.render.alertmanager.objects import render_alertmanager_workload
+from augur.render.cluster.component import render_cluster_monitoring
 from augur.render.component_output import ComponentOutput
 from augur.render.grafana.objects import render_grafana_component
 from augur.render.jaeger import ports as jaeger_ports
@@ -48,6 +50,7 @@ from augur.render.prometheus.objects import render_prometheus
 from augur.render.prometheus.rule_shards import Shards
 from augur.render.rules.files import (
     RuleFile,
+    RuleSource,
     render_rule_file,
     render_rules_component,
     rule_sources,
@@ -64,7 +67,7 @@ class RenderedFile:
     """The rule file of one selected object as last rendered, with what it was rendered from
     (a rule file is a pure function of the object's model and its rule scope)."""
 
-    source: AlertPolicy | BusinessKPI
+    source: RuleSource
     scope: RuleScope
     path: str
     text: str
@@ -72,9 +75,7 @@ class RenderedFile:
     problems: tuple[Problem, ...] = ()
     """Why the object was left out (no file then)."""
 
-    def renders(
-        self, source: AlertPolicy | BusinessKPI, scope: RuleScope, *, same_object: bool = False
-    ) -> bool:
+    def renders(self, source: RuleSource, scope: RuleScope, *, same_object: bool = False) -> bool:
         """True when rendering `source` in `scope` would give this file again (with
         `same_object`, only when `source` is the very object this file was rendered for)."""
         if self.scope != scope:
@@ -87,7 +88,8 @@ class StackMemo:
     """What a render of a stack keeps for the next one."""
 
     rule_files: dict[str, RenderedFile] = field(default_factory=dict)
-    """By 'Kind/namespace/name' of every selected AlertPolicy and BusinessKPI."""
+    """By 'Kind/namespace/name' of every selected AlertPolicy, BusinessKPI and
+    PrometheusRule."""
     alertmanager_inputs: tuple[Any, ...] | None = None
     """What the Alertmanager configuration was rendered from (see `_alertmanager_inputs`)."""
     alertmanager: AlertmanagerConfig | None = None
@@ -121,7 +123,7 @@ def _alertmanager_inputs(inputs: StackInputs) -> tuple[Any, ...]:
     )
 
 
-def _render_file(source: AlertPolicy | BusinessKPI, scope: RuleScope) -> RenderedFile:
+def _render_file(source: RuleSource, scope: RuleScope) -> RenderedFile:
     """One object's rule file (or why it is left out), with what it was rendered from."""
     result = render_rule_file(source, scope)
     if not isinstance(result, RuleFile):
@@ -179,11 +181,23 @@ def _assemble(
 ) -> tuple[ComponentOutput, Shards | None]:
     result = ComponentOutput(rejected={k: list(v) for k, v in inputs.rejected.items()})
     peers = stack_endpoints(inputs.stack)
+    cluster = render_cluster_monitoring(inputs)
+    prometheus_rules = ComponentOutput(files={**rules.files, **cluster.rule_files})
     prometheus, shards = render_prometheus(
-        inputs, rules, peers, operator_namespace=operator_namespace, rule_shards=rule_shards
+        inputs,
+        prometheus_rules,
+        peers,
+        operator_namespace=operator_namespace,
+        rule_shards=rule_shards,
+        more_jobs=cluster.scrape,
     )
     alertmanager = render_alertmanager_workload(inputs, alertmanager_config)
-    grafana = render_grafana_component(inputs, peers, dashboard_config_maps=dashboard_config_maps)
+    grafana = render_grafana_component(
+        inputs,
+        peers,
+        dashboard_config_maps=dashboard_config_maps,
+        more_dashboards=cluster.dashboards,
+    )
     jaeger = render_jaeger_component(inputs)
     policies = render_network_policies(inputs, operator_namespace=operator_namespace)
     outputs = (
@@ -193,6 +207,7 @@ def _assemble(
         alertmanager,
         grafana,
         jaeger,
+        cluster.output,
         policies,
     )
     for output in outputs:

@@ -2,8 +2,9 @@
 object's output, and how their answers map back to objects.
 
 Prometheus and Alertmanager refuse a whole reload when one part is invalid; where augur's own
-validation cannot judge exactly as they do, each object's own output (an AlertPolicy's or
-BusinessKPI's rule file, an AlertPolicy's part of the Alertmanager configuration) is checked
+validation cannot judge exactly as they do, each object's own output (the rule file of an
+AlertPolicy, a BusinessKPI or a PrometheusRule, an AlertPolicy's part of the Alertmanager
+configuration) is checked
 alone, and a refused object is left out of the stack (`without_refused`)."""
 
 from __future__ import annotations
@@ -165,5 +166,6 @@ def without_refused(inputs: StackInputs, refused: Mapping[str, Iterable[Problem]
         inputs,
         alert_policies=[p for p in inputs.alert_policies if source_name(p) not in refused],
         business_kpis=[k for k in inputs.business_kpis if source_name(k) not in refused],
+        prometheus_rules=[r for r in inputs.prometheus_rules if source_name(r) not in refused],
         rejected=rejected,
     )

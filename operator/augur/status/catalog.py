@@ -9,6 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from augur.api.inventory import Inventory
+from augur.api.promoperator import (
+    PARSERS,
+    PromOperatorObject,
+    is_promoperator_document,
+    parse_promoperator,
+)
 from augur.api.resources import (
     AlertPolicy,
     AnyResource,
@@ -17,7 +23,7 @@ from augur.api.resources import (
     Problem,
     parse_resource,
 )
-from augur.render.selection import stack_selects, stack_selects_labels
+from augur.render.selection import promoperator_selects, stack_selects, stack_selects_labels
 
 IndexView = Mapping[Any, Iterable[Any]]
 """A kopf index (key -> store of values), or a plain dict of lists in tests."""
@@ -25,7 +31,8 @@ IndexView = Mapping[Any, Iterable[Any]]
 
 @dataclass(frozen=True)
 class Entry:
-    """One augur object as parsed: the model when valid, the problems when not."""
+    """One augur object (or prometheus-operator object) as parsed: the model when valid, the
+    problems when not."""
 
     kind: str
     namespace: str
@@ -34,7 +41,7 @@ class Entry:
     generation: int | None
     labels: tuple[tuple[str, str], ...]
     deleting: bool
-    resource: AnyResource | None
+    resource: AnyResource | PromOperatorObject | None
     """The model when valid. An AlertPolicy's has no static alerts or rule tests (see
     `policy_without_rules`): the complete model is parsed again from `packed` when its rules
     are rendered."""
@@ -90,11 +97,13 @@ class ParseCache:
             return cached
         doc = _plain({k: body[k] for k in ("apiVersion", "kind", "spec") if k in body})
         doc["metadata"] = {k: _plain(meta[k]) for k in _KEPT_METADATA if k in meta}
-        resource: AnyResource | None = None
+        resource: AnyResource | PromOperatorObject | None = None
         problems: tuple[Problem, ...] = ()
         packed = b""
         try:
-            resource = parse_resource(doc)
+            resource = (
+                parse_promoperator(doc) if is_promoperator_document(doc) else parse_resource(doc)
+            )
         except InvalidObject as error:
             problems = tuple(error.problems)
         test_names: tuple[str, ...] = ()
@@ -184,7 +193,8 @@ def _values(index: IndexView) -> Iterator[Any]:
 
 
 class Catalog:
-    """The stacks, policies, KPIs and namespace labels the operator has indexed."""
+    """The stacks, policies, KPIs, prometheus-operator objects and namespace labels the
+    operator has indexed."""
 
     def __init__(
         self,
@@ -193,12 +203,16 @@ class Catalog:
         business_kpis: IndexView,
         namespaces: IndexView,
         scaling_policies: IndexView | None = None,
+        promoperator: Mapping[str, IndexView] | None = None,
     ) -> None:
         self._stacks = stacks
         self._policies = alert_policies
         self._kpis = business_kpis
         self._namespaces = namespaces
         self._scaling = scaling_policies if scaling_policies is not None else {}
+        self._promoperator = dict(promoperator or {})
+        """prometheus-operator objects by kind (`augur.api.promoperator.PARSERS`); a kind
+        whose CRD is not installed has an empty index."""
 
     def namespace_labels(self) -> dict[str, dict[str, str]]:
         """Labels of every Namespace."""
@@ -234,6 +248,17 @@ class Catalog:
         """A ScalingPolicy by namespace/name (the index's key: no scan)."""
         return next(iter(self._scaling.get(key) or ()), None)
 
+    def promoperator_objects(self) -> list[Entry]:
+        """Every prometheus-operator object indexed, valid or not, by kind then (namespace,
+        name)."""
+        return [
+            entry
+            for kind in sorted(self._promoperator)
+            for entry in sorted(
+                _values(self._promoperator[kind]), key=lambda e: (e.namespace, e.name)
+            )
+        ]
+
     def inventory(self) -> Inventory:
         """The valid objects that are not being deleted, as the renderers take them (the
         AlertPolicies without their rules: render those from `policy_models()`)."""
@@ -243,6 +268,7 @@ class Catalog:
             self.alert_policies(),
             self.business_kpis(),
             self.scaling_policies(),
+            self.promoperator_objects(),
         )
         for entries in everything:
             for entry in entries:
@@ -267,25 +293,38 @@ class Catalog:
 
     def stacks_selecting(self, entry: Entry) -> list[str]:
         """Keys of the valid stacks that select `entry` (an AlertPolicy, BusinessKPI or
-        ScalingPolicy)."""
-        if entry.resource is None:
-            return []
+        ScalingPolicy; a prometheus-operator object, valid or not, by its namespace and
+        labels)."""
         labels = self.namespace_labels()
-        found = []
-        for stack in self.stacks():
-            if isinstance(stack.resource, MonitoringStack) and stack_selects(
-                stack.resource, entry.resource, labels
-            ):
-                found.append(stack.key)
-        return found
+        stacks = [s.resource for s in self.stacks() if isinstance(s.resource, MonitoringStack)]
+        if entry.kind in PARSERS:
+            own = dict(entry.labels)
+            return [s.key for s in stacks if promoperator_selects(s, entry.namespace, own, labels)]
+        resource = entry.resource
+        if resource is None or isinstance(resource, PromOperatorObject):
+            return []
+        return [s.key for s in stacks if stack_selects(s, resource, labels)]
+
+    def invalid_promoperator_selected_by(self, stack: MonitoringStack) -> dict[str, str]:
+        """The invalid prometheus-operator objects `stack` would select, by 'Kind/namespace/
+        name', with their problems (they carry no status of augur's: the stack's says why)."""
+        labels = self.namespace_labels()
+        return {
+            f"{entry.kind}/{entry.key}": entry.problem_summary
+            for entry in self.promoperator_objects()
+            if entry.resource is None
+            and not entry.deleting
+            and promoperator_selects(stack, entry.namespace, dict(entry.labels), labels)
+        }
 
     def invalid_selected_by(self, stack: MonitoringStack) -> int:
-        """How many invalid AlertPolicies and BusinessKPIs `stack` would select (by namespace
-        and labels: there is no model to select by)."""
+        """How many invalid AlertPolicies, BusinessKPIs and prometheus-operator objects
+        `stack` would select (by namespace and labels: there is no model to select by)."""
         labels = self.namespace_labels()
-        return sum(
+        own = sum(
             1
             for entry in self.alert_policies() + self.business_kpis()
             if entry.resource is None
             and stack_selects_labels(stack, entry.namespace, dict(entry.labels), labels)
         )
+        return own + len(self.invalid_promoperator_selected_by(stack))

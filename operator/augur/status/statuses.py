@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from augur.api.promoperator import PARSERS
 from augur.api.resources import Problem
+from augur.render.cluster.objects import NODE_EXPORTER
 from augur.render.prometheus.rule_shards import Shards
 from augur.render.selection import SECRETS_NOT_PERMITTED
 from augur.status.conditions import Cond, merge_conditions
 from augur.status.rule_tests import RuleTestsStatus
 
-WORKLOAD_KINDS = ("StatefulSet", "Deployment")
+WORKLOAD_KINDS = ("StatefulSet", "Deployment", "DaemonSet")
 
 
 @dataclass
@@ -23,6 +26,8 @@ class StackOutcome:
     policies: int = 0
     kpis: int = 0
     scaling_policies: int = 0
+    prometheus_rules: int = 0
+    """prometheus-operator PrometheusRules selected and loaded."""
     rules: int = 0
     rejected: int = 0
     objects: int = 0
@@ -39,6 +44,21 @@ class StackOutcome:
     """`status.ruleShards` (empty without Prometheus): see `rule_shards_status`."""
     rules_left_out: list[str] = field(default_factory=list)
     """Rule files not loaded (no shard can hold them)."""
+    promoperator_rejected: list[str] = field(default_factory=list)
+    """prometheus-operator objects selected but not loaded, as 'Kind/namespace/name: why':
+    augur never writes to them, so the stack's status says why."""
+
+
+def promoperator_rejections(
+    rejected: Mapping[str, Sequence[Problem]], invalid: Mapping[str, str]
+) -> list[str]:
+    """'Kind/namespace/name: why' of every prometheus-operator object a stack selected but
+    did not load: rejected by the render or a tool (`rejected`), or invalid (`invalid`)."""
+    found = dict(invalid)
+    for key, problems in rejected.items():
+        if key.partition("/")[0] in PARSERS:
+            found[key] = "; ".join(str(p) for p in problems)
+    return [f"{key}: {why}" for key, why in sorted(found.items())]
 
 
 def rule_shards_status(shards: Shards) -> dict[str, int]:
@@ -64,9 +84,11 @@ def component_name(workload: dict[str, Any], stack_name: str) -> str:
 
 
 def component_status(live: dict[str, Any] | None, desired: dict[str, Any]) -> dict[str, Any]:
-    """`ready` (ready/desired replicas) and `image` of one workload, from its live status."""
+    """`ready` (ready/desired replicas) and `image` of one workload, from its live status; a
+    DaemonSet's desired replicas are the nodes it is scheduled on (1 before it reports)."""
     spec = desired.get("spec") or {}
-    wanted = int(spec.get("replicas", 1))
+    daemon_set = desired.get("kind") == "DaemonSet"
+    wanted = 1 if daemon_set else int(spec.get("replicas", 1))
     containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or [{}]
     ready = 0
     if live is not None:
@@ -74,16 +96,28 @@ def component_status(live: dict[str, Any] | None, desired: dict[str, Any]) -> di
         current = int(status.get("observedGeneration") or 0) >= int(
             (live.get("metadata") or {}).get("generation") or 0
         )
-        ready = int(status.get("readyReplicas") or 0) if current else 0
+        if daemon_set:
+            wanted = int(status.get("desiredNumberScheduled") or 0) if current else wanted
+            ready = int(status.get("numberReady") or 0) if current else 0
+        else:
+            ready = int(status.get("readyReplicas") or 0) if current else 0
     result: dict[str, Any] = {"ready": f"{ready}/{wanted}"}
     if containers[0].get("image"):
         result["image"] = str(containers[0]["image"])
     return result
 
 
-def is_ready(component: dict[str, Any]) -> bool:
-    """True when every desired replica of a component is ready."""
+PER_NODE_COMPONENTS = frozenset({NODE_EXPORTER})
+"""Components with a pod on every node: one on a node that is down is the cluster's trouble
+(the cluster alerts report it), not the stack's, so they are ready with any pod ready."""
+
+
+def is_ready(component: dict[str, Any], name: str = "") -> bool:
+    """True when every desired replica of a component is ready; for a per-node component,
+    when some pod is ready or none is to run."""
     ready, _, wanted = str(component.get("ready", "0/1")).partition("/")
+    if name in PER_NODE_COMPONENTS:
+        return ready != "0" or wanted == "0"
     return ready == wanted
 
 
@@ -127,7 +161,9 @@ def stack_conditions(outcome: StackOutcome) -> list[Cond]:
             "Reconciled", "True", "Applied", f"{outcome.objects} objects match the spec"
         )
     not_ready = sorted(
-        f"{name} {c.get('ready')}" for name, c in outcome.components.items() if not is_ready(c)
+        f"{name} {c.get('ready')}"
+        for name, c in outcome.components.items()
+        if not is_ready(c, name)
     )
     if reconciled.status != "True":
         ready = Cond("Ready", "False", "ReconcileFailed", reconciled.message)
@@ -149,6 +185,9 @@ def stack_conditions(outcome: StackOutcome) -> list[Cond]:
     if outcome.rejected:
         reason = "PoliciesRejected" if not problems else reason
         problems.append(f"{outcome.rejected} selected objects rejected (see their status)")
+    if outcome.promoperator_rejected:
+        reason = "PoliciesRejected" if not problems else reason
+        problems.append("not loaded: " + "; ".join(outcome.promoperator_rejected[:3]))
     if outcome.rules_left_out:
         reason = "RulesNotLoaded" if not problems else reason
         problems.append(
@@ -190,6 +229,7 @@ def stack_status(outcome: StackOutcome, existing: dict[str, Any], now: str) -> d
             "alertPolicies": outcome.policies,
             "businessKPIs": outcome.kpis,
             "scalingPolicies": outcome.scaling_policies,
+            "prometheusRules": outcome.prometheus_rules,
             "rules": outcome.rules,
             "rejected": outcome.rejected,
         },

@@ -15,12 +15,21 @@ from typing import Any
 
 import yaml
 from hypothesis import strategies as st
-from modelgen import ALERTMANAGER_TEMPLATES, PROMETHEUS_TEMPLATES, from_model, instant_promql
+from modelgen import (
+    ALERTMANAGER_TEMPLATES,
+    DURATIONS,
+    LABEL_NAMES,
+    PROMETHEUS_TEMPLATES,
+    RULE_PROMQL,
+    from_model,
+    instant_promql,
+)
 
 from augur.api.alertpolicy import AlertPolicySpec
 from augur.api.businesskpi import BusinessKPISpec
 from augur.api.inventory import Inventory
 from augur.api.monitoringstack import MonitoringStackSpec
+from augur.api.promoperator import is_promoperator_document, parse_promoperator
 from augur.api.receivers import CHANNEL_KINDS
 from augur.api.resources import InvalidObject, parse_resource
 from augur.render.selection import inputs_for, stacks_of
@@ -76,7 +85,55 @@ def stack_documents(draw: st.DrawFn) -> dict[str, Any]:
     prometheus["enabled"] = True
     prometheus.pop("additionalScrapeConfigs", None)
     spec.setdefault("alertmanager", {})["enabled"] = True
+    spec["prometheusOperatorObjects"] = {"enabled": True}
     return _document("MonitoringStack", "platform", "monitoring", spec)
+
+
+@st.composite
+def prometheus_rule_documents(draw: st.DrawFn, name: str) -> dict[str, Any]:
+    """A PrometheusRule of prometheus-operator: groups of alerting and recording rules with
+    every field drawn, valid and not (a tenant's: the stack is in another namespace)."""
+    labels = st.dictionaries(LABEL_NAMES, PROMETHEUS_TEMPLATES, max_size=2)
+    groups = []
+    for index in range(draw(st.integers(1, 2))):
+        rules = []
+        for number in range(draw(st.integers(0, 3))):
+            rule: dict[str, Any] = {"expr": draw(RULE_PROMQL)}
+            if draw(st.booleans()):
+                rule["alert"] = f"Alert{number}"
+                optional = {
+                    "for": DURATIONS,
+                    "keep_firing_for": DURATIONS,
+                    "annotations": st.dictionaries(
+                        st.sampled_from(["summary", "description", "runbook_url"]),
+                        PROMETHEUS_TEMPLATES,
+                        max_size=2,
+                    ),
+                }
+            else:
+                rule["record"] = draw(st.sampled_from([f"job:r{number}:sum", "a b", "x"]))
+                optional = {}
+            for key, values in {**optional, "labels": labels}.items():
+                if draw(st.booleans()):
+                    rule[key] = draw(values)
+            rules.append(rule)
+        group: dict[str, Any] = {"name": f"g{index}", "rules": rules}
+        for key, values in {
+            "interval": DURATIONS,
+            "query_offset": DURATIONS,
+            "limit": st.integers(0, 100),
+            "labels": labels,
+            "partial_response_strategy": st.sampled_from(["warn", "abort"]),
+        }.items():
+            if draw(st.integers(0, 2)) == 0:
+                group[key] = draw(values)
+        groups.append(group)
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": {"name": name, "namespace": "team"},
+        "spec": {"groups": groups},
+    }
 
 
 EXAMPLES = st.tuples(
@@ -86,6 +143,9 @@ EXAMPLES = st.tuples(
     ),
     st.lists(st.sampled_from(["k1"]), max_size=1).flatmap(
         lambda names: st.tuples(*(kpi_documents(n) for n in names))
+    ),
+    st.lists(st.sampled_from(["r1", "r2"]), max_size=2, unique=True).flatmap(
+        lambda names: st.tuples(*(prometheus_rule_documents(n) for n in names))
     ),
 )
 
@@ -140,17 +200,20 @@ def receiver_templates(documents: list[dict[str, Any]]) -> list[str]:
 
 
 def accepted_example(
-    drawn: tuple[dict[str, Any], tuple[dict[str, Any], ...], tuple[dict[str, Any], ...]],
+    drawn: tuple[dict[str, Any], tuple[dict[str, Any], ...], ...],
     tally: Tally,
 ) -> Example | None:
     """The files the accepted part of a drawn example renders (None: the stack is refused)."""
-    stack, policies, kpis = drawn
+    stack, policies, kpis, prometheus_rules = drawn
     inventory = Inventory()
     kept: list[dict[str, Any]] = []
-    for doc in (stack, *policies, *kpis):
+    for doc in (stack, *policies, *kpis, *prometheus_rules):
         tally.documents += 1
         try:
-            inventory.add(parse_resource(doc))
+            if is_promoperator_document(doc):
+                inventory.add(parse_promoperator(doc))
+            else:
+                inventory.add(parse_resource(doc))
         except InvalidObject:
             tally.refused += 1
             continue

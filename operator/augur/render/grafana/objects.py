@@ -12,13 +12,13 @@ selects; each is mounted whole (never subPath) under the user dashboards folder.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from augur import versions
 from augur.api.monitoringstack import GrafanaSpec
-from augur.render.component_output import ComponentOutput
+from augur.render.component_output import ComponentOutput, Dashboard
 from augur.render.grafana.dashboards.provisioning import (
     BUILT_IN_DIR,
     DASHBOARDS_DIR,
@@ -29,6 +29,7 @@ from augur.render.grafana.dashboards.provisioning import (
     DashboardFile,
     built_in_dashboards,
     datasources_text,
+    other_dashboards,
     providers_text,
 )
 from augur.render.grafana.ports import GRAFANA_PORT, GRAFANA_PORT_NAME
@@ -257,9 +258,11 @@ def render_grafana_component(
     peers: StackEndpoints,
     *,
     dashboard_config_maps: Mapping[str, Mapping[str, str]] | None = None,
+    more_dashboards: Sequence[Dashboard] = (),
 ) -> ComponentOutput:
     """Grafana's provisioning files, dashboards and objects; nothing when disabled. `peers`
-    are the ports of the stack's programs its datasources read.
+    are the ports of the stack's programs its datasources read; `more_dashboards` are other
+    components' (cluster monitoring's), provisioned beside the built-in ones.
 
     `dashboard_config_maps` are the ConfigMaps of the stack's namespace (name -> labels):
     those `dashboards.configMapSelector` selects are mounted as user dashboards."""
@@ -267,7 +270,7 @@ def render_grafana_component(
     spec = stack.spec.grafana
     if not spec.enabled:
         return ComponentOutput()
-    dashboards = built_in_dashboards(inputs)
+    dashboards = built_in_dashboards(inputs) + other_dashboards(more_dashboards)
     user = selected_config_maps(spec, dashboard_config_maps or {})
     provisioning = {
         "datasources.yaml": datasources_text(inputs, peers),

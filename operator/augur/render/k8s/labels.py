@@ -34,6 +34,8 @@ COMPONENTS = {
     "alertmanager": "alerting",
     "grafana": "dashboards",
     "jaeger": "tracing",
+    "node-exporter": "cluster-metrics",
+    "kube-state-metrics": "cluster-metrics",
 }
 """app.kubernetes.io/component of each program a stack runs."""
 

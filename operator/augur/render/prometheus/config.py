@@ -8,6 +8,7 @@ from typing import Any
 
 from augur.api.common import LabelSelector
 from augur.api.monitoringstack import RemoteWrite
+from augur.render.component_output import ScrapeJobs
 from augur.render.k8s.endpoints import StackEndpoints
 from augur.render.k8s.labels import scrape_job_name, selector_labels
 from augur.render.k8s.workloads import route_prefix
@@ -106,6 +107,9 @@ class PrometheusConfig:
     """Namespaces Prometheus discovers in (a Role in each)."""
     cluster_wide: bool = False
     """Some job discovers in every namespace (a ClusterRole)."""
+    cluster_rules: list[Obj] = field(default_factory=list)
+    """What some job reads beyond discovery: cluster-scoped resources and non-resource URLs
+    (rules of a ClusterRole, whatever the namespaces)."""
     warnings: list[str] = field(default_factory=list)
 
     def text(self) -> str:
@@ -278,10 +282,12 @@ def render_prometheus_config(
     *,
     operator_namespace: str | None = None,
     rule_shards: int = RULE_SHARDS,
+    more_jobs: ScrapeJobs | None = None,
 ) -> PrometheusConfig:
     """prometheus.yml of the stack, with the credentials and namespaces it needs; `peers`
     are the ports of the stack's other programs (Alertmanager's, the reloader's, Jaeger's);
-    `rule_shards` is how many rule shard volumes it reads rule files from.
+    `rule_shards` is how many rule shard volumes it reads rule files from; `more_jobs` are
+    the jobs of other components (cluster monitoring's), appended after the stack's own.
 
     `operator_namespace` is where the augur operator runs; unset, its pods are looked for
     in the namespaces the stack discovers in."""
@@ -301,6 +307,10 @@ def render_prometheus_config(
     config["scrape_configs"] = _own_jobs(inputs, result, operator_namespace, peers) + _user_jobs(
         inputs, result
     )
+    if more_jobs is not None and more_jobs.jobs:
+        config["scrape_configs"] += [dict(job) for job in more_jobs.jobs]
+        result.scoped(sorted(more_jobs.namespaces))
+        result.cluster_rules = [dict(rule) for rule in more_jobs.cluster_rules]
     if spec.remote_write:
         config["remote_write"] = [
             _remote_write(i, target, stack.namespace, result)

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from augur import versions
-from augur.render.component_output import ComponentOutput
+from augur.render.component_output import ComponentOutput, ScrapeJobs
 from augur.render.k8s.endpoints import StackEndpoints
 from augur.render.k8s.labels import metadata, object_name
 from augur.render.k8s.workloads import (
@@ -177,29 +177,36 @@ def _binding_subject(w: Workload) -> list[Obj]:
     return [{"kind": "ServiceAccount", "name": w.name, "namespace": w.namespace}]
 
 
+def _cluster_rbac(w: Workload, rules: list[Obj]) -> list[Obj]:
+    name = f"augur-{w.namespace}-{w.name}"
+    meta = metadata(name, None, w.stack, w.program)
+    ref = {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name}
+    return [
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": meta,
+            "rules": rules,
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": meta,
+            "roleRef": ref,
+            "subjects": _binding_subject(w),
+        },
+    ]
+
+
 def rbac(w: Workload, config: PrometheusConfig) -> list[Obj]:
-    """A Role and RoleBinding in each namespace discovered in; a ClusterRole only when some
-    job discovers in every namespace."""
+    """A Role and RoleBinding in each namespace discovered in; a ClusterRole when some job
+    discovers in every namespace, or reads what only a ClusterRole grants (nodes and their
+    metrics, the API server's /metrics: `config.cluster_rules`)."""
     if config.cluster_wide:
-        name = f"augur-{w.namespace}-{w.name}"
-        meta = metadata(name, None, w.stack, w.program)
-        ref = {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name}
-        return [
-            {
-                "apiVersion": "rbac.authorization.k8s.io/v1",
-                "kind": "ClusterRole",
-                "metadata": meta,
-                "rules": DISCOVERY_RULES,
-            },
-            {
-                "apiVersion": "rbac.authorization.k8s.io/v1",
-                "kind": "ClusterRoleBinding",
-                "metadata": meta,
-                "roleRef": ref,
-                "subjects": _binding_subject(w),
-            },
-        ]
+        return _cluster_rbac(w, DISCOVERY_RULES + config.cluster_rules)
     objects: list[Obj] = []
+    if config.cluster_rules:
+        objects += _cluster_rbac(w, config.cluster_rules)
     for namespace in sorted(config.namespaces):
         meta = metadata(w.name, namespace, w.stack, w.program)
         objects.append(
@@ -255,19 +262,25 @@ def render_prometheus(
     *,
     operator_namespace: str | None = None,
     rule_shards: int | None = None,
+    more_jobs: ScrapeJobs | None = None,
 ) -> tuple[ComponentOutput, Shards | None]:
     """prometheus.yml, the self-monitoring rules and every Prometheus object, and the rule
     shards; the rule files of `rules` (the rules renderer's output) go into the shards,
     `rule_shards` of them unless the files need more or far fewer (`shard_count`; None: a
-    new stack); `peers` are the ports of the stack's other programs it alerts and scrapes.
-    Nothing when disabled."""
+    new stack); `peers` are the ports of the stack's other programs it alerts and scrapes;
+    `more_jobs` are other components' scrape jobs (cluster monitoring's). Nothing when
+    disabled."""
     stack = inputs.stack
     if not stack.spec.prometheus.enabled:
         return ComponentOutput(), None
     own_rules = render_self_monitoring(stack)
     shards = shard_rule_files({**rules.files, **own_rules}, rule_shards)
     config = render_prometheus_config(
-        inputs, peers, operator_namespace=operator_namespace, rule_shards=shards.count
+        inputs,
+        peers,
+        operator_namespace=operator_namespace,
+        rule_shards=shards.count,
+        more_jobs=more_jobs,
     )
     text = config.text()
     w = prometheus_workload(inputs, text, shards.count)

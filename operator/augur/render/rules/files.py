@@ -1,7 +1,9 @@
 """Prometheus rule files from the AlertPolicies and BusinessKPIs a stack selects.
 
-One rule group per object, one file per object: prometheus/rules/<namespace>__<name>.yaml for
-an AlertPolicy, prometheus/rules/kpi__<namespace>__<name>.yaml for a BusinessKPI. Output
+One file per object: prometheus/rules/<namespace>__<name>.yaml for an AlertPolicy,
+prometheus/rules/kpi__<namespace>__<name>.yaml for a BusinessKPI (one rule group each), and
+prometheus/rules/promrule__<namespace>__<name>.yaml for a prometheus-operator PrometheusRule
+(its own groups, `augur.render.rules.promoperator`). Output
 depends only on the input and keeps its order, so a hash of it changes only when the input
 does.
 """
@@ -11,17 +13,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from augur.api.promoperator_rules import PrometheusRule
 from augur.api.resources import AlertPolicy, BusinessKPI, Problem
 from augur.api.tenancy import enforced_label_problems
 from augur.render.component_output import ComponentOutput
 from augur.render.rules.alerts import Rule, escalation_rules, static_alert_rule
 from augur.render.rules.anomaly import anomaly_rules
 from augur.render.rules.kpi import kpi_problems, kpi_rules
+from augur.render.rules.promoperator import promrule_file_name, promrule_groups
+from augur.render.rules.records import record_rule
 from augur.render.rules.tenancy import RuleScope, scope_for
 from augur.render.selection import StackInputs
 from augur.render.yamlwriter import GENERATED_HEADER, dump_yaml
 
 RULES_DIR = "prometheus/rules"
+
+RuleSource = AlertPolicy | BusinessKPI | PrometheusRule
+"""An object that has a rule file."""
 
 
 @dataclass
@@ -52,8 +60,9 @@ class RenderedRules:
 
 
 def policy_rules(policy: AlertPolicy, scope: RuleScope) -> list[Rule]:
-    """The policy's rules: each alert in order (anomaly recordings first), then escalations."""
-    rules: list[Rule] = []
+    """The policy's rules: its recording rules, then each alert in order (anomaly recordings
+    first), then escalations."""
+    rules: list[Rule] = [record_rule(record, scope) for record in policy.spec.records]
     for alert in policy.spec.alerts:
         if alert.anomaly is not None:
             rules += anomaly_rules(policy.name, policy.spec, alert, scope)
@@ -64,7 +73,10 @@ def policy_rules(policy: AlertPolicy, scope: RuleScope) -> list[Rule]:
 
 
 def rule_file_path(kind: str, namespace: str, name: str) -> str:
-    """Where the rule file of an AlertPolicy or a BusinessKPI (`kind`) is written."""
+    """Where the rule file of an AlertPolicy, a BusinessKPI or a PrometheusRule (`kind`) is
+    written."""
+    if kind == "PrometheusRule":
+        return f"{RULES_DIR}/{promrule_file_name(namespace, name)}"
     prefix = "kpi__" if kind == "BusinessKPI" else ""
     return f"{RULES_DIR}/{prefix}{namespace}__{name}.yaml"
 
@@ -86,17 +98,25 @@ def kpi_rule_file(kpi: BusinessKPI, scope: RuleScope) -> RuleFile:
     return RuleFile(path, f"BusinessKPI/{kpi.key}", [group])
 
 
-def source_name(source: AlertPolicy | BusinessKPI) -> str:
+def source_name(source: RuleSource) -> str:
     """'Kind/namespace/name' of an object that has a rule file."""
-    kind = "AlertPolicy" if isinstance(source, AlertPolicy) else "BusinessKPI"
-    return f"{kind}/{source.key}"
+    return f"{source.kind_name}/{source.key}"
 
 
-def render_rule_file(
-    source: AlertPolicy | BusinessKPI, scope: RuleScope
-) -> RuleFile | list[Problem]:
+def promrule_file(rule: PrometheusRule, scope: RuleScope) -> RuleFile | list[Problem]:
+    """The rule file of one PrometheusRule, or why it is left out."""
+    groups, problems = promrule_groups(rule, scope)
+    if problems:
+        return problems
+    path = rule_file_path("PrometheusRule", rule.namespace, rule.name)
+    return RuleFile(path, source_name(rule), groups)
+
+
+def render_rule_file(source: RuleSource, scope: RuleScope) -> RuleFile | list[Problem]:
     """The rule file of one selected object, or why it is left out: what both the full and the
     incremental render of a stack write for it."""
+    if isinstance(source, PrometheusRule):
+        return promrule_file(source, scope)
     problems = kpi_problems(source.spec) if isinstance(source, BusinessKPI) else []
     problems += enforced_label_problems(source.spec, scope.enforce_label)
     if problems:
@@ -115,13 +135,15 @@ def stack_scope(inputs: StackInputs, namespace: str) -> RuleScope:
     return scope_for(namespace, stack.namespace, stack.spec.tenancy.enforce_namespace_label)
 
 
-def rule_sources(inputs: StackInputs) -> list[AlertPolicy | BusinessKPI]:
-    """The objects of the stack that have rule files, in render order: policies, then KPIs."""
-    return [*inputs.alert_policies, *inputs.business_kpis]
+def rule_sources(inputs: StackInputs) -> list[RuleSource]:
+    """The objects of the stack that have rule files, in render order: policies, then KPIs,
+    then PrometheusRules."""
+    return [*inputs.alert_policies, *inputs.business_kpis, *inputs.prometheus_rules]
 
 
 def render_rule_files(inputs: StackInputs) -> RenderedRules:
-    """Every rule file of the stack, as data: policies first, then KPIs, in input order."""
+    """Every rule file of the stack, as data: policies first, then KPIs, then PrometheusRules,
+    in input order."""
     rendered = RenderedRules()
     for source in rule_sources(inputs):
         result = render_rule_file(source, stack_scope(inputs, source.namespace))
@@ -133,7 +155,8 @@ def render_rule_files(inputs: StackInputs) -> RenderedRules:
 
 
 def render_rules_component(inputs: StackInputs) -> ComponentOutput:
-    """Rule files under prometheus/rules/, one per selected AlertPolicy and BusinessKPI."""
+    """Rule files under prometheus/rules/, one per selected AlertPolicy, BusinessKPI and
+    PrometheusRule."""
     rendered = render_rule_files(inputs)
     output = ComponentOutput(rejected=rendered.rejected)
     for rule_file in rendered.files:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from augur.api.resources import AlertPolicy
-from augur.render.grafana.dashboards.panels import (
+from augur.render.panels import (
     Obj,
     PanelBuilder,
     Query,

@@ -4,7 +4,8 @@ and Jaeger's span intake, from the metrics Prometheus scrapes of the stack's pro
 from __future__ import annotations
 
 from augur.api.resources import MonitoringStack
-from augur.render.grafana.dashboards.panels import (
+from augur.render.k8s.labels import scrape_job_name
+from augur.render.panels import (
     Obj,
     PanelBuilder,
     Query,
@@ -15,7 +16,6 @@ from augur.render.grafana.dashboards.panels import (
     state_timeline,
     with_sections,
 )
-from augur.render.k8s.labels import scrape_job_name
 
 UID = "augur-stack-health"
 FILE = "stack-health.json"

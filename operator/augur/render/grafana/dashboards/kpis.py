@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from augur.api.common import duration_seconds
 from augur.api.resources import BusinessKPI
-from augur.render.grafana.dashboards.panels import (
+from augur.render.panels import (
     Obj,
     PanelBuilder,
     Query,

@@ -6,19 +6,22 @@ folders, so a dashboard change needs no restart."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from augur.render.component_output import Dashboard
 from augur.render.grafana.dashboards import anomalies, health, scaling
 from augur.render.grafana.dashboards.kpis import kpi_dashboards
-from augur.render.grafana.dashboards.panels import (
+from augur.render.k8s.endpoints import StackEndpoints
+from augur.render.panels import (
     ALERTMANAGER_UID,
     JAEGER_UID,
     PROMETHEUS_UID,
     Obj,
     dashboard_text,
 )
-from augur.render.k8s.endpoints import StackEndpoints
 from augur.render.selection import StackInputs
 from augur.render.yamlwriter import GENERATED_HEADER, dump_yaml
 
@@ -127,6 +130,15 @@ def built_in_dashboards(inputs: StackInputs) -> list[DashboardFile]:
     ]
     for slug, (folder, data) in kpi_dashboards(inputs.business_kpis).items():
         files.append(DashboardFile(f"kpis-{slug}.json", folder, f"kpis-{slug}", data))
+    return files
+
+
+def other_dashboards(dashboards: Sequence[Dashboard]) -> list[DashboardFile]:
+    """Other components' dashboards, each folder in a directory of its own (`other-<slug>`)."""
+    files = []
+    for board in dashboards:
+        slug = re.sub(r"[^a-z0-9]+", "-", board.folder.lower()).strip("-")
+        files.append(DashboardFile(board.file, board.folder, f"other-{slug}", board.data))
     return files
 
 

@@ -15,7 +15,7 @@ enforces tenancy), evaluated by the stack's Prometheus."""
 from __future__ import annotations
 
 from augur.api.resources import ScalingPolicy
-from augur.render.grafana.dashboards.panels import (
+from augur.render.panels import (
     Obj,
     PanelBuilder,
     Query,

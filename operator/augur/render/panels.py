@@ -1,4 +1,5 @@
-"""The pieces every built-in dashboard is made of: datasources, queries, panels, encoding.
+"""The pieces every built-in Grafana dashboard is made of (the Grafana component's and the
+cluster component's): datasources, queries, panels, encoding.
 
 Dashboards are built with grafana-foundation-sdk's typed builders (generated from Grafana's
 own schema), so a misspelt option is a type error, not a panel Grafana silently ignores."""

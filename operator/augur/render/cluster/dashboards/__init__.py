@@ -1,0 +1,1 @@
+"""The cluster dashboards: overview, nodes, workloads and pods."""
