@@ -13,6 +13,7 @@ import platform
 import re
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from statistics import NormalDist
@@ -126,8 +127,8 @@ def breakdown(report: TraceReport, values: np.ndarray, step: float) -> dict[str,
     held = np.nan_to_num(held)
 
     def replicas(x: np.ndarray) -> np.ndarray:
-        return np.clip(
-            np.ceil(np.nan_to_num(np.maximum(x, 0)) / cap - 1e-9), bounds.min, bounds.max
+        return np.asarray(
+            np.clip(np.ceil(np.nan_to_num(np.maximum(x, 0)) / cap - 1e-9), bounds.min, bounds.max)
         )
 
     desire = replicas(held)
@@ -241,7 +242,7 @@ def noise_bound(report: TraceReport, values: np.ndarray, step: float) -> dict[st
     def cut(result: ReplayResult) -> float:
         return cut_of(reactive, result)
 
-    families = {
+    families: dict[str, Callable[[float], np.ndarray]] = {
         "additive": lambda q: ahead + float(np.quantile(residual[known], q)),
         "proportional": lambda q: ahead * (1 + float(np.quantile(relative, q))),
     }
@@ -494,12 +495,12 @@ def render(
         "cut / extra | perfect foresight, 50% cut |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for r, _, b in reports:
+    for r, _, parts in reports:
         extra = extra_of(r.reactive, r.augur)
         lines.append(
-            f"| {r.trace.removesuffix('.csv')} | {extra:+.0%} | {b['noise']:+.0%} | "
-            f"{b['rise_met']:+.0%} | {b['rise_unmet']:+.0%} | {b['hold']:+.0%} | "
-            f"{b['gated_cut']:.0%} / {b['gated_extra']:+.0%} | {b['oracle']:+.1%} |"
+            f"| {r.trace.removesuffix('.csv')} | {extra:+.0%} | {parts['noise']:+.0%} | "
+            f"{parts['rise_met']:+.0%} | {parts['rise_unmet']:+.0%} | {parts['hold']:+.0%} | "
+            f"{parts['gated_cut']:.0%} / {parts['gated_extra']:+.0%} | {parts['oracle']:+.1%} |"
         )
     lines += ["", *_noise_section(reports)]
     lines += ["", *_quantile_section(reports)]

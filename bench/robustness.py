@@ -28,7 +28,7 @@ def chain_input(size: int) -> str:
 def flat_input(size: int) -> str:
     """One selector with many matchers, then a dangling `+`: one level deep, so the error is
     placed by the binary search over prefixes."""
-    matchers = []
+    matchers: list[str] = []
     length = 0
     while length < size - 10:
         matchers.append(f'l{len(matchers)}="v"')

@@ -16,6 +16,11 @@ ALERTMANAGER_IMAGE = f"quay.io/prometheus/alertmanager:v{ALERTMANAGER_VERSION}"
 GRAFANA_IMAGE = f"docker.io/grafana/grafana:{GRAFANA_VERSION}"
 JAEGER_IMAGE = f"docker.io/jaegertracing/jaeger:{JAEGER_VERSION}"
 
+# prometheus-operator itself is built only for the side-by-side benchmark (bench/versus.py):
+# never part of the test set, never deployed. Its module serves the CRDs of
+# monitoring.coreos.com (`augur.dev.promoperator_crds`).
+PROMETHEUS_OPERATOR_VERSION = "0.85.0"
+
 # Baseline cluster monitoring (spec.clusterMonitoring). node-exporter: the latest release
 # (1.12.1, 2026-07-14), no client library tying it to a Kubernetes version; every flag augur
 # passes exists in it. kube-state-metrics: 2.17.0, built with client-go v0.33.4 (its
@@ -29,8 +34,8 @@ KUBE_STATE_METRICS_IMAGE = (
 )
 
 # Alertmanager has no automatic reload: this sidecar decompresses its configuration from the
-# Secret and calls its reload endpoint (prometheus-operator's, released with v0.84.0).
-PROMETHEUS_CONFIG_RELOADER_VERSION = "0.84.0"
+# Secret and calls its reload endpoint (prometheus-operator's, released with it: one version).
+PROMETHEUS_CONFIG_RELOADER_VERSION = PROMETHEUS_OPERATOR_VERSION
 PROMETHEUS_CONFIG_RELOADER_IMAGE = (
     f"quay.io/prometheus-operator/prometheus-config-reloader:v{PROMETHEUS_CONFIG_RELOADER_VERSION}"
 )
@@ -53,6 +58,7 @@ ETCD_SERVER_MODULE = "go.etcd.io/etcd/server/v3"
 KWOK_MODULE = "sigs.k8s.io/kwok"
 JAEGER_MODULE = "github.com/jaegertracing/jaeger"
 HELM_MODULE = "helm.sh/helm/v3"
+PROMETHEUS_OPERATOR_MODULE = "github.com/prometheus-operator/prometheus-operator"
 NODE_EXPORTER_MODULE = "github.com/prometheus/node_exporter"
 
 
@@ -88,3 +94,4 @@ ETCD_MODULE_VERSION = f"v{ETCD_VERSION}"
 KWOK_MODULE_VERSION = f"v{KWOK_VERSION}"
 JAEGER_MODULE_VERSION = jaeger_module_version(JAEGER_VERSION)
 HELM_MODULE_VERSION = f"v{HELM_VERSION}"
+PROMETHEUS_OPERATOR_MODULE_VERSION = f"v{PROMETHEUS_OPERATOR_VERSION}"

@@ -42,6 +42,8 @@ KUBERNETES_MOD = {
     ],
 }
 
+PO = "github.com/prometheus-operator/prometheus-operator"
+
 ETCD_SERVER_MOD = {
     "Module": {"Path": "go.etcd.io/etcd/server/v3"},
     "Go": "1.26.0",
@@ -127,6 +129,32 @@ def test_go_directive_is_the_highest() -> None:
     assert "go 1.24\n" in text
 
 
+def test_prometheus_operator_wrapper_keeps_its_replaces() -> None:
+    """Its go.mod points its own API and client modules at local directories; the wrapper
+    keeps both replaces, at the version the operator requires (the release's own)."""
+    target = gomod.GoMod.from_json(
+        {
+            "Module": {"Path": "github.com/prometheus-operator/prometheus-operator"},
+            "Go": "1.24.0",
+            "Require": [
+                {"Path": f"{PO}/pkg/apis/monitoring", "Version": "v0.85.0"},
+                {"Path": f"{PO}/pkg/client", "Version": "v0.85.0"},
+            ],
+            "Replace": [
+                {
+                    "Old": {"Path": f"{PO}/pkg/apis/monitoring"},
+                    "New": {"Path": "./pkg/apis/monitoring"},
+                },
+                {"Old": {"Path": f"{PO}/pkg/client"}, "New": {"Path": "./pkg/client"}},
+            ],
+        }
+    )
+    text = gomod.wrapper_go_mod(wrapper_module="w", target=target, version="v0.85.0")
+    assert f"\t{PO}/pkg/apis/monitoring => {PO}/pkg/apis/monitoring v0.85.0\n" in text
+    assert f"\t{PO}/pkg/client => {PO}/pkg/client v0.85.0\n" in text
+    assert "./pkg" not in text
+
+
 def test_generated_main_calls_the_entry_point() -> None:
     text = gomod.generated_main_go("go.etcd.io/etcd/server/v3/etcdmain", "Main")
     assert "package main" in text
@@ -154,6 +182,7 @@ def test_the_test_suite_set_and_the_default_set() -> None:
         "node_exporter",
     }
     assert "jaeger" not in [tool.name for tool in selected_tools()]
+    assert "prometheus-operator" not in [tool.name for tool in selected_tools()]
     assert "helm" not in [tool.name for tool in selected_tools()]
     assert [tool.name for tool in selected_tools(["jaeger"])] == ["jaeger"]
     with pytest.raises(ToolError, match="Unknown tool 'nope'"):

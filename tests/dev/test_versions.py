@@ -83,6 +83,39 @@ def test_kubectl_on_this_machine_is_within_one_minor() -> None:
     assert abs(client_minor - server_minor) <= 1
 
 
+def test_prometheus_operator_is_built_for_the_benchmark_only() -> None:
+    tool = TOOLS["prometheus-operator"]
+    assert tool.optional and not tool.for_tests
+    assert tool.module_version == f"v{versions.PROMETHEUS_OPERATOR_VERSION}"
+    assert tool.package.endswith("/cmd/operator")
+    assert tool.wrapper  # its go.mod replaces its API and client modules by local directories
+
+
+def test_the_config_reloader_is_the_benchmarked_prometheus_operators_release() -> None:
+    """One prometheus-operator version: the reloader sidecar augur deploys and the operator the
+    side-by-side benchmark runs (the reload flags augur passes exist in that release)."""
+    assert _tag(versions.PROMETHEUS_CONFIG_RELOADER_IMAGE) == (
+        f"v{TOOLS['prometheus-operator'].version}"
+    )
+
+
+@pytest.mark.tools
+def test_the_pinned_config_reloader_takes_every_flag_augur_passes() -> None:
+    """Read from the release's own source (downloaded once if the cache lacks it)."""
+    from augur.dev.promoperator_crds import release_source
+    from augur.render.alertmanager.objects import reloader_container
+
+    main_go = (release_source() / "cmd" / "prometheus-config-reloader" / "main.go").read_text()
+    passed = {
+        arg.removeprefix("--").split("=", 1)[0]
+        for once in (True, False)
+        for arg in reloader_container("r", once=once, reload_url="http://x/-/reload")["args"]
+    }
+    assert passed >= {"config-file", "config-envsubst-file", "watch-interval", "reload-url"}
+    for flag in passed:
+        assert f'"{flag}"' in main_go, flag
+
+
 def test_cluster_exporter_images_carry_their_pinned_versions() -> None:
     assert _tag(versions.NODE_EXPORTER_IMAGE) == f"v{versions.NODE_EXPORTER_VERSION}"
     assert _tag(versions.KUBE_STATE_METRICS_IMAGE) == f"v{versions.KUBE_STATE_METRICS_VERSION}"

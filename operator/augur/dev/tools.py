@@ -200,6 +200,22 @@ _ALL: tuple[Tool, ...] = (
         optional=True,
         for_tests=True,
     ),
+    Tool(
+        name="prometheus-operator",
+        version=v.PROMETHEUS_OPERATOR_VERSION,
+        module=v.PROMETHEUS_OPERATOR_MODULE,
+        module_version=v.PROMETHEUS_OPERATOR_MODULE_VERSION,
+        package=f"{v.PROMETHEUS_OPERATOR_MODULE}/cmd/operator",
+        version_args=("--version",),
+        version_text=f"prometheus-operator, version {v.PROMETHEUS_OPERATOR_VERSION}",
+        ldflags=_prometheus_ldflags(v.PROMETHEUS_OPERATOR_VERSION),
+        # Its go.mod replaces its own API and client modules by local directories.
+        wrapper=True,
+        # Only the side-by-side benchmark (bench/versus.py) runs it, and builds it on first use
+        # (about 2 minutes after the test set): never in the test set, never built by CI.
+        optional=True,
+        for_tests=False,
+    ),
     # node-exporter of cluster monitoring: the tests run it on this machine's /proc and /sys
     # with the arguments augur renders, to see it accepts them and exposes every series the
     # cluster rules and dashboards read (kube-state-metrics is not here: the module proxy

@@ -27,11 +27,12 @@ from augur.dev import tools as t
 @click.option(
     "--for-tests",
     is_flag=True,
-    help="Select the tools the test suite needs (all of them, jaeger, helm and node_exporter included).",
+    help="Select the tools the test suite needs (jaeger, helm and node_exporter included; "
+    "not prometheus-operator, which only bench/versus.py runs).",
 )
 def tools_command(names: tuple[str, ...], list_only: bool, build: bool, for_tests: bool) -> None:
     """Pinned real tools (promtool, amtool, prometheus, alertmanager, etcd, kube-*, kwok, jaeger,
-    helm, node_exporter).
+    helm, node_exporter, prometheus-operator).
 
     Each is built once from its Go source module into ~/.cache/augur/bin/<tool>-<version>
     and reused afterwards. A cold build takes minutes (Kubernetes binaries the longest).
@@ -41,6 +42,7 @@ def tools_command(names: tuple[str, ...], list_only: bool, build: bool, for_test
       augur dev tools --build              build every missing non-optional tool
       augur dev tools --build --for-tests  build what the test suite needs
       augur dev tools --build jaeger       build one tool by name
+      augur dev tools --build prometheus-operator   the side-by-side benchmark's (optional)
     """
     try:
         selected = t.selected_tools(names, for_tests=for_tests)
