@@ -3,7 +3,9 @@ what it writes to the HPA, and what it restores."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import logging
 import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -13,6 +15,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from augur.controllers.scaling_pool import PoolBroken
 from augur.controllers.scaling_steer import restore_steered
 from augur.controllers.scaling_worker import ScalingWorker
 from augur.controllers.state import OperatorConfig, OperatorState
@@ -340,3 +343,25 @@ async def test_several_stacks_without_stack_ref_is_a_condition(setup: Setup) -> 
     setup.policy(stackRef={"name": "main", "namespace": "mon"})
     await worker(setup).evaluate(lambda: False)
     assert setup.condition("Ready")["status"] == "True"
+
+
+async def test_a_dead_fit_worker_is_a_warning_and_a_counted_error(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    setup.policy()
+    calls: list[int] = []
+
+    async def broken(*_args: Any, **_kwargs: Any) -> Any:
+        calls.append(1)
+        raise PoolBroken("the forecast worker running this evaluation died")
+
+    monkeypatch.setattr(setup.state.scaling, "fit", broken)
+    # Stop after the first try (the wait after it checks `stopped`).
+    with caplog.at_level(logging.WARNING, logger="augur.operator"):
+        await asyncio.wait_for(worker(setup).run(lambda: len(calls) >= 1), timeout=30)
+    records = [r for r in caplog.records if "died" in r.getMessage()]
+    assert len(records) == 1
+    assert records[0].levelno == logging.WARNING
+    assert records[0].exc_info is None  # a sentence, not a traceback
+    text = setup.state.metrics.exposition().decode()
+    assert 'augur_reconcile_errors_total{kind="ScalingPolicy",reason="PoolBroken"} 1.0' in text

@@ -11,6 +11,7 @@ from dataclasses import replace
 from augur.api.common import Cond, duration_seconds
 from augur.api.resources import ScalingPolicy
 from augur.controllers.scaling_gather import ScalingGather
+from augur.controllers.scaling_pool import PoolBroken
 from augur.controllers.scaling_report import KIND, ScalingReport
 from augur.controllers.scaling_steer import restore_previous, restore_steered, write_floor
 from augur.controllers.stack_worker import Changes
@@ -72,6 +73,9 @@ class ScalingWorker:
             interval = INVALID_RETRY
             try:
                 interval = await self.evaluate(stopped)
+            except PoolBroken as error:  # killed or out of memory: said once by the pool
+                logger.warning("evaluation of ScalingPolicy %s: %s", self.key, error)
+                self.state.metrics.reconcile_errors.labels(KIND, type(error).__name__).inc()
             except Exception as error:  # never let one policy take the operator down
                 logger.exception("evaluation of ScalingPolicy %s failed", self.key)
                 self.state.metrics.reconcile_errors.labels(KIND, type(error).__name__).inc()
