@@ -114,3 +114,21 @@ def operator_fixture(
     proc = start_operator(crds_installed, log, "e2e-main")
     yield proc
     proc.stop()
+
+
+def promoperator_stack(namespace: str, tenant: str) -> str:
+    """A stack in `namespace` loading prometheus-operator's objects of its own namespace and
+    `tenant`'s, under tenancy by `namespace` (Grafana and Jaeger off)."""
+    return f"""
+apiVersion: augur.dev/v1alpha1
+kind: MonitoringStack
+metadata: {{name: platform, namespace: {namespace}}}
+spec:
+  namespaceSelector: {{matchNames: [{namespace}, {tenant}]}}
+  tenancy: {{enforceNamespaceLabel: namespace}}
+  prometheusOperatorObjects: {{enabled: true}}
+  grafana: {{enabled: false}}
+  jaeger: {{enabled: false}}
+  alertmanager:
+    defaultReceiver: {{name: default, webhook: {{url: "http://sink.example:8080/"}}}}
+"""

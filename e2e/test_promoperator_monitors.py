@@ -17,7 +17,14 @@ import pytest
 import yaml
 
 from e2e.conftest import REPO_ROOT, Cluster
-from e2e.operator_fixtures import OperatorProcess, condition, get, operator_fixture, wait_for
+from e2e.operator_fixtures import (
+    OperatorProcess,
+    condition,
+    get,
+    operator_fixture,
+    promoperator_stack,
+    wait_for,
+)
 
 __all__ = ["operator_fixture"]  # the module's operator, used by name
 
@@ -25,22 +32,6 @@ CRDS = {
     "servicemonitors.monitoring.coreos.com": "monitoring.coreos.com_servicemonitors.yaml",
     "podmonitors.monitoring.coreos.com": "monitoring.coreos.com_podmonitors.yaml",
 }
-
-
-def stack(namespace: str, tenant: str) -> str:
-    return f"""
-apiVersion: augur.dev/v1alpha1
-kind: MonitoringStack
-metadata: {{name: platform, namespace: {namespace}}}
-spec:
-  namespaceSelector: {{matchNames: [{namespace}, {tenant}]}}
-  tenancy: {{enforceNamespaceLabel: namespace}}
-  prometheusOperatorObjects: {{enabled: true}}
-  grafana: {{enabled: false}}
-  jaeger: {{enabled: false}}
-  alertmanager:
-    defaultReceiver: {{name: default, webhook: {{url: "http://sink.example:8080/"}}}}
-"""
 
 
 def monitors(tenant: str) -> str:
@@ -105,7 +96,9 @@ def test_monitors_become_scrape_jobs_held_to_their_namespace(
     for name, file in CRDS.items():
         cluster.kubectl("apply", "--server-side", "-f", str(REPO_ROOT / "e2e" / "data" / file))
         cluster.kubectl("wait", "--for=condition=Established", "crd", name, "--timeout=60s")
-    cluster.kubectl("apply", "-f", "-", stdin=stack(namespace, tenant) + "---" + monitors(tenant))
+    cluster.kubectl(
+        "apply", "-f", "-", stdin=promoperator_stack(namespace, tenant) + "---" + monitors(tenant)
+    )
 
     service_job = f"serviceMonitor/{tenant}/redis/0"
     pod_job = f"podMonitor/{tenant}/postgres/0"

@@ -20,28 +20,19 @@ from typing import Any
 import pytest
 
 from e2e.conftest import REPO_ROOT, Cluster
-from e2e.operator_fixtures import OperatorProcess, condition, get, operator_fixture, wait_for
+from e2e.operator_fixtures import (
+    OperatorProcess,
+    condition,
+    get,
+    operator_fixture,
+    promoperator_stack,
+    wait_for,
+)
 
 __all__ = ["operator_fixture"]  # the module's operator, used by name
 
 CRD = REPO_ROOT / "e2e" / "data" / "monitoring.coreos.com_prometheusrules.yaml"
 CRD_NAME = "prometheusrules.monitoring.coreos.com"
-
-
-def stack(namespace: str, tenant: str) -> str:
-    return f"""
-apiVersion: augur.dev/v1alpha1
-kind: MonitoringStack
-metadata: {{name: platform, namespace: {namespace}}}
-spec:
-  namespaceSelector: {{matchNames: [{namespace}, {tenant}]}}
-  tenancy: {{enforceNamespaceLabel: namespace}}
-  prometheusOperatorObjects: {{enabled: true}}
-  grafana: {{enabled: false}}
-  jaeger: {{enabled: false}}
-  alertmanager:
-    defaultReceiver: {{name: default, webhook: {{url: "http://sink.example:8080/"}}}}
-"""
 
 
 def policy(namespace: str) -> str:
@@ -127,7 +118,10 @@ def test_without_the_crd_the_operator_works_and_logs_no_error(
         cluster.kubectl("delete", "crd", CRD_NAME, "--ignore-not-found")
     assert get(cluster, "crd", CRD_NAME) is None
     cluster.kubectl(
-        "apply", "-f", "-", stdin=stack(namespace, namespace) + "---" + policy(namespace)
+        "apply",
+        "-f",
+        "-",
+        stdin=promoperator_stack(namespace, namespace) + "---" + policy(namespace),
     )
 
     def loaded() -> dict[str, str] | None:
@@ -154,7 +148,7 @@ def test_prometheus_rules_load_once_the_crd_appears(
     cluster.kubectl("apply", "--server-side", "-f", str(CRD))
     cluster.kubectl("wait", "--for=condition=Established", "crd", CRD_NAME, "--timeout=60s")
     documents = [
-        stack(namespace, tenant),
+        promoperator_stack(namespace, tenant),
         prometheus_rule(tenant, "redis", "RedisDown", "redis_up == 0"),
         prometheus_rule(unselected, "trainer", "TrainerDown", "up == 0"),
         # the CRD takes any string as expr: augur refuses what Prometheus would

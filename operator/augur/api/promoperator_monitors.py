@@ -26,7 +26,7 @@ from augur.api.bounds import shape_problem
 from augur.api.common import Duration, LabelSelector, duration_seconds
 from augur.api.promoperator_rules import PO_API_VERSION
 from augur.api.relabel import RelabelConfig, sets_label
-from augur.api.resources import InvalidObject, ObjectMeta, Problem, problems_from
+from augur.api.resources import Identified, InvalidObject, ObjectMeta, Problem, problems_from
 from augur.api.scrapeclient import ScrapeProtocol
 
 
@@ -330,26 +330,13 @@ class PodMonitorSpec(_MonitorSpecCommon):
     pod_metrics_endpoints: list[PodMetricsEndpoint] = Field(default_factory=list)
 
 
-class _Monitor(BaseModel):
+class _Monitor(Identified, BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     kind_name: ClassVar[str]
     api_version: str = Field(alias="apiVersion")
     kind: str
     metadata: ObjectMeta
-
-    @property
-    def key(self) -> str:
-        """namespace/name."""
-        return f"{self.metadata.namespace}/{self.metadata.name}"
-
-    @property
-    def name(self) -> str:
-        return self.metadata.name
-
-    @property
-    def namespace(self) -> str:
-        return self.metadata.namespace
 
     @property
     def source(self) -> str:

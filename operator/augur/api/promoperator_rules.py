@@ -33,7 +33,7 @@ from augur.api.common import LABEL_NAME_PATTERN
 from augur.api.durations import Duration
 from augur.api.names import RULE_FILE_KEY_MAX
 from augur.api.promql import PromQLError, check_rule_expression
-from augur.api.resources import InvalidObject, ObjectMeta, Problem, problems_from
+from augur.api.resources import Identified, InvalidObject, ObjectMeta, Problem, problems_from
 from augur.api.templates import PROMETHEUS, template_problem
 
 PO_GROUP = "monitoring.coreos.com"
@@ -209,7 +209,7 @@ def promrule_name_problem(namespace: str, name: str) -> str | None:
     return None
 
 
-class PrometheusRule(BaseModel):
+class PrometheusRule(Identified, BaseModel):
     """A prometheus-operator PrometheusRule: rule groups a stack loads as one rule file."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
@@ -219,21 +219,6 @@ class PrometheusRule(BaseModel):
     kind: Literal["PrometheusRule"]
     metadata: ObjectMeta
     spec: PrometheusRuleSpec
-
-    @property
-    def key(self) -> str:
-        """namespace/name."""
-        return f"{self.metadata.namespace}/{self.metadata.name}"
-
-    @property
-    def name(self) -> str:
-        """The object's name."""
-        return self.metadata.name
-
-    @property
-    def namespace(self) -> str:
-        """The object's namespace."""
-        return self.metadata.namespace
 
 
 def parse_prometheus_rule(doc: dict[str, Any]) -> PrometheusRule:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -55,7 +55,31 @@ class ObjectMeta(BaseModel):
     uid: str | None = None
 
 
-class Resource(BaseModel, Generic[SpecT]):
+class Identified:
+    """What every namespaced object augur reads (its own kinds and prometheus-operator's) is
+    known by: its key, name and namespace, from `metadata`. (A mixin: each model declares
+    its `metadata` field where its fields are ordered.)"""
+
+    if TYPE_CHECKING:
+        metadata: ObjectMeta
+
+    @property
+    def key(self) -> str:
+        """namespace/name."""
+        return f"{self.metadata.namespace}/{self.metadata.name}"
+
+    @property
+    def name(self) -> str:
+        """The object's name."""
+        return self.metadata.name
+
+    @property
+    def namespace(self) -> str:
+        """The object's namespace."""
+        return self.metadata.namespace
+
+
+class Resource(Identified, BaseModel, Generic[SpecT]):
     """An augur object: its identity and its validated spec."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
@@ -74,21 +98,6 @@ class Resource(BaseModel, Generic[SpecT]):
     def name_problem(self) -> str | None:
         """Why this kind may not carry its name, beyond Kubernetes' own rules (None: it may)."""
         return None
-
-    @property
-    def key(self) -> str:
-        """namespace/name."""
-        return f"{self.metadata.namespace}/{self.metadata.name}"
-
-    @property
-    def name(self) -> str:
-        """The object's name."""
-        return self.metadata.name
-
-    @property
-    def namespace(self) -> str:
-        """The object's namespace."""
-        return self.metadata.namespace
 
 
 class MonitoringStack(Resource[MonitoringStackSpec]):
