@@ -429,6 +429,25 @@ def _native_histograms(monitor: AnyMonitor) -> Obj:
     return config
 
 
+def _auth(
+    endpoint: Endpoint | PodMetricsEndpoint, secrets: _Secrets, token_file: str | None = None
+) -> Obj:
+    """An endpoint's TLS and authentication, its Secrets as files (`token_file`: a
+    ServiceMonitor's own bearerTokenFile, overridden by a bearer token Secret)."""
+    auth: Obj = {}
+    if endpoint.tls_config is not None:
+        auth["tls_config"] = _tls(endpoint.tls_config, secrets)
+    if token_file:
+        auth["bearer_token_file"] = token_file
+    if endpoint.bearer_secret is not None:
+        auth["bearer_token_file"] = secrets.file("bearer-token", endpoint.bearer_secret)
+    if endpoint.basic_auth is not None:
+        auth["basic_auth"] = _basic_auth(endpoint.basic_auth, secrets)
+    if endpoint.authorization is not None:
+        auth["authorization"] = _authorization(endpoint.authorization, secrets)
+    return auth
+
+
 def service_monitor_jobs(monitor: ServiceMonitor, context: MonitorContext) -> list[Obj]:
     """One scrape job per endpoint of a ServiceMonitor."""
     jobs = []
@@ -440,16 +459,7 @@ def service_monitor_jobs(monitor: ServiceMonitor, context: MonitorContext) -> li
         sd = _sd_config(ROLE_ENDPOINTSLICE, monitor, context.namespaces, roles)
         job["kubernetes_sd_configs"] = [sd]
         job.update(_http(endpoint))
-        if endpoint.tls_config is not None:
-            job["tls_config"] = _tls(endpoint.tls_config, secrets)
-        if endpoint.bearer_token_file:
-            job["bearer_token_file"] = endpoint.bearer_token_file
-        if endpoint.bearer_secret is not None:
-            job["bearer_token_file"] = secrets.file("bearer-token", endpoint.bearer_secret)
-        if endpoint.basic_auth is not None:
-            job["basic_auth"] = _basic_auth(endpoint.basic_auth, secrets)
-        if endpoint.authorization is not None:
-            job["authorization"] = _authorization(endpoint.authorization, secrets)
+        job.update(_auth(endpoint, secrets, endpoint.bearer_token_file))
         job["relabel_configs"] = service_monitor_relabelling(monitor, endpoint, label)
         job.update(_tail(monitor, endpoint, label))
         jobs.append(job)
@@ -465,14 +475,7 @@ def pod_monitor_jobs(monitor: PodMonitor, context: MonitorContext) -> list[Obj]:
         job = _head(f"podMonitor/{monitor.key}/{index}", endpoint, label)
         job["kubernetes_sd_configs"] = [_sd_config("pod", monitor, context.namespaces, ["pod"])]
         job.update(_http(endpoint))
-        if endpoint.tls_config is not None:
-            job["tls_config"] = _tls(endpoint.tls_config, secrets)
-        if endpoint.bearer_secret is not None:
-            job["bearer_token_file"] = secrets.file("bearer-token", endpoint.bearer_secret)
-        if endpoint.basic_auth is not None:
-            job["basic_auth"] = _basic_auth(endpoint.basic_auth, secrets)
-        if endpoint.authorization is not None:
-            job["authorization"] = _authorization(endpoint.authorization, secrets)
+        job.update(_auth(endpoint, secrets))
         job["relabel_configs"] = pod_monitor_relabelling(monitor, endpoint, label)
         job.update(_tail(monitor, endpoint, label))
         jobs.append(job)
