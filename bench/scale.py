@@ -36,7 +36,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from augur.kube.client import KubeClient, load_api_client
+from augur.kube.client import KubeClient
+from augur.kube.credentials import load_credentials
 from augur.kube.ownership import ObjectKey
 from augur.render.prometheus.rule_shards import config_map_key
 from augur.render.rules.files import rule_file_path
@@ -297,7 +298,7 @@ def run(
         check=True,
         capture_output=True,
     )
-    kube = KubeClient(load_api_client(str(kubeconfig)), field_manager="bench")
+    kube = KubeClient(load_credentials(str(kubeconfig)), field_manager="bench")
     namespace = f"bench-{uuid.uuid4().hex[:6]}"
     kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
     bench = Bench(kube, namespace)

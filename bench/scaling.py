@@ -49,7 +49,8 @@ from augur.api.resources import ScalingPolicy
 from augur.controllers.scaling_report import merged_status
 from augur.dev.processes import Process, free_port, start, stop, wait_until
 from augur.dev.tools import tool_path
-from augur.kube.client import KubeClient, load_api_client
+from augur.kube.client import KubeClient
+from augur.kube.credentials import load_credentials
 from augur.prom.client import PromClient
 from augur.prom.range_query import query_range
 from augur.scaling import Observed, evaluate_policy, history_window, kept_state_from_status
@@ -404,7 +405,7 @@ def run(args: argparse.Namespace, kubeconfig: Path, root: Path, stack_: ExitStac
     subprocess.run([*kubectl, "wait", "--for=condition=Established", "--timeout=60s", "-f",
                     "crds"], cwd=ROOT, check=True, capture_output=True)  # fmt: skip
     prometheus = start_prometheus(root / "prometheus", args.policies, stack_)
-    kube = KubeClient(load_api_client(str(kubeconfig)), field_manager="bench")
+    kube = KubeClient(load_credentials(str(kubeconfig)), field_manager="bench")
     namespace = f"bench-{uuid.uuid4().hex[:6]}"
     kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
     bench = Bench(kube, namespace)

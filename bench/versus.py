@@ -51,7 +51,8 @@ from typing import Any
 
 from augur.api.resources import AlertPolicy, MonitoringStack
 from augur.dev import processes
-from augur.kube.client import KubeClient, load_api_client
+from augur.kube.client import KubeClient
+from augur.kube.credentials import load_credentials
 from augur.kube.ownership import ObjectKey
 from augur.render.prometheus.rule_shards import config_map_key
 from augur.render.rules.files import RuleFile, render_rule_file, rule_file_path, stack_scope
@@ -748,7 +749,7 @@ def main() -> None:
                 ControlPlane(Path(tmp) / "plane", binaries, die_with_parent=True)
             )
             kubeconfig = plane.kubeconfig
-        kube = KubeClient(load_api_client(str(kubeconfig)), field_manager="bench")
+        kube = KubeClient(load_credentials(str(kubeconfig)), field_manager="bench")
         say("installing augur's and prometheus-operator's CRDs")
         install_crds(kubeconfig, kube)
         logs = args.logs or Path(tmp) / "logs"

@@ -11,9 +11,11 @@ import socket
 import zlib
 from pathlib import Path
 
+import augur.kube.kopf_without_client  # noqa: F401  (before kopf: see there)
+
+# isort: split
 import click
 import kopf
-from kubernetes.config import ConfigException
 
 from augur.controllers import registry
 from augur.controllers.endpoints import serve
@@ -22,7 +24,8 @@ from augur.controllers.rule_tests import RuleTestSettings
 from augur.controllers.state import OperatorConfig, OperatorState, URLFile
 from augur.controllers.tool_check import ToolCheckSettings
 from augur.controllers.webhook import ServingCertificate, serving_webhook
-from augur.kube.client import KubeClient, load_api_client
+from augur.kube.client import KubeClient
+from augur.kube.credentials import ConfigError, load_credentials
 from augur.kube.errors import KubeError
 from augur.memory import limit_malloc_arenas
 from augur.metrics import OperatorMetrics
@@ -162,7 +165,7 @@ async def _operate(
 @click.option(
     "--kubeconfig",
     type=click.Path(exists=True, dir_okay=False),
-    help="Default: in-cluster, then ~/.kube/config.",
+    help="Default: in-cluster, then $KUBECONFIG (files merged) or ~/.kube/config.",
 )
 @click.option("--context", default=None, help="kubeconfig context (default: the current one).")
 @click.option(
@@ -357,25 +360,21 @@ def run_command(
     urls = _prometheus_urls(prometheus_urls)
     identity = identity or default_identity()
     try:
-        client = load_api_client(kubeconfig, context)
-    except ConfigException as error:
-        where = kubeconfig or "in-cluster configuration, then ~/.kube/config"
+        credentials = load_credentials(kubeconfig, context)
+    except ConfigError as error:
+        where = kubeconfig or "in-cluster configuration, then $KUBECONFIG or ~/.kube/config"
         raise click.ClickException(f"cannot log in to the cluster ({where}): {error}") from None
-    if kubeconfig:
-        os.environ["KUBECONFIG"] = kubeconfig  # kopf logs in through the same file
     kopf.configure(
         verbose=verbose,
         log_format=kopf.LogFormat.JSON if log_format == "json" else kopf.LogFormat.PLAIN,
     )
-    # The Kubernetes client logs request bodies (Secrets among them) at DEBUG: never.
-    logging.getLogger("kubernetes").setLevel(logging.INFO)
     logging.getLogger("urllib3").setLevel(logging.WARNING)
     if not verbose:
         # One line per handled watch event is noise at thousands of policies.
         logging.getLogger("kopf.objects").addFilter(_quiet_handler_success)
     # prometheus-operator's CRDs missing is expected: kopf need not warn of it
     quiet_absent_crds()
-    kube = KubeClient(client)
+    kube = KubeClient(credentials)
     if not standalone:
         ensure_peering(kube, namespaces, peering_name(shard))
     promtool = _tool("promtool", promtool_path, "rule tests and rule checks will not run")

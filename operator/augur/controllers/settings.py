@@ -13,6 +13,7 @@ from augur.controllers.policy_status import write_tested_policy_status
 from augur.controllers.promoperator import promoperator_indexes
 from augur.controllers.registry import registry
 from augur.controllers.state import OperatorState
+from augur.kube.credentials import Auth, ConfigError, Credentials
 from augur.status.catalog import Catalog
 
 
@@ -76,18 +77,46 @@ async def cleanup(memo: kopf.Memo, **_: Any) -> None:
 
 @kopf.on.login(registry=registry)
 def login(memo: kopf.Memo, **_: Any) -> kopf.ConnectionInfo:
-    """Log in with the very configuration augur's own client uses (kubeconfig or in-cluster)."""
+    """Log in with the very credentials augur's own client uses (kubeconfig or in-cluster).
+
+    kopf calls this at start, when the credentials it has expire (`expiration`: an exec
+    plugin's, or the minute after which a token file is read again) and after a 401; the
+    credentials kopf had already are then renewed, not handed out again."""
     state: OperatorState = memo["state"]
-    config = state.kube.api_client.configuration
-    keys: dict[str, str] = dict(config.api_key or {})
-    token = keys.get("authorization") or keys.get("BearerToken") or ""
-    scheme, _sep, value = str(token or "").partition(" ")
-    return kopf.ConnectionInfo(
-        server=str(config.host),
-        ca_path=config.ssl_ca_cert,
-        insecure=not config.verify_ssl,
-        certificate_path=config.cert_file,
-        private_key_path=config.key_file,
-        scheme=scheme if value else None,
-        token=(value or scheme) or None,
+    info, memo["login"] = connection_info(state.kube.credentials, memo.get("login"))
+    return info
+
+
+def connection_info(
+    credentials: Credentials, previous: Auth | None
+) -> tuple[kopf.ConnectionInfo, Auth]:
+    """kopf's ConnectionInfo of `credentials`, and the Auth it holds: a fresh one when
+    `previous` (what kopf was given last) is still the current one (kopf asks again only when
+    what it has expired or was refused)."""
+    try:
+        current = credentials.auth()
+        if previous is not None and current is previous and credentials.renewable:
+            current = credentials.renew(previous)
+    except ConfigError as error:
+        raise kopf.LoginError(str(error)) from None
+    cert: dict[str, Any] = {}
+    if current.has_client_certificate:
+        cert = {
+            "certificate_path": current.cert_file or None,
+            "certificate_data": current.cert_data or None,
+            "private_key_path": current.key_file or None,
+            "private_key_data": current.key_data or None,
+        }
+    info = kopf.ConnectionInfo(
+        server=credentials.server,
+        ca_path=credentials.ca_file or None,
+        ca_data=credentials.ca_data or None,
+        insecure=credentials.insecure or None,
+        username=current.username or None,
+        password=current.password or None,
+        scheme="Bearer" if current.token else None,
+        token=current.token or None,
+        expiration=current.expiration,
+        **cert,
     )
+    return info, current

@@ -50,7 +50,8 @@ from augur.dev.livestack_config import (
 )
 from augur.dev.processes import Process, free_port
 from augur.dev.tools import cached_tool_path
-from augur.kube.client import KubeClient, load_api_client
+from augur.kube.client import KubeClient
+from augur.kube.credentials import load_credentials
 from augur.kube.errors import KubeError
 
 PROMETHEUS = "prometheus"
@@ -146,7 +147,7 @@ class LiveStacks:
     def start(self) -> None:
         """Start following the API server in a background thread."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self._kube = KubeClient(load_api_client(str(self.kubeconfig)))
+        self._kube = KubeClient(load_credentials(str(self.kubeconfig)))
         self._thread = threading.Thread(target=self._run, name="augur-livestack", daemon=True)
         self._thread.start()
 

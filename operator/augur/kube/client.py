@@ -6,17 +6,19 @@ import json
 import threading
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import urllib3
-from kubernetes import client as k8s
-from kubernetes import config as k8s_config
-from kubernetes.client.exceptions import ApiException
 
+from augur.kube.credentials import Auth, ConfigError, Credentials
 from augur.kube.errors import KubeError
 from augur.kube.ownership import FIELD_MANAGER, ObjectKey, object_key
 
 _METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
-_TIMEOUT = (5, 30)
+_TIMEOUT = urllib3.Timeout(connect=5, read=30)
+_POOL_MAXSIZE = 16
+"""Connections kept per host: the operator applies many objects concurrently from a few
+threads."""
 
 
 @dataclass(frozen=True)
@@ -25,27 +27,6 @@ class ResourceInfo:
 
     plural: str
     namespaced: bool
-
-
-def load_api_client(kubeconfig: str | None, context: str | None = None) -> k8s.ApiClient:
-    """A client from a kubeconfig file, or the in-cluster service account when there is none."""
-    configuration = k8s.Configuration()
-    if kubeconfig:
-        k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
-            config_file=kubeconfig, context=context, client_configuration=configuration
-        )
-    else:
-        try:
-            k8s_config.load_incluster_config(  # type: ignore[no-untyped-call]
-                client_configuration=configuration
-            )
-        except k8s_config.ConfigException:
-            k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
-                context=context, client_configuration=configuration
-            )
-    # The operator applies many objects concurrently from a few threads.
-    configuration.connection_pool_maxsize = 16
-    return k8s.ApiClient(configuration)
 
 
 def _error_from_body(status: int, reason: str, data: bytes | str | None) -> KubeError:
@@ -60,24 +41,54 @@ def _error_from_body(status: int, reason: str, data: bytes | str | None) -> Kube
     return KubeError(status, reason, message)
 
 
-def _error_from(error: ApiException) -> KubeError:
-    return _error_from_body(int(error.status or 0), str(error.reason or ""), error.body)
-
-
 class KubeClient:
-    """A thin, thread-safe wrapper of the API: plain dicts in and out, KubeError on failure."""
+    """A thin, thread-safe wrapper of the API: plain dicts in and out, KubeError on failure.
 
-    def __init__(self, api_client: k8s.ApiClient, field_manager: str = FIELD_MANAGER) -> None:
-        self.api_client = api_client
+    HTTP through one urllib3 pool; credentials (`augur.kube.credentials`) renewed when due and
+    once more after a 401."""
+
+    def __init__(self, credentials: Credentials, field_manager: str = FIELD_MANAGER) -> None:
+        self.credentials = credentials
         self.field_manager = field_manager
         self._discovery: dict[str, dict[str, ResourceInfo]] = {}
         self._lock = threading.Lock()
+        self._pool: urllib3.PoolManager | None = None
+        self._pool_auth: Auth | None = None
+        """The Auth whose client certificate the pool's TLS context holds."""
 
     def close(self) -> None:
         """Release the connection pool."""
-        self.api_client.close()  # type: ignore[no-untyped-call]
+        with self._lock:
+            if self._pool is not None:
+                self._pool.clear()
+            self._pool = None
 
     # -- plumbing ------------------------------------------------------------------------
+
+    def _pool_for(self, auth: Auth) -> urllib3.PoolManager:
+        """The pool, built again when the client certificate changed (an exec plugin's)."""
+        with self._lock:
+            previous = self._pool_auth
+            same_certificate = previous is not None and (
+                previous.cert_file,
+                previous.key_file,
+                previous.cert_data,
+                previous.key_data,
+            ) == (auth.cert_file, auth.key_file, auth.cert_data, auth.key_data)
+            if self._pool is None or not same_certificate:
+                if self._pool is not None:
+                    self._pool.clear()
+                extra: dict[str, Any] = {}
+                if self.credentials.tls_server_name:
+                    extra["server_hostname"] = self.credentials.tls_server_name
+                self._pool = urllib3.PoolManager(
+                    maxsize=_POOL_MAXSIZE,
+                    ssl_context=self.credentials.ssl_context(auth),
+                    timeout=_TIMEOUT,
+                    **extra,
+                )
+                self._pool_auth = auth
+            return self._pool
 
     def _call(
         self,
@@ -89,26 +100,33 @@ class KubeClient:
         content_type: str | None = None,
         accept: str = "application/json",
     ) -> Any:
+        url = self.credentials.server + path
+        if query:
+            url += "?" + urlencode(query, quote_via=quote)
+        payload = json.dumps(body).encode() if body is not None else None
         headers = {"Accept": accept}
         if content_type:
             headers["Content-Type"] = content_type
-        try:
-            method_, url, headers_, body_, _ = self.api_client.param_serialize(
-                method,
-                path,
-                query_params=query or [],
-                header_params=headers,
-                body=body,
-                auth_settings=["BearerToken"],
-            )
-            response = self.api_client.call_api(
-                method_, url, header_params=headers_, body=body_, _request_timeout=_TIMEOUT
-            )
-            data = response.read()  # type: ignore[no-untyped-call]
-        except ApiException as error:
-            raise _error_from(error) from None
-        except (urllib3.exceptions.HTTPError, OSError) as error:
-            raise KubeError(0, "Unreachable", f"{method} {path}: {error}") from None
+        elif payload is not None:
+            headers["Content-Type"] = "application/json"
+        stale: Auth | None = None
+        while True:
+            try:
+                auth = self.credentials.auth() if stale is None else self.credentials.renew(stale)
+                pool = self._pool_for(auth)
+            except ConfigError as error:
+                raise KubeError(0, "LoginFailed", f"{method} {path}: {error}") from None
+            try:
+                response = pool.request(
+                    method, url, body=payload, headers={**headers, **auth.header()}
+                )
+            except (urllib3.exceptions.HTTPError, OSError) as error:
+                raise KubeError(0, "Unreachable", f"{method} {path}: {error}") from None
+            if response.status == 401 and stale is None and self.credentials.renewable:
+                stale = auth  # a rotated token or an expired exec credential: once more
+                continue
+            break
+        data = response.data
         if not 200 <= int(response.status) <= 299:
             raise _error_from_body(int(response.status), str(response.reason or ""), data)
         return json.loads(data) if data else None
