@@ -209,6 +209,9 @@ def test_refused_user_entries(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="certificate-authority-data is not base64"):
         from_kubeconfig([bad])
+    proxied = kubeconfig(tmp_path / "d", {}, {"server": "https://x", "proxy-url": "http://p"})
+    with pytest.raises(ConfigError, match="cluster 'dev' has a proxy-url, not supported"):
+        from_kubeconfig([proxied])
     with pytest.raises(ConfigError, match="does not exist"):
         load_credentials(str(tmp_path / "nowhere"))
     (tmp_path / "list").write_text("- 1\n")

@@ -10,8 +10,8 @@ credentials when they expire, and both at once after a 401.
 
 Supported user fields: `token`, `tokenFile`, `client-certificate[-data]`, `client-key[-data]`,
 `username`/`password` and `exec` (ExecCredential `client.authentication.k8s.io/v1` and
-`v1beta1`). `auth-provider` (the removed gcp/azure/oidc plugins) is refused with a message
-naming it; their replacements are exec plugins.
+`v1beta1`). `auth-provider` (the removed gcp/azure/oidc plugins; their replacements are exec
+plugins) and a cluster's `proxy-url` are refused with a message naming them.
 """
 
 from __future__ import annotations
@@ -384,6 +384,8 @@ def from_kubeconfig(files: list[Path], context: str | None = None) -> Credential
     server = str(cluster.get("server") or "")
     if not server:
         raise ConfigError(f"{where}: cluster {cluster_name!r} has no server")
+    if cluster.get("proxy-url"):
+        raise ConfigError(f"{where}: cluster {cluster_name!r} has a proxy-url, not supported")
     return Credentials(
         server=server.rstrip("/"),
         ca_file=_path(cluster.get("certificate-authority"), cluster_file),
@@ -464,7 +466,6 @@ def _exec_plugin(
                 ("tls-server-name", cluster.get("tls-server-name")),
                 ("insecure-skip-tls-verify", cluster.get("insecure-skip-tls-verify")),
                 ("certificate-authority-data", cluster.get("certificate-authority-data")),
-                ("proxy-url", cluster.get("proxy-url")),
             )
             if value
         }
