@@ -49,7 +49,10 @@ class OperatorProcess:
                 self.process.wait(timeout=10)
 
 
-def start_operator(cluster: Cluster, log: Path, identity: str, *extra: str) -> OperatorProcess:
+def start_operator(
+    cluster: Cluster, log: Path, identity: str, *extra: str, kubeconfig: Path | None = None
+) -> OperatorProcess:
+    """`augur run` against the cluster, logging in with its kubeconfig (or `kubeconfig`)."""
     port = free_port()
     with log.open("ab") as handle:
         process = subprocess.Popen(
@@ -57,7 +60,7 @@ def start_operator(cluster: Cluster, log: Path, identity: str, *extra: str) -> O
                 AUGUR,
                 "run",
                 "--kubeconfig",
-                str(cluster.kubeconfig),
+                str(kubeconfig or cluster.kubeconfig),
                 "--namespace-mode",
                 "all",
                 "--listen",
