@@ -469,3 +469,20 @@ def test_credentials_are_plain_data(tmp_path: Path) -> None:
     credentials = Credentials(server="https://x")
     assert credentials.auth().header() == {}
     assert "kubernetes" not in type(credentials).__module__
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"interactiveMode": "Always"}, "needs a terminal"),
+        ({"env": [{"value": "nameless"}]}, "list of name/value entries"),
+        ({"command": ""}, "exec has no command"),
+    ],
+)
+def test_exec_entries_augur_cannot_run_are_refused(
+    tmp_path: Path, extra: dict[str, Any], message: str
+) -> None:
+    spec = {"apiVersion": "client.authentication.k8s.io/v1", "command": "plugin", **extra}
+    with pytest.raises(ConfigError, match=message) as error:
+        from_kubeconfig([kubeconfig(tmp_path / "config", {"exec": spec})])
+    assert "user 'dev'" in str(error.value)

@@ -49,3 +49,16 @@ def test_kopf_is_imported_as_usual_when_kubernetes_was_loaded_first() -> None:
         "print(json.dumps(thirdparty.V1ObjectMetaSync is kubernetes.client.V1ObjectMeta))"
     )
     assert _fresh(code) is True
+
+
+def test_run_works_where_the_package_is_not_installed() -> None:
+    """As in the image, which installs the runtime dependencies only."""
+    code = (
+        "import json, sys\n"
+        "sys.modules['kubernetes'] = None  # `import kubernetes` fails, as when not installed\n"
+        "from augur.cli import main\n"
+        "try:\n    main(['run', '--help'])\nexcept SystemExit as done:\n    code = done.code\n"
+        "import augur.controllers.settings, augur.kube.client, augur.kube.credentials\n"
+        "print(json.dumps(code))"
+    )
+    assert _fresh(code) == 0

@@ -453,6 +453,11 @@ def _exec_plugin(
         raise ConfigError(
             f"{where}: exec apiVersion {api_version!r} is not one of {', '.join(EXEC_API_VERSIONS)}"
         )
+    if spec.get("interactiveMode") == "Always":
+        raise ConfigError(f"{where}: the exec plugin needs a terminal (interactiveMode Always)")
+    env = spec.get("env") or []
+    if not isinstance(env, list) or not all(isinstance(e, dict) and e.get("name") for e in env):
+        raise ConfigError(f"{where}: exec env must be a list of name/value entries")
     command = str(spec["command"])
     # As kubectl: a command with a path separator is relative to the kubeconfig's directory.
     if os.sep in command and not os.path.isabs(command):
@@ -472,7 +477,7 @@ def _exec_plugin(
     return ExecPlugin(
         command=command,
         args=tuple(str(a) for a in spec.get("args") or ()),
-        env=tuple((str(e["name"]), str(e.get("value", ""))) for e in spec.get("env") or ()),
+        env=tuple((str(e["name"]), str(e.get("value", ""))) for e in env),
         api_version=api_version,
         install_hint=str(spec.get("installHint") or ""),
         cluster_info=cluster_info,
