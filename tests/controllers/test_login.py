@@ -3,7 +3,10 @@ certificate, renewed when kopf asks again."""
 
 from __future__ import annotations
 
+import base64
+import json
 import ssl
+from datetime import UTC, datetime
 from pathlib import Path
 
 import kopf
@@ -14,7 +17,7 @@ from augur.controllers import settings
 from augur.controllers.registry import registry
 from augur.controllers.settings import connection_info
 from augur.dev.certs import make_certificates
-from augur.kube.credentials import TOKEN_FILE_REFRESH, Auth, Credentials
+from augur.kube.credentials import Auth, Credentials
 
 
 def test_the_one_login_handler_is_augurs() -> None:
@@ -24,22 +27,27 @@ def test_the_one_login_handler_is_augurs() -> None:
     assert [h.fn for h in handlers] == [settings.login]
 
 
-def test_a_token_file_is_handed_to_kopf_with_its_reread_time(tmp_path: Path) -> None:
+def jwt(exp: int) -> str:
+    claims = base64.urlsafe_b64encode(json.dumps({"exp": exp}).encode()).decode().rstrip("=")
+    return f"eyJhbGciOiJSUzI1NiJ9.{claims}.c2ln"
+
+
+def test_a_token_file_is_handed_to_kopf_with_its_expiry(tmp_path: Path) -> None:
     token = tmp_path / "token"
-    token.write_text("first")
+    token.write_text(jwt(1_800_000_000))
     credentials = Credentials(
         server="https://10.0.0.1:443", ca_file="/sa/ca.crt", token_file=str(token)
     )
     info, given = connection_info(credentials, None)
     assert (info.server, info.ca_path, info.ca_data) == ("https://10.0.0.1:443", "/sa/ca.crt", None)
-    assert info.as_http_headers() == {"Authorization": "Bearer first"}
-    assert info.expiration == given.expiration
-    assert given.expiration is not None
-    assert 0 < given.expiration.timestamp() - credentials.clock() <= TOKEN_FILE_REFRESH
-    # kopf asks again (a 401) before the minute is over: the file is read again.
-    token.write_text("second")
+    assert info.as_http_headers() == {"Authorization": f"Bearer {jwt(1_800_000_000)}"}
+    # kopf logs in again when the token expires (not each time augur reads the file again).
+    assert info.expiration == datetime.fromtimestamp(1_800_000_000, UTC)
+    # kopf asks again (a 401, an expiry) and augur had not read it again: it is read now.
+    token.write_text(jwt(1_800_003_600))
     info, again = connection_info(credentials, given)
-    assert info.token == "second"
+    assert info.token == jwt(1_800_003_600)
+    assert info.expiration == datetime.fromtimestamp(1_800_003_600, UTC)
     assert again is not given
 
 

@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from augur.kube.credentials import (
     Credentials,
     from_kubeconfig,
     in_cluster,
+    jwt_expiration,
     load_credentials,
 )
 
@@ -118,13 +120,28 @@ def test_a_token_file_is_read_again_each_minute(tmp_path: Path) -> None:
     credentials.clock = clock
     first = credentials.auth()
     assert first.token == "first"
-    assert first.expiration is not None
-    assert first.expiration.timestamp() == clock.now + TOKEN_FILE_REFRESH
+    assert first.expiration is None  # not a JWT: its lifetime is unknown
     (tmp_path / "token").write_text("second")
     clock.now += TOKEN_FILE_REFRESH - 1
     assert credentials.auth() is first
     clock.now += 1
     assert credentials.auth().token == "second"
+
+
+def jwt(claims: dict[str, Any]) -> str:
+    def part(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'RS256'})}.{part(claims)}.c2lnbmF0dXJl"
+
+
+def test_a_service_account_tokens_expiry_is_its_exp_claim() -> None:
+    assert jwt_expiration(jwt({"exp": 1_800_000_000, "sub": "x"})) == datetime.fromtimestamp(
+        1_800_000_000, UTC
+    )
+    assert jwt_expiration(jwt({"sub": "no exp"})) is None
+    assert jwt_expiration("a.%%%.c") is None
+    assert jwt_expiration("opaque") is None
 
 
 def test_a_refused_token_is_read_again_at_once(tmp_path: Path) -> None:

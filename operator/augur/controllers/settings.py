@@ -80,8 +80,8 @@ def login(memo: kopf.Memo, **_: Any) -> kopf.ConnectionInfo:
     """Log in with the very credentials augur's own client uses (kubeconfig or in-cluster).
 
     kopf calls this at start, when the credentials it has expire (`expiration`: an exec
-    plugin's, or the minute after which a token file is read again) and after a 401; the
-    credentials kopf had already are then renewed, not handed out again."""
+    credential's, a ServiceAccount token's `exp`) and after a 401; the credentials kopf had
+    already are then renewed, not handed out again."""
     state: OperatorState = memo["state"]
     info, memo["login"] = connection_info(state.kube.credentials, memo.get("login"))
     return info

@@ -6,7 +6,7 @@ account; else `$KUBECONFIG`, merged, or `~/.kube/config`). `Credentials` answers
 needs: the server, the TLS context (CA, client certificate, `insecure-skip-tls-verify`,
 `tls-server-name`) and the `Authorization` header. Tokens that change are renewed: token files
 (the service account's bound token rotates) are read again every minute, exec plugin
-credentials when they expire, and both at once after a 401.
+credentials shortly before they expire, and both at once after a 401.
 
 Supported user fields: `token`, `tokenFile`, `client-certificate[-data]`, `client-key[-data]`,
 `username`/`password` and `exec` (ExecCredential `client.authentication.k8s.io/v1` and
@@ -61,7 +61,8 @@ class Auth:
     cert_data: bytes = b""
     key_data: bytes = b""
     expiration: datetime | None = None
-    """When the token (or client certificate) must be renewed; None: it never expires."""
+    """When the token (or client certificate) stops being valid, as far as augur knows (an
+    exec credential's expirationTimestamp, a token file's JWT `exp`); None: unknown."""
 
     def header(self) -> dict[str, str]:
         """The Authorization header (none for a client certificate alone)."""
@@ -161,6 +162,18 @@ class ExecPlugin:
         )
 
 
+def jwt_expiration(token: str) -> datetime | None:
+    """The `exp` claim of a JWT (a ServiceAccount token), unverified; None for another token."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        return datetime.fromtimestamp(int(claims["exp"]), UTC)
+    except (ValueError, TypeError, KeyError, OverflowError):
+        return None
+
+
 def _parse_time(text: str) -> datetime:
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
@@ -186,6 +199,8 @@ class Credentials:
     """Where these came from (a kubeconfig and context, or in-cluster), for messages."""
     clock: Callable[[], float] = time.time
     _current: Auth | None = field(default=None, repr=False)
+    _renew_at: float | None = field(default=None, repr=False)
+    """When `_current` is read again (None: only after a 401)."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def auth(self) -> Auth:
@@ -209,13 +224,7 @@ class Credentials:
         return bool(self.token_file or self.exec_plugin)
 
     def _due(self) -> bool:
-        current = self._current
-        assert current is not None
-        now = self.clock()
-        if current.expiration is None:
-            return False
-        margin = EXPIRY_MARGIN if self.exec_plugin is not None else 0.0
-        return now >= current.expiration.timestamp() - margin
+        return self._renew_at is not None and self.clock() >= self._renew_at
 
     def _load(self) -> Auth:
         now = self.clock()
@@ -231,28 +240,33 @@ class Credentials:
                     cert_data=self.static.cert_data,
                     key_data=self.static.key_data,
                 )
+            expires = auth.expiration
+            self._renew_at = expires.timestamp() - EXPIRY_MARGIN if expires else None
         elif self.token_file:
             try:
                 token = Path(self.token_file).read_text().strip()
             except OSError as error:
                 raise ConfigError(f"{self.source}: cannot read the token file: {error}") from None
-            auth = replace(
-                self.static,
-                token=token,
-                expiration=datetime.fromtimestamp(now + TOKEN_FILE_REFRESH, UTC),
-            )
+            auth = replace(self.static, token=token, expiration=jwt_expiration(token))
+            self._renew_at = now + TOKEN_FILE_REFRESH
         else:
             auth = self.static
+            self._renew_at = None
         return auth
 
     def ssl_context(self, auth: Auth | None = None) -> ssl.SSLContext:
         """TLS for a connection: the CA (or the system's), the client certificate of `auth`
         (or the current one), and no verification when `insecure-skip-tls-verify`."""
         auth = auth or self.auth()
-        context = ssl.create_default_context(
-            cafile=self.ca_file or None,
-            cadata=self.ca_data.decode("ascii") if self.ca_data else None,
-        )
+        try:
+            context = ssl.create_default_context(
+                cafile=self.ca_file or None,
+                cadata=self.ca_data.decode("ascii") if self.ca_data else None,
+            )
+        except (OSError, ssl.SSLError, UnicodeDecodeError) as error:
+            raise ConfigError(
+                f"{self.source}: cannot load the certificate authority: {error}"
+            ) from None
         if self.insecure:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
