@@ -175,3 +175,28 @@ def test_service_and_pod_monitors_reach_the_inventory_and_invalid_ones_the_stack
     assert list(catalog.invalid_promoperator_selected_by(loads.resource)) == [
         "ServiceMonitor/cache/classy"
     ]
+
+
+def test_parsed_policies_share_their_equal_strings() -> None:
+    # thousands of policies repeat their namespace, labels and alert names: kept once
+    def policy(name: str) -> dict[str, Any]:
+        alert = {"name": "".join(["High", "Errors"]), "severity": "high", "expr": "up == 0"}
+        found = body("AlertPolicy", "".join(["sh", "op"]), name, {"alerts": [alert]})
+        found["metadata"]["labels"] = {"".join(["te", "am"]): "".join(["pay", "ments"])}
+        return found
+
+    first, second = policy("a"), policy("b")
+    assert first["metadata"]["namespace"] is not second["metadata"]["namespace"]
+    cache = ParseCache()
+    a, b = cache.entry(first), cache.entry(second)
+    assert (a.namespace, a.alert_names, a.labels) == (
+        "shop",
+        ("HighErrors",),
+        (("team", "payments"),),
+    )
+    assert a.namespace is b.namespace
+    assert a.alert_names[0] is b.alert_names[0]
+    assert a.resource is not None and b.resource is not None
+    assert a.resource.metadata.labels == {"team": "payments"}
+    a_labels, b_labels = a.resource.metadata.labels, b.resource.metadata.labels
+    assert next(iter(a_labels.values())) is next(iter(b_labels.values()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -112,8 +113,8 @@ class ParseCache:
             test_names = tuple(test.name for test in resource.spec.tests)
             resource = policy_without_rules(resource)
         entry = Entry(
-            kind=str(body.get("kind", "")),
-            namespace=str(meta.get("namespace") or ""),
+            kind=str(doc.get("kind", "")),
+            namespace=str(doc["metadata"].get("namespace") or ""),
             name=str(meta.get("name", "")),
             uid=uid,
             generation=generation if isinstance(generation, int) else None,
@@ -121,7 +122,7 @@ class ParseCache:
             deleting=deleting,
             resource=resource,
             problems=problems,
-            alert_names=_alert_names(body),
+            alert_names=_alert_names(doc),
             test_names=test_names,
             packed=packed,
         )
@@ -149,9 +150,13 @@ def policy_without_rules(policy: AlertPolicy) -> AlertPolicy:
 
 
 def _plain(value: Any) -> Any:
-    """Deep copy of a body as plain dicts and lists (kopf hands out read-only views). A walk
+    """Deep copy of a body as plain dicts and lists (kopf hands out read-only views), its
+    strings shared with every equal string kept (`sys.intern`: the models keep them, and
+    thousands of policies repeat their namespace, labels, severities, receivers). A walk
     with its own stack: a body nested deeper than Python's recursion limit is copied, and then
     refused by `parse_resource` (`augur.api.bounds`), instead of failing the handler."""
+    if type(value) is str:
+        return sys.intern(value)
     if not isinstance(value, Mapping | list | tuple):
         return value
     root: Any = {} if isinstance(value, Mapping) else []
@@ -159,13 +164,15 @@ def _plain(value: Any) -> Any:
     while pending:
         source, target = pending.pop()
         items = (
-            ((str(k), v) for k, v in source.items())
+            ((sys.intern(str(k)), v) for k, v in source.items())
             if isinstance(source, Mapping)
             else enumerate(source)
         )
         for key, item in items:
             copied: Any = item
-            if isinstance(item, Mapping):
+            if type(item) is str:
+                copied = sys.intern(item)
+            elif isinstance(item, Mapping):
                 copied = {}
                 pending.append((item, copied))
             elif isinstance(item, list | tuple):
