@@ -6,7 +6,7 @@ import json
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from augur.api.inventory import Inventory
@@ -30,7 +30,7 @@ IndexView = Mapping[Any, Iterable[Any]]
 """A kopf index (key -> store of values), or a plain dict of lists in tests."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One augur object (or prometheus-operator object) as parsed: the model when valid, the
     problems when not."""
@@ -93,7 +93,7 @@ class ParseCache:
         if cached and (cached.generation, cached.labels) == (generation, labels):
             if cached.deleting == deleting:
                 return cached
-            cached = Entry(**{**cached.__dict__, "deleting": deleting})
+            cached = replace(cached, deleting=deleting)
             self.entries[uid] = cached
             return cached
         doc = _plain({k: body[k] for k in ("apiVersion", "kind", "spec") if k in body})
