@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from augur.api.resources import MonitoringStack
+from augur.api.resources import AlertPolicy, MonitoringStack
 from augur.status.catalog import Catalog, Entry, ParseCache
 
 
@@ -200,3 +200,26 @@ def test_parsed_policies_share_their_equal_strings() -> None:
     assert a.resource.metadata.labels == {"team": "payments"}
     a_labels, b_labels = a.resource.metadata.labels, b.resource.metadata.labels
     assert next(iter(a_labels.values())) is next(iter(b_labels.values()))
+
+
+def test_policies_leaving_routing_and_defaults_alone_share_them() -> None:
+    alert = {"name": "Down", "severity": "high", "expr": "up == 0"}
+    cache = ParseCache()
+    plain = [cache.entry(body("AlertPolicy", "shop", n, {"alerts": [alert]})) for n in "ab"]
+    routed = cache.entry(
+        body(
+            "AlertPolicy",
+            "shop",
+            "c",
+            {"alerts": [alert], "routing": {"groupBy": ["service"]}, "defaults": {"for": "5m"}},
+        )
+    )
+    a, b, c = (e.resource for e in (*plain, routed))
+    assert isinstance(a, AlertPolicy) and isinstance(b, AlertPolicy)
+    assert isinstance(c, AlertPolicy)
+    assert a.spec.routing is b.spec.routing and a.spec.defaults is b.spec.defaults
+    assert a.spec.routing.group_by == ["alertname"]
+    assert c.spec.routing.group_by == ["service"] and c.spec.defaults.for_ == "5m"
+    assert c.spec.routing is not a.spec.routing and c.spec.defaults is not a.spec.defaults
+    # the whole model, parsed again for the rules, is the policy as written
+    assert plain[0].full_policy().spec.routing == a.spec.routing

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from augur.api.alertpolicy import AlertDefaults, Routing
 from augur.api.inventory import Inventory
 from augur.api.promoperator import (
     PARSERS,
@@ -145,8 +146,18 @@ def policy_without_rules(policy: AlertPolicy) -> AlertPolicy:
     and defaults for Alertmanager and selection, the anomaly alerts for Grafana's anomalies
     dashboard). Its rules render from `Entry.full_policy()`."""
     alerts = [alert for alert in policy.spec.alerts if alert.anomaly is not None]
-    spec = policy.spec.model_copy(update={"alerts": alerts, "tests": []})
+    update: dict[str, Any] = {"alerts": alerts, "tests": []}
+    # most policies leave routing or defaults as they come: one shared value serves them all
+    for name, default in _SHARED_DEFAULTS.items():
+        if getattr(policy.spec, name) == default:
+            update[name] = default
+    spec = policy.spec.model_copy(update=update)
     return policy.model_copy(update={"spec": spec})
+
+
+_SHARED_DEFAULTS: dict[str, Any] = {"defaults": AlertDefaults(), "routing": Routing()}
+"""Fields of an AlertPolicy's spec whose default value every outline that has it shares (the
+models are values: nothing changes them once parsed)."""
 
 
 def _plain(value: Any) -> Any:
