@@ -223,3 +223,18 @@ def test_policies_leaving_routing_and_defaults_alone_share_them() -> None:
     assert c.spec.routing is not a.spec.routing and c.spec.defaults is not a.spec.defaults
     # the whole model, parsed again for the rules, is the policy as written
     assert plain[0].full_policy().spec.routing == a.spec.routing
+
+
+def test_an_entry_keeps_one_key_string_and_its_model_gives_the_same() -> None:
+    # every store keys a policy by namespace/name: one string, however often it is asked for
+    entry = ParseCache().entry(
+        body(
+            "AlertPolicy",
+            "shop",
+            "a",
+            {"alerts": [{"name": "D", "severity": "high", "expr": "up == 0"}]},
+        )
+    )
+    assert entry.key == "shop/a"
+    assert entry.key is entry.key
+    assert entry.resource is not None and entry.resource.key is entry.key

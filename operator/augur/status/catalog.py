@@ -61,10 +61,11 @@ class Entry:
         assert isinstance(resource, AlertPolicy), "packed only for AlertPolicies"
         return resource
 
-    @property
-    def key(self) -> str:
-        """namespace/name."""
-        return f"{self.namespace}/{self.name}"
+    key: str = field(init=False, repr=False, compare=False)
+    """namespace/name: one string kept with the entry (every store keys the object by it)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", sys.intern(f"{self.namespace}/{self.name}"))
 
     @property
     def problem_summary(self) -> str:
