@@ -53,7 +53,10 @@ from augur.kube.client import KubeClient
 from augur.kube.credentials import load_credentials
 from augur.prom.client import PromClient
 from augur.prom.range_query import query_range
-from augur.scaling import Observed, evaluate_policy, history_window, kept_state_from_status
+from augur.scaling.evaluate import Observed
+from augur.scaling.inputs import history_window
+from augur.scaling.kept import kept_state_from_status
+from augur.scaling.policy import evaluate_policy
 from scale import EDITS, Bench, Tracer, percentile, policy, stack
 from scale import cpu_seconds as process_cpu_seconds
 from scale import rss_mib as process_rss_mib

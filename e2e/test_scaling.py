@@ -24,7 +24,8 @@ import pytest
 
 from augur.dev.processes import Process, free_port, start, stop, wait_until
 from augur.dev.tools import tool_path
-from augur.scaling import FIELD_MANAGER, ORIGINAL_MIN_ANNOTATION
+from augur.scaling.inputs import ORIGINAL_MIN_ANNOTATION
+from augur.scaling.steering import FIELD_MANAGER
 from e2e.conftest import REPO_ROOT, Cluster
 from e2e.operator_fixtures import OperatorProcess, condition, get, start_operator, wait_for
 

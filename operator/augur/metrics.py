@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from augur.scaling.report import PolicyMetricValues
+if TYPE_CHECKING:  # the scaling report (numpy) loads only with a ScalingPolicy
+    from augur.scaling.report import PolicyMetricValues
 
 POLICY_LABELS = ["namespace", "scaling_policy"]
 """The labels of a ScalingPolicy's series, as the scaling dashboard selects them."""

@@ -22,7 +22,9 @@ from augur.controllers.state import OperatorConfig, OperatorState
 from augur.kube.errors import KubeError
 from augur.kube.ownership import ObjectKey
 from augur.metrics import OperatorMetrics
-from augur.scaling import FIELD_MANAGER, ORIGINAL_MIN_ANNOTATION, PROMETHEUS_GRACE_EVALUATIONS
+from augur.scaling.evaluate import PROMETHEUS_GRACE_EVALUATIONS
+from augur.scaling.inputs import ORIGINAL_MIN_ANNOTATION
+from augur.scaling.steering import FIELD_MANAGER
 from augur.status.catalog import Catalog, ParseCache
 
 NS = "shop"

@@ -10,7 +10,8 @@ import pytest
 
 from augur.api.scalingpolicy import ScalingPolicySpec
 from augur.forecast.series import Series
-from augur.scaling import FloorHolder, Observed, hpa_holder
+from augur.scaling.evaluate import Observed
+from augur.scaling.inputs import FloorHolder, hpa_holder
 
 DAY = 288  # 5-minute steps in a day
 STEP = 300.0

@@ -11,19 +11,11 @@ import numpy as np
 
 from augur.api.scalingpolicy import ScalingPolicySpec
 from augur.forecast.series import Series
-from augur.scaling import (
-    PROMETHEUS_GRACE_EVALUATIONS,
-    RESELECT_EVERY,
-    Evaluation,
-    FloorHolder,
-    KeptState,
-    Observed,
-    QueryProblem,
-    choose_stack,
-    evaluate_policy,
-    floor_patch,
-    kept_state_from_status,
-)
+from augur.scaling.evaluate import PROMETHEUS_GRACE_EVALUATIONS, RESELECT_EVERY, Observed
+from augur.scaling.inputs import FloorHolder, QueryProblem, choose_stack
+from augur.scaling.kept import KeptState, kept_state_from_status
+from augur.scaling.policy import Evaluation, evaluate_policy
+from augur.scaling.steering import floor_patch
 
 SpecMaker = Callable[..., ScalingPolicySpec]
 HistoryMaker = Callable[..., Series]

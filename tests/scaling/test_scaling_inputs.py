@@ -8,23 +8,18 @@ import pytest
 from augur.api.scalingpolicy import ScalingPolicySpec
 from augur.forecast.recommend import PastRecommendation
 from augur.render.rules.promql_text import number
-from augur.scaling import (
-    FloorChange,
-    KeptState,
+from augur.scaling.inputs import (
     QueryProblem,
     choose_stack,
-    floor_patch,
     history_window,
     hpa_holder,
     is_paused,
     keda_owner,
-    kept_state_from_status,
-    quantile_label,
-    restore_floor,
     scaled_object_holder,
 )
-from augur.scaling.kept import kept_state_to_status
-from augur.scaling.steering import clamp_floor, raise_floor
+from augur.scaling.kept import KeptState, kept_state_from_status, kept_state_to_status
+from augur.scaling.report import quantile_label
+from augur.scaling.steering import FloorChange, clamp_floor, floor_patch, raise_floor, restore_floor
 
 SPEC = ScalingPolicySpec.model_validate(
     {

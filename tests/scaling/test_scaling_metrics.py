@@ -12,7 +12,7 @@ from augur.render.grafana.dashboards.scaling import (
     QUANTILE_LABEL,
     RECOMMENDED_REPLICAS,
 )
-from augur.scaling import PolicyMetricValues
+from augur.scaling.report import PolicyMetricValues
 
 
 def _values(**overrides: object) -> PolicyMetricValues:

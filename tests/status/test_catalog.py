@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from augur.api.resources import MonitoringStack
+from augur.api.resources import AlertPolicy, MonitoringStack
 from augur.status.catalog import Catalog, Entry, ParseCache
 
 
@@ -175,3 +175,66 @@ def test_service_and_pod_monitors_reach_the_inventory_and_invalid_ones_the_stack
     assert list(catalog.invalid_promoperator_selected_by(loads.resource)) == [
         "ServiceMonitor/cache/classy"
     ]
+
+
+def test_parsed_policies_share_their_equal_strings() -> None:
+    # thousands of policies repeat their namespace, labels and alert names: kept once
+    def policy(name: str) -> dict[str, Any]:
+        alert = {"name": "".join(["High", "Errors"]), "severity": "high", "expr": "up == 0"}
+        found = body("AlertPolicy", "".join(["sh", "op"]), name, {"alerts": [alert]})
+        found["metadata"]["labels"] = {"".join(["te", "am"]): "".join(["pay", "ments"])}
+        return found
+
+    first, second = policy("a"), policy("b")
+    assert first["metadata"]["namespace"] is not second["metadata"]["namespace"]
+    cache = ParseCache()
+    a, b = cache.entry(first), cache.entry(second)
+    assert (a.namespace, a.alert_names, a.labels) == (
+        "shop",
+        ("HighErrors",),
+        (("team", "payments"),),
+    )
+    assert a.namespace is b.namespace
+    assert a.alert_names[0] is b.alert_names[0]
+    assert a.resource is not None and b.resource is not None
+    assert a.resource.metadata.labels == {"team": "payments"}
+    a_labels, b_labels = a.resource.metadata.labels, b.resource.metadata.labels
+    assert next(iter(a_labels.values())) is next(iter(b_labels.values()))
+
+
+def test_policies_leaving_routing_and_defaults_alone_share_them() -> None:
+    alert = {"name": "Down", "severity": "high", "expr": "up == 0"}
+    cache = ParseCache()
+    plain = [cache.entry(body("AlertPolicy", "shop", n, {"alerts": [alert]})) for n in "ab"]
+    routed = cache.entry(
+        body(
+            "AlertPolicy",
+            "shop",
+            "c",
+            {"alerts": [alert], "routing": {"groupBy": ["service"]}, "defaults": {"for": "5m"}},
+        )
+    )
+    a, b, c = (e.resource for e in (*plain, routed))
+    assert isinstance(a, AlertPolicy) and isinstance(b, AlertPolicy)
+    assert isinstance(c, AlertPolicy)
+    assert a.spec.routing is b.spec.routing and a.spec.defaults is b.spec.defaults
+    assert a.spec.routing.group_by == ["alertname"]
+    assert c.spec.routing.group_by == ["service"] and c.spec.defaults.for_ == "5m"
+    assert c.spec.routing is not a.spec.routing and c.spec.defaults is not a.spec.defaults
+    # the whole model, parsed again for the rules, is the policy as written
+    assert plain[0].full_policy().spec.routing == a.spec.routing
+
+
+def test_an_entry_keeps_one_key_string_and_its_model_gives_the_same() -> None:
+    # every store keys a policy by namespace/name: one string, however often it is asked for
+    entry = ParseCache().entry(
+        body(
+            "AlertPolicy",
+            "shop",
+            "a",
+            {"alerts": [{"name": "D", "severity": "high", "expr": "up == 0"}]},
+        )
+    )
+    assert entry.key == "shop/a"
+    assert entry.key is entry.key
+    assert entry.resource is not None and entry.resource.key is entry.key

@@ -14,7 +14,10 @@ from augur.api.resources import KINDS, BusinessKPI, Problem, parse_resource
 from augur.api.scalingpolicy import ScalingPolicySpec
 from augur.controllers.scaling_report import merged_status
 from augur.forecast.series import Series
-from augur.scaling import KeptState, Observed, evaluate_policy, hpa_holder
+from augur.scaling.evaluate import Observed
+from augur.scaling.inputs import hpa_holder
+from augur.scaling.kept import KeptState
+from augur.scaling.policy import evaluate_policy
 from augur.status.conditions import Cond
 from augur.status.kpi import KPIReading
 from augur.status.kpi_status import (

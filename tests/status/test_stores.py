@@ -95,3 +95,35 @@ def test_kpi_readings_keep_only_stacks_that_still_select() -> None:
     readings.record("ops/k", "mon/a", ready, ["mon/a", "mon/b"])
     readings.forget("ops/k")
     assert readings.record("ops/k", "mon/b", other, ["mon/a", "mon/b"]) == {"mon/b": other}
+
+
+def test_remembered_statuses_share_equal_strings() -> None:
+    # thousands of statuses repeat their keys, reasons, messages and times: kept once
+    store = StatusStore()
+
+    def status() -> dict[str, object]:  # equal strings, each a distinct object
+        return {
+            "".join(["sta", "cks"]): ["".join(["ops/", "main"])],
+            "conditions": [{**READY, "message": "".join(["loaded by ", "ops/main"])}],
+            "pair": ("".join(["a", "b"]), 1),
+        }
+
+    first, second = status(), status()
+    assert first["stacks"][0] is not second["stacks"][0]  # type: ignore[index]
+    store.remember("AlertPolicy", "ops/a", first)
+    store.remember("AlertPolicy", "ops/b", second)
+    a, b = store.known("AlertPolicy", "ops/a"), store.known("AlertPolicy", "ops/b")
+    assert a == first and b == second  # the same values, tuples still tuples
+    assert a["stacks"][0] is b["stacks"][0]
+    assert a["conditions"][0]["message"] is b["conditions"][0]["message"]
+    assert a["pair"][0] is b["pair"][0]
+    assert next(k for k in a if k == "stacks") is next(k for k in b if k == "stacks")
+
+
+def test_a_status_nested_deeper_than_the_recursion_limit_is_remembered() -> None:
+    deep: dict[str, object] = {}
+    for _ in range(5000):
+        deep = {"d": deep}
+    store = StatusStore()
+    store.remember("AlertPolicy", "ops/a", {"x": deep})
+    assert store.known("AlertPolicy", "ops/a")["x"] is not deep  # the top is a copy

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeVar
 
@@ -65,8 +66,9 @@ class Identified:
 
     @property
     def key(self) -> str:
-        """namespace/name."""
-        return f"{self.metadata.namespace}/{self.metadata.name}"
+        """namespace/name (interned: the stores keep one string per object, however often
+        a render asks)."""
+        return sys.intern(f"{self.metadata.namespace}/{self.metadata.name}")
 
     @property
     def name(self) -> str:

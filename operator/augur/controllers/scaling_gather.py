@@ -12,11 +12,11 @@ from augur.forecast.series import Series
 from augur.kube.ownership import ObjectKey
 from augur.prom.client import PromClient, PromError
 from augur.prom.range_query import query_range
-from augur.scaling import (
+from augur.scaling.evaluate import Observed
+from augur.scaling.inputs import (
     HPA_API_VERSION,
     SCALED_OBJECT_API_VERSION,
     FloorHolder,
-    Observed,
     QueryProblem,
     StackChoice,
     history_window,

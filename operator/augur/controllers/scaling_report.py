@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from augur.controllers.state import OperatorState, now_rfc3339
-from augur.scaling import Evaluation, Note
+from augur.scaling.notes import Note
 from augur.status.catalog import Entry
 from augur.status.conditions import Cond, merge_conditions
+
+if TYPE_CHECKING:  # the evaluation (numpy) loads with the first ScalingPolicy's worker
+    from augur.scaling.policy import Evaluation
 
 KIND = "ScalingPolicy"
 

@@ -6,18 +6,10 @@ from __future__ import annotations
 from augur.controllers.scaling_gather import read_holder
 from augur.controllers.state import OperatorState
 from augur.kube.ownership import ObjectKey
-from augur.scaling import (
-    FIELD_MANAGER,
-    FloorChange,
-    FloorHolder,
-    Note,
-    floor_patch,
-    hpa_holder,
-    restore_floor,
-    scaled_object_holder,
-    steered_object,
-)
+from augur.scaling.inputs import FloorHolder, hpa_holder, scaled_object_holder, steered_object
+from augur.scaling.notes import Note
 from augur.scaling.report import floor_event
+from augur.scaling.steering import FIELD_MANAGER, FloorChange, floor_patch, restore_floor
 
 
 async def write_floor(state: OperatorState, holder: FloorHolder, change: FloorChange) -> None:

@@ -17,14 +17,10 @@ from augur.controllers.scaling_steer import restore_previous, restore_steered, w
 from augur.controllers.stack_worker import Changes
 from augur.controllers.state import OperatorState
 from augur.kube.errors import KubeError
-from augur.scaling import (
-    Evaluation,
-    Note,
-    choose_stack,
-    evaluate_policy,
-    kept_state_from_status,
-    stack_ref_key,
-)
+from augur.scaling.inputs import choose_stack, stack_ref_key
+from augur.scaling.kept import kept_state_from_status
+from augur.scaling.notes import Note
+from augur.scaling.policy import Evaluation, evaluate_policy
 from augur.status.catalog import Entry
 
 logger = logging.getLogger("augur.operator")

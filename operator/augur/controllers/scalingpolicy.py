@@ -10,11 +10,10 @@ import kopf
 
 from augur.controllers.registry import SCALING_POLICIES, in_shard, registry
 from augur.controllers.scaling_report import KIND, ScalingReport
-from augur.controllers.scaling_steer import restore_steered
-from augur.controllers.scaling_worker import ScalingWorker
 from augur.controllers.state import OperatorState
 from augur.kube.errors import KubeError
-from augur.scaling import is_paused, kept_state_from_status
+from augur.scaling.inputs import is_paused
+from augur.scaling.kept import kept_state_from_status
 from augur.status.catalog import Entry
 
 logger = logging.getLogger("augur.operator")
@@ -61,6 +60,9 @@ async def scaling_policy_worker(
     **_: Any,
 ) -> None:
     """Evaluate the policy while it exists (and while this replica is the active one)."""
+    # The evaluation's modules (the forecast, numpy) load with the first policy, not at startup.
+    from augur.controllers.scaling_worker import ScalingWorker
+
     state: OperatorState = memo["state"]
     key = f"{namespace}/{name}"
     worker = ScalingWorker(state, key, lambda: dict(meta.annotations))
@@ -74,6 +76,8 @@ async def scaling_policy_worker(
 @kopf.on.delete(*SCALING_POLICIES, registry=registry, when=in_shard)
 async def scaling_policy_deleted(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     """Give the HPA (or ScaledObject) its original minimum back before the policy goes."""
+    from augur.controllers.scaling_steer import restore_steered  # as ScalingWorker, lazily
+
     state: OperatorState = memo["state"]
     meta = body["metadata"]
     namespace, name = str(meta["namespace"]), str(meta["name"])

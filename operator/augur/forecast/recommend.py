@@ -5,9 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from augur.forecast.config import ScalingRules
-from augur.forecast.series import FloatArray
+
+if TYPE_CHECKING:  # the ScalingPolicy status read at startup needs no numpy
+    from augur.forecast.series import FloatArray
 
 
 @dataclass(frozen=True)

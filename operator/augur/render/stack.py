@@ -62,7 +62,7 @@ from augur.render.selection import StackInputs
 from augur.render.yamlwriter import GENERATED_HEADER, dump_yaml_documents
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RenderedFile:
     """The rule file of one selected object as last rendered, with what it was rendered from
     (a rule file is a pure function of the object's model and its rule scope)."""

@@ -4,7 +4,6 @@ the change to the HPA, conditions, events, status and metric values out."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal
 
 import numpy as np
 
@@ -46,15 +45,6 @@ class Observed:
     paused: bool = False
     non_finite_samples: int = 0
     """NaN/Inf samples Prometheus returned (already gaps in `history`)."""
-
-
-@dataclass(frozen=True)
-class Note:
-    """A Kubernetes Event to post about the policy."""
-
-    type: Literal["Normal", "Warning"]
-    reason: str
-    message: str
 
 
 @dataclass(frozen=True)

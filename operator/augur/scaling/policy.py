@@ -9,8 +9,9 @@ from augur.api.common import Cond
 from augur.api.scalingpolicy import ScalingPolicySpec
 from augur.forecast.engine import ForecastResult
 from augur.forecast.recommend import Recommendation
-from augur.scaling.evaluate import Note, Observed, forecast_condition, forecast_step
+from augur.scaling.evaluate import Observed, forecast_condition, forecast_step
 from augur.scaling.kept import KeptState
+from augur.scaling.notes import Note
 from augur.scaling.report import PolicyMetricValues, events, metric_values, status_fields
 from augur.scaling.steering import FloorChange, steer
 

@@ -19,9 +19,10 @@ from augur.api.scalingpolicy import (
 )
 from augur.forecast.config import api_method
 from augur.forecast.engine import ForecastResult
-from augur.scaling.evaluate import Forecasting, Note, Observed
+from augur.scaling.evaluate import Forecasting, Observed
 from augur.scaling.inputs import FloorHolder
 from augur.scaling.kept import STATUS_KEY, KeptState, kept_state_to_status, rfc3339
+from augur.scaling.notes import Note
 from augur.scaling.steering import FloorChange
 
 _QUIET_REASONS = frozenset({"ModeRecommend", "NotEvaluated", "Paused", "NotRaised"})

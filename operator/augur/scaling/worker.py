@@ -1,10 +1,13 @@
 """What runs inside a ScalingPolicy fit worker process (started by the operator's scaling
 pool): its start, and each fit. It lives apart from the controllers so that a worker imports
 only the pure evaluation (numpy, the models), not kopf, the Kubernetes client or aiohttp —
-each worker would otherwise hold them all (about 40 MiB more)."""
+each worker would otherwise hold them all (about 40 MiB more). The operator imports this
+module too (its pool names `start_worker`), so the evaluation is imported by the worker's
+start, never here: the operator itself holds no numpy while no ScalingPolicy exists."""
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
 from typing import TypeVar
@@ -22,6 +25,7 @@ def start_worker(niceness: int) -> None:
     limit_malloc_arenas()
     if niceness:
         os.nice(niceness)
+    importlib.import_module("augur.scaling.policy")  # the evaluation, before the first fit
 
 
 def fit_then_trim(call: Callable[[], T]) -> T:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from augur.api.alertpolicy import AlertDefaults, Routing
 from augur.api.inventory import Inventory
 from augur.api.promoperator import (
     PARSERS,
@@ -29,7 +31,7 @@ IndexView = Mapping[Any, Iterable[Any]]
 """A kopf index (key -> store of values), or a plain dict of lists in tests."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One augur object (or prometheus-operator object) as parsed: the model when valid, the
     problems when not."""
@@ -59,10 +61,11 @@ class Entry:
         assert isinstance(resource, AlertPolicy), "packed only for AlertPolicies"
         return resource
 
-    @property
-    def key(self) -> str:
-        """namespace/name."""
-        return f"{self.namespace}/{self.name}"
+    key: str = field(init=False, repr=False, compare=False)
+    """namespace/name: one string kept with the entry (every store keys the object by it)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", sys.intern(f"{self.namespace}/{self.name}"))
 
     @property
     def problem_summary(self) -> str:
@@ -92,7 +95,7 @@ class ParseCache:
         if cached and (cached.generation, cached.labels) == (generation, labels):
             if cached.deleting == deleting:
                 return cached
-            cached = Entry(**{**cached.__dict__, "deleting": deleting})
+            cached = replace(cached, deleting=deleting)
             self.entries[uid] = cached
             return cached
         doc = _plain({k: body[k] for k in ("apiVersion", "kind", "spec") if k in body})
@@ -112,8 +115,8 @@ class ParseCache:
             test_names = tuple(test.name for test in resource.spec.tests)
             resource = policy_without_rules(resource)
         entry = Entry(
-            kind=str(body.get("kind", "")),
-            namespace=str(meta.get("namespace") or ""),
+            kind=str(doc.get("kind", "")),
+            namespace=str(doc["metadata"].get("namespace") or ""),
             name=str(meta.get("name", "")),
             uid=uid,
             generation=generation if isinstance(generation, int) else None,
@@ -121,7 +124,7 @@ class ParseCache:
             deleting=deleting,
             resource=resource,
             problems=problems,
-            alert_names=_alert_names(body),
+            alert_names=_alert_names(doc),
             test_names=test_names,
             packed=packed,
         )
@@ -144,14 +147,28 @@ def policy_without_rules(policy: AlertPolicy) -> AlertPolicy:
     and defaults for Alertmanager and selection, the anomaly alerts for Grafana's anomalies
     dashboard). Its rules render from `Entry.full_policy()`."""
     alerts = [alert for alert in policy.spec.alerts if alert.anomaly is not None]
-    spec = policy.spec.model_copy(update={"alerts": alerts, "tests": []})
+    update: dict[str, Any] = {"alerts": alerts, "tests": []}
+    # most policies leave routing or defaults as they come: one shared value serves them all
+    for name, default in _SHARED_DEFAULTS.items():
+        if getattr(policy.spec, name) == default:
+            update[name] = default
+    spec = policy.spec.model_copy(update=update)
     return policy.model_copy(update={"spec": spec})
 
 
+_SHARED_DEFAULTS: dict[str, Any] = {"defaults": AlertDefaults(), "routing": Routing()}
+"""Fields of an AlertPolicy's spec whose default value every outline that has it shares (the
+models are values: nothing changes them once parsed)."""
+
+
 def _plain(value: Any) -> Any:
-    """Deep copy of a body as plain dicts and lists (kopf hands out read-only views). A walk
+    """Deep copy of a body as plain dicts and lists (kopf hands out read-only views), its
+    strings shared with every equal string kept (`sys.intern`: the models keep them, and
+    thousands of policies repeat their namespace, labels, severities, receivers). A walk
     with its own stack: a body nested deeper than Python's recursion limit is copied, and then
     refused by `parse_resource` (`augur.api.bounds`), instead of failing the handler."""
+    if type(value) is str:
+        return sys.intern(value)
     if not isinstance(value, Mapping | list | tuple):
         return value
     root: Any = {} if isinstance(value, Mapping) else []
@@ -159,13 +176,15 @@ def _plain(value: Any) -> Any:
     while pending:
         source, target = pending.pop()
         items = (
-            ((str(k), v) for k, v in source.items())
+            ((sys.intern(str(k)), v) for k, v in source.items())
             if isinstance(source, Mapping)
             else enumerate(source)
         )
         for key, item in items:
             copied: Any = item
-            if isinstance(item, Mapping):
+            if type(item) is str:
+                copied = sys.intern(item)
+            elif isinstance(item, Mapping):
                 copied = {}
                 pending.append((item, copied))
             elif isinstance(item, list | tuple):

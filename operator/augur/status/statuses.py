@@ -253,7 +253,7 @@ def rules_in_file(text: str) -> int:
     return sum(1 for line in text.splitlines() if line.startswith("  - "))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PolicyView:
     """How one stack sees one AlertPolicy."""
 

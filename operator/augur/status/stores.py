@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import sys
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from augur.status.conditions import same_conditions
@@ -27,8 +28,31 @@ def status_unchanged(live: dict[str, Any] | None, new: dict[str, Any]) -> bool:
     return status_essence(live) == status_essence(new)
 
 
+SHARED_DEPTH = 16
+"""How deep `shared_strings` walks: deeper than any status augur writes (a deeper one, which
+only another writer could make, keeps its deeper parts as they are)."""
+
+
+def shared_strings(value: Any, depth: int = 0) -> Any:
+    """A copy of a status (its dicts, lists and tuples copied, as the same types) whose
+    strings are shared with every equal string kept (`sys.intern`): thousands of statuses
+    repeat the same keys, condition types, reasons, messages, stack names and times."""
+    if type(value) is str:
+        return sys.intern(value)
+    if depth >= SHARED_DEPTH:
+        return value
+    if isinstance(value, Mapping):
+        return {shared_strings(k, depth): shared_strings(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shared_strings(v, depth + 1) for v in value]
+    if isinstance(value, tuple):
+        return tuple(shared_strings(v, depth + 1) for v in value)
+    return value
+
+
 class StatusStore:
-    """The last status seen on, or written to, each augur object."""
+    """The last status seen on, or written to, each augur object (its strings shared with
+    the other statuses': see `shared_strings`)."""
 
     def __init__(self) -> None:
         self._statuses: dict[Slot, dict[str, Any]] = {}
@@ -39,7 +63,7 @@ class StatusStore:
 
     def remember(self, kind: str, key: str, status: dict[str, Any]) -> None:
         """`status` is what the object now carries (seen in an event, or just written)."""
-        self._statuses[(kind, key)] = status
+        self._statuses[(kind, key)] = shared_strings(status)
 
     def would_change(self, kind: str, key: str, status: dict[str, Any]) -> bool:
         """True when writing `status` would change something a user can read."""
