@@ -139,9 +139,12 @@ def _rules(
     """The rules component (as `render_rules_component`), rendering only what changed."""
     output = ComponentOutput()
     kept: dict[str, RenderedFile] = {}
+    scopes: dict[str, RuleScope] = {}
     for source in rule_sources(inputs):
         name = source_name(source)
-        scope = stack_scope(inputs, source.namespace)
+        scope = scopes.get(source.namespace)
+        if scope is None:
+            scope = scopes[source.namespace] = stack_scope(inputs, source.namespace)
         outline = isinstance(source, AlertPolicy) and whole is not None
         rendered = previous.get(name)
         if rendered is None or not rendered.renders(source, scope, same_object=outline):

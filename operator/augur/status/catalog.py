@@ -268,14 +268,14 @@ class Catalog:
         AlertPolicies without their rules: render those from `policy_models()`)."""
         inventory = Inventory(namespace_labels=self.namespace_labels())
         everything = (
-            self.stacks(),
-            self.alert_policies(),
-            self.business_kpis(),
-            self.scaling_policies(),
-            self.promoperator_objects(),
+            self._stacks,
+            self._policies,
+            self._kpis,
+            self._scaling,
+            *(self._promoperator[kind] for kind in sorted(self._promoperator)),
         )
-        for entries in everything:
-            for entry in entries:
+        for index in everything:
+            for entry in _values(index):  # put in order by `sort` below
                 if entry.resource is not None and not entry.deleting:
                     inventory.add(entry.resource)
         inventory.sort()
