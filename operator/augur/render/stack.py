@@ -16,7 +16,6 @@ dashboards to Grafana)."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -319,8 +318,9 @@ def desired_objects(
     objects = []
     found: set[str] = set()
     for manifest in manifests:
-        obj = copy.deepcopy(manifest)
-        meta = obj.setdefault("metadata", {})
+        # `stamp` copies the whole object: only what is changed here is copied first
+        meta = dict(manifest.get("metadata") or {})
+        obj = {**manifest, "metadata": meta}
         namespaced = is_namespaced(str(obj.get("apiVersion")), str(obj.get("kind")))
         if (
             obj.get("kind") == "Secret"
