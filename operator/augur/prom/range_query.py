@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -157,7 +158,8 @@ def _on_grid(samples: list[Sample], start: float, step: float, size: int) -> tup
     grid = np.full(size, np.nan)
     if not samples:
         return grid, 0
-    pairs = np.array(samples, dtype=np.float64).reshape(len(samples), 2)
+    flat = itertools.chain.from_iterable(samples)
+    pairs = np.fromiter(flat, np.float64, 2 * len(samples)).reshape(len(samples), 2)
     stamps, values = pairs[:, 0], pairs[:, 1]
     timed = np.isfinite(stamps)
     index = np.full(len(samples), -1.0)
