@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from augur.prom.range_query import (
     MAX_POINTS_PER_QUERY,
     NoSeries,
     SeveralSeries,
+    _on_grid,
     query_range,
     range_chunks,
 )
@@ -302,3 +304,41 @@ def test_chunks_cover_the_grid_once_in_order(points: int, max_points: int) -> No
 def test_chunks_refuse_a_reversed_range() -> None:
     with pytest.raises(ValueError, match="end is before start"):
         range_chunks(START, START - STEP, STEP)
+
+
+def _on_grid_one_by_one(
+    samples: list[tuple[float, float]], start: float, step: float, size: int
+) -> tuple[list[float], int]:
+    """The grid as it is defined, sample by sample (what `_on_grid` computes at once)."""
+    grid = [math.nan] * size
+    non_finite = 0
+    for stamp, value in samples:
+        if not math.isfinite(stamp):
+            continue
+        index = round((stamp - start) / step)
+        if not 0 <= index < size:
+            continue
+        if math.isfinite(value):
+            grid[index] = value
+        else:
+            non_finite += 1
+    return grid, non_finite
+
+
+def test_samples_land_on_the_grid_as_one_by_one_the_last_finite_one_winning() -> None:
+    rng = random.Random(7)
+    specials = [math.nan, math.inf, -math.inf]
+    for _ in range(300):
+        start, step, size = rng.uniform(0, 1e9), rng.choice([1.0, 15.0, 300.0]), rng.randint(1, 40)
+        samples = []
+        for _ in range(rng.randint(0, 60)):
+            # on the grid, between points (half-way ones included), off either end, repeated
+            offset = rng.choice([rng.randint(-3, size + 3), rng.randint(0, size) + 0.5])
+            offset += rng.choice([0.0, 0.0, 0.49, -0.49])
+            stamp = start + offset * step if rng.random() > 0.05 else rng.choice(specials)
+            value = rng.uniform(-1e6, 1e6) if rng.random() > 0.2 else rng.choice(specials)
+            samples.append((stamp, value))
+        grid, non_finite = _on_grid(samples, start, step, size)
+        want, want_non_finite = _on_grid_one_by_one(samples, start, step, size)
+        assert non_finite == want_non_finite
+        np.testing.assert_array_equal(grid, np.array(want))

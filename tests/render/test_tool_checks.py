@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -112,6 +113,23 @@ def test_every_kept_rule_file_is_checked_and_left_out_objects_are_not() -> None:
     assert alertmanager_items({"AlertPolicy/shop/good": "route: {}\n"}) == [
         CheckItem("AlertPolicy/shop/good", Tool.AMTOOL, "route: {}\n")
     ]
+
+
+def test_an_unchanged_text_keeps_its_item_and_a_changed_one_gets_a_new_digest() -> None:
+    inputs = StackInputs(default_stack(), alert_policies=[policy("good"), policy("other")])
+    _, memo = rerender_stack(inputs)
+    first = rule_file_items(memo)
+    previous = {(i.source, i.tool): i for i in first}
+    edited = policy("other", alerts=[{"name": "Down", "expr": "up == 1", "severity": "high"}])
+    _, again = rerender_stack(replace(inputs, alert_policies=[policy("good"), edited]), memo)
+    second = {i.source: i for i in rule_file_items(again, previous)}
+    kept, changed = second["AlertPolicy/shop/good"], second["AlertPolicy/shop/other"]
+    assert kept is previous[("AlertPolicy/shop/good", Tool.PROMTOOL)]
+    assert changed.digest != previous[("AlertPolicy/shop/other", Tool.PROMTOOL)].digest
+    assert changed.digest == CheckItem(changed.source, Tool.PROMTOOL, changed.text).digest
+    # an item is only reused for the same tool: an Alertmanager text is hashed as its own
+    am = alertmanager_items({"AlertPolicy/shop/good": kept.text}, previous)
+    assert am[0].tool is Tool.AMTOOL and am[0].digest != kept.digest
 
 
 def test_a_refused_object_leaves_the_inputs_and_joins_the_rejected() -> None:

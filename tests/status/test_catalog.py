@@ -52,6 +52,7 @@ def test_invalid_objects_count_by_namespace_labels_and_policy_labels() -> None:
         {"shop": [{"team": "shop"}], "other": [{"team": "other"}]},
     )
     assert catalog.invalid_selected_by(stack.resource) == 2
+    assert catalog.alert_policies_by_key() == {"shop/bad": in_shop, "other/bad": elsewhere}
     assert in_shop.problem_summary.startswith("spec")
 
 

@@ -96,15 +96,17 @@ def stack_views(rendered: Rendered, credentials: Credentials) -> dict[str, Polic
     left_out = set(memo.shards.left_out) if memo.shards is not None else set()
     views: dict[str, PolicyView] = {}
     for policy in inputs.alert_policies:
-        problems = tuple(output.rejected.get(f"{KIND}/{policy.key}", []))
-        file = memo.rule_files.get(f"{KIND}/{policy.key}")
+        key = policy.key
+        source = f"{KIND}/{key}"
+        problems = tuple(output.rejected.get(source, ()))
+        file = memo.rule_files.get(source)
         if file is not None and file.path in left_out:
             problems += (Problem("", "its rule file is larger than a rule ConfigMap: not loaded"),)
-        views[policy.key] = PolicyView(
-            rules=memo.rule_count(KIND, policy.key),
+        views[key] = PolicyView(
+            rules=file.rule_count if file is not None else 0,
             problems=problems,
-            missing_secrets=tuple(credentials.missing.get(policy.key, [])),
-            unreadable_secrets=tuple(credentials.unreadable.get(policy.key, [])),
+            missing_secrets=tuple(credentials.missing.get(key, ())),
+            unreadable_secrets=tuple(credentials.unreadable.get(key, ())),
         )
     for kind_key, rejected in output.rejected.items():
         kind, _, key = kind_key.partition("/")
@@ -141,7 +143,7 @@ class StackPolicyViews:
             # status of policies whose views did not change
             self.foreign_stack_changes = state.foreign_stack_changes
             touched = set(touched) | set(views)
-        by_key = {e.key: e for e in state.catalog.alert_policies()}
+        by_key = state.catalog.alert_policies_by_key()
         await self.request_tests(rendered, by_key)
         shared = any(not state.in_shard(s.labels) for s in state.catalog.stacks())
         written_from: dict[str, tuple[Any, ...]] = {}
@@ -152,7 +154,7 @@ class StackPolicyViews:
                 continue
             if shared and not writes_status_of(state, entry):
                 continue  # another shard's instance writes it
-            facts = (entry, tuple(sorted(state.policy_views.of_policy(key).items())))
+            facts = (entry, state.policy_views.of_policy(key))
             live = state.statuses.known(KIND, key)
             if self.written_from.get(key) == facts and live.get("observedGeneration") == (
                 entry.generation

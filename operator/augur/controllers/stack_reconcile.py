@@ -111,7 +111,8 @@ class StackReconciler:
             rendered.selected_kpis,
             outcome.endpoints,
             rendered.output.rejected,
-            {p.key for p in rendered.inputs.alert_policies},
+            # only a KPI's Routed condition reads them
+            {p.key for p in rendered.inputs.alert_policies} if rendered.selected_kpis else set(),
         )
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ from augur.render.selection import StackInputs, inputs_for
 from augur.render.stack import StackMemo, rerender_stack
 from augur.render.tool_checks import (
     CheckItem,
+    Tool,
     alertmanager_items,
     rule_file_items,
     without_refused,
@@ -72,6 +73,8 @@ class StackRender:
         self._am_checks: dict[str, tuple[AlertPolicy, MonitoringStack, str]] = {}
         """Per policy, the smallest Alertmanager configuration last built for it, with the
         very objects it was built from."""
+        self._items: dict[tuple[str, Tool], CheckItem] = {}
+        """The last pass's items to check: unchanged texts keep their digests."""
         self.operator_namespace = operator_namespace
         """Where the operator's pods run (None: unknown; the stack looks for them wherever
         it discovers)."""
@@ -139,4 +142,6 @@ class StackRender:
                 kept[policy.key] = built
                 configs[f"AlertPolicy/{policy.key}"] = built[2]
         self._am_checks = kept
-        return rule_file_items(memo) + alertmanager_items(configs)
+        items = rule_file_items(memo, self._items) + alertmanager_items(configs, self._items)
+        self._items = {(item.source, item.tool): item for item in items}
+        return items

@@ -15,7 +15,7 @@ from typing import Any
 
 from augur.kube.client import KubeClient
 from augur.kube.errors import KubeError
-from augur.kube.ownership import ObjectKey, content_hash, object_key, stack_selector
+from augur.kube.ownership import ContentHasher, ObjectKey, object_key, stack_selector
 from augur.render.k8s.labels import CREATE_ONLY_ANNOTATION, RANDOM_KEYS_ANNOTATION, StackRef
 
 PRUNABLE_KINDS: tuple[tuple[str, str], ...] = (
@@ -178,6 +178,8 @@ class StackObjects:
         self.fence = fence or ApplyFence()
         """Closed when the stack is being deleted: no sync applies anything after that."""
         self.applied: dict[ObjectKey, Applied] = {}
+        self.hasher = ContentHasher()
+        """Content hashes, each long string's digest remembered from the last sync."""
 
     def live_versions(self, kinds: set[tuple[str, str]]) -> dict[ObjectKey, str]:
         """resourceVersion of every object carrying the stack's label, metadata only, listed
@@ -230,7 +232,8 @@ class StackObjects:
         desired = {
             object_key(obj): normalize(obj) for obj in objects if object_key(obj) not in held
         }
-        hashes = {key: content_hash(obj) for key, obj in desired.items()}
+        hashes = {key: self.hasher.hash(obj) for key, obj in desired.items()}
+        self.hasher.next_round()
         live = None
         if check_live:
             kinds = set(PRUNABLE_KINDS) | {(k.api_version, k.kind) for k in desired}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -151,16 +152,27 @@ def _matrix(data: dict[str, Any]) -> list[tuple[tuple[tuple[str, str], ...], lis
 
 
 def _on_grid(samples: list[Sample], start: float, step: float, size: int) -> tuple[FloatArray, int]:
+    """The samples on the grid of `size` points from `start` every `step` (NaN where none;
+    the last finite sample of a point wins), and how many in-range samples were NaN or
+    infinite. Samples at non-finite times or off the grid are dropped."""
     grid = np.full(size, np.nan)
-    non_finite = 0
-    for stamp, value in samples:
-        if not math.isfinite(stamp):
-            continue
-        index = round((stamp - start) / step)
-        if not 0 <= index < size:
-            continue
-        if math.isfinite(value):
-            grid[index] = value
-        else:
-            non_finite += 1
+    if not samples:
+        return grid, 0
+    flat = itertools.chain.from_iterable(samples)
+    pairs = np.fromiter(flat, np.float64, 2 * len(samples)).reshape(len(samples), 2)
+    stamps, values = pairs[:, 0], pairs[:, 1]
+    timed = np.isfinite(stamps)
+    index = np.full(len(samples), -1.0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        index[timed] = np.round((stamps[timed] - start) / step)  # half to even, as round()
+    placed = timed & (index >= 0) & (index < size)
+    finite = np.isfinite(values)
+    non_finite = int(np.count_nonzero(placed & ~finite))
+    kept = placed & finite
+    points, found = index[kept].astype(np.int64), values[kept]
+    if points.size:
+        # the last sample of each point: the first of the reversed order
+        _, first = np.unique(points[::-1], return_index=True)
+        last = points.size - 1 - first
+        grid[points[last]] = found[last]
     return grid, non_finite

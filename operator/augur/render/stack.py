@@ -16,7 +16,6 @@ dashboards to Grafana)."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -139,9 +138,12 @@ def _rules(
     """The rules component (as `render_rules_component`), rendering only what changed."""
     output = ComponentOutput()
     kept: dict[str, RenderedFile] = {}
+    scopes: dict[str, RuleScope] = {}
     for source in rule_sources(inputs):
         name = source_name(source)
-        scope = stack_scope(inputs, source.namespace)
+        scope = scopes.get(source.namespace)
+        if scope is None:
+            scope = scopes[source.namespace] = stack_scope(inputs, source.namespace)
         outline = isinstance(source, AlertPolicy) and whole is not None
         rendered = previous.get(name)
         if rendered is None or not rendered.renders(source, scope, same_object=outline):
@@ -316,8 +318,9 @@ def desired_objects(
     objects = []
     found: set[str] = set()
     for manifest in manifests:
-        obj = copy.deepcopy(manifest)
-        meta = obj.setdefault("metadata", {})
+        # `stamp` copies the whole object: only what is changed here is copied first
+        meta = dict(manifest.get("metadata") or {})
+        obj = {**manifest, "metadata": meta}
         namespaced = is_namespaced(str(obj.get("apiVersion")), str(obj.get("kind")))
         if (
             obj.get("kind") == "Secret"

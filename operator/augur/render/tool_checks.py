@@ -70,19 +70,33 @@ class CheckItem:
         object.__setattr__(self, "digest", hashlib.sha256(data).hexdigest())
 
 
-def rule_file_items(memo: StackMemo) -> list[CheckItem]:
+PreviousItems = Mapping[tuple[str, Tool], CheckItem]
+"""The items of an earlier pass, by (source, tool): an item whose text is the very same
+string is taken again, its digest not computed again."""
+
+
+def _item(source: str, tool: Tool, text: str, previous: PreviousItems | None) -> CheckItem:
+    before = previous.get((source, tool)) if previous is not None else None
+    if before is not None and before.text is text:
+        return before
+    return CheckItem(source, tool, text)
+
+
+def rule_file_items(memo: StackMemo, previous: PreviousItems | None = None) -> list[CheckItem]:
     """The rule file of every object a render kept a file for (objects already left out for
     other reasons have none)."""
     return [
-        CheckItem(source, Tool.PROMTOOL, rendered.text)
+        _item(source, Tool.PROMTOOL, rendered.text, previous)
         for source, rendered in memo.rule_files.items()
         if not rendered.problems
     ]
 
 
-def alertmanager_items(configs: Mapping[str, str]) -> list[CheckItem]:
+def alertmanager_items(
+    configs: Mapping[str, str], previous: PreviousItems | None = None
+) -> list[CheckItem]:
     """Each policy's smallest configuration (by 'AlertPolicy/namespace/name'), to judge."""
-    return [CheckItem(source, Tool.AMTOOL, text) for source, text in configs.items()]
+    return [_item(source, Tool.AMTOOL, text, previous) for source, text in configs.items()]
 
 
 def check_file_names(count: int) -> list[str]:

@@ -251,6 +251,10 @@ class Catalog:
         """Every AlertPolicy, valid or not."""
         return sorted(_values(self._policies), key=lambda e: (e.namespace, e.name))
 
+    def alert_policies_by_key(self) -> dict[str, Entry]:
+        """Every AlertPolicy, valid or not, by namespace/name (in no particular order)."""
+        return {f"{e.namespace}/{e.name}": e for e in _values(self._policies)}
+
     def alert_policy(self, key: str) -> Entry | None:
         """An AlertPolicy by namespace/name (the index's key: no scan)."""
         return next(iter(self._policies.get(key) or ()), None)
@@ -283,14 +287,14 @@ class Catalog:
         AlertPolicies without their rules: render those from `policy_models()`)."""
         inventory = Inventory(namespace_labels=self.namespace_labels())
         everything = (
-            self.stacks(),
-            self.alert_policies(),
-            self.business_kpis(),
-            self.scaling_policies(),
-            self.promoperator_objects(),
+            self._stacks,
+            self._policies,
+            self._kpis,
+            self._scaling,
+            *(self._promoperator[kind] for kind in sorted(self._promoperator)),
         )
-        for entries in everything:
-            for entry in entries:
+        for index in everything:
+            for entry in _values(index):  # put in order by `sort` below
                 if entry.resource is not None and not entry.deleting:
                     inventory.add(entry.resource)
         inventory.sort()
@@ -342,7 +346,8 @@ class Catalog:
         labels = self.namespace_labels()
         own = sum(
             1
-            for entry in self.alert_policies() + self.business_kpis()
+            for index in (self._policies, self._kpis)
+            for entry in _values(index)  # counted: no order needed
             if entry.resource is None
             and stack_selects_labels(stack, entry.namespace, dict(entry.labels), labels)
         )

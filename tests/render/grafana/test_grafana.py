@@ -309,3 +309,22 @@ def test_the_dashboards_config_map_carries_the_grafana_sidecar_label() -> None:
         m for m in output.manifests if m["metadata"]["name"] == "platform-grafana-dashboards"
     ]
     assert config_map["metadata"]["labels"]["grafana_dashboard"] == "1"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_dashboard_is_encoded_once_per_render(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from augur.render.grafana.dashboards import provisioning
+
+    encoded: list[int] = []
+    real = provisioning.dashboard_text
+
+    def counting(data: dict[str, Any]) -> str:
+        encoded.append(id(data))
+        return real(data)
+
+    monkeypatch.setattr(provisioning, "dashboard_text", counting)
+    output = render_case(case)
+    dashboards = [p for p in output.files if p.startswith("grafana/dashboards/")]
+    assert len(encoded) == len(set(encoded)) == len(dashboards)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from augur.render.alertmanager.credentials import Credentials
 from augur.render.k8s.labels import RETAIN_ANNOTATION, StackRef
 from augur.render.stack import desired_objects
@@ -73,3 +75,31 @@ def test_retained_claims_have_no_owner_and_others_do() -> None:
     by_name = {o["metadata"]["name"]: o["metadata"] for o in objects}
     assert "ownerReferences" not in by_name["data"]
     assert by_name["c"]["ownerReferences"][0]["uid"] == "u-1"
+
+
+def test_the_rendered_manifests_are_left_as_they_are() -> None:
+    stack = StackRef("augur.dev/v1alpha1", "MonitoringStack", "monitoring", "platform", "u-1")
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "platform-alertmanager-credentials", "labels": {"a": "b"}},
+        "stringData": {"old": "x"},
+    }
+    rules = {"apiVersion": "v1", "kind": "ConfigMap", "data": {"k": "v"}}
+    manifests = [secret, rules]
+    before = copy.deepcopy(manifests)
+    objects = desired_objects(
+        manifests,
+        stack,
+        Credentials(data={"key": "a2V5"}),
+        needs_credentials=True,
+        is_namespaced=lambda *_: True,
+    )
+    assert manifests == before  # nothing written into what the render keeps
+    by_kind = {o["kind"]: o for o in objects}
+    assert by_kind["Secret"]["data"] == {"key": "a2V5"} and "stringData" not in by_kind["Secret"]
+    assert by_kind["Secret"]["metadata"]["labels"]["a"] == "b"
+    assert by_kind["ConfigMap"]["metadata"]["namespace"] == "monitoring"
+    by_kind["ConfigMap"]["data"]["k"] = "changed"
+    by_kind["Secret"]["metadata"]["labels"]["a"] = "changed"
+    assert manifests == before  # and nothing shared with what is applied

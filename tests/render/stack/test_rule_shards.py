@@ -153,6 +153,19 @@ def test_a_file_larger_than_a_shard_is_left_out_without_growing() -> None:
     assert "1 rule file(s): prometheus/rules/huge.yaml" in shards.warnings()[0]
 
 
+def test_a_shard_counts_the_bytes_of_a_file_not_its_characters() -> None:
+    key = config_map_key("prometheus/rules/x.yaml")
+    ascii_text = "#" * (SHARD_LIMIT_BYTES - len(key))
+    assert shard_rule_files({"prometheus/rules/x.yaml": ascii_text}).left_out == []
+    # as many characters, one of them two bytes long in UTF-8: one byte too many
+    wide = "é" + ascii_text[1:]
+    shards = shard_rule_files({"prometheus/rules/x.yaml": wide})
+    assert shards.left_out == ["prometheus/rules/x.yaml"]
+    assert shard_rule_files({"prometheus/rules/x.yaml": wide[1:]}).sizes[
+        shard_of(key, RULE_SHARDS)
+    ] == len(key) + len(wide[1:])
+
+
 def test_the_pod_template_changes_only_when_the_count_grows(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -48,10 +48,19 @@ def shard_of(key: str, count: int = RULE_SHARDS) -> int:
     return _key_hash(key) % count
 
 
+_NOT_IN_KEYS = re.compile(r"[^-._a-zA-Z0-9]")
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def config_map_key(path: str) -> str:
     """A rule file's output path as a ConfigMap key (`[-._a-zA-Z0-9]+`)."""
-    relative = path.removeprefix(RULES_PREFIX)
-    return re.sub(r"[^-._a-zA-Z0-9]", "_", relative)
+    # Cached: every pass places every file again, under the same paths.
+    return _NOT_IN_KEYS.sub("_", path.removeprefix(RULES_PREFIX))
+
+
+def _utf8_size(text: str) -> int:
+    # an ASCII string (as rule files mostly are) is known to be one without reading it
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
 def is_rule_file(path: str) -> bool:
@@ -73,7 +82,7 @@ def _placed(files: Mapping[str, str]) -> list[_Placed]:
     for path in sorted(p for p in files if is_rule_file(p)):
         key = config_map_key(path)
         text = files[path]
-        placed.append(_Placed(path, key, text, len(key) + len(text.encode("utf-8"))))
+        placed.append(_Placed(path, key, text, len(key) + _utf8_size(text)))
     return placed
 
 

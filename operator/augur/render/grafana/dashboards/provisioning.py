@@ -6,6 +6,7 @@ folders, so a dashboard change needs no restart."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,8 +50,9 @@ class DashboardFile:
     """Sub-directory of BUILT_IN_DIR the folder's provider reads."""
     data: Obj
 
-    @property
+    @functools.cached_property
     def text(self) -> str:
+        """The dashboard's JSON (encoded once: a stack's ConfigMap and files both read it)."""
         return dashboard_text(self.data)
 
 
