@@ -137,3 +137,34 @@ def test_server_version_is_pinned(cluster: Cluster) -> None:
 
     version = yaml.safe_load(cluster.kubectl("version", "-o", "yaml").stdout)
     assert version["serverVersion"]["gitVersion"] == f"v{versions.KUBERNETES_VERSION}"
+
+
+def test_an_apply_reads_back_metadata_alone(cluster: Cluster, namespace: str) -> None:
+    """augur's client applies a large ConfigMap (a rule shard) and is sent back only its
+    metadata, not the data it just sent."""
+    from augur.kube.client import KubeClient
+    from augur.kube.credentials import load_credentials
+    from augur.kube.ownership import ObjectKey
+
+    kube = KubeClient(load_credentials(str(cluster.kubeconfig)))
+    try:
+        shard = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "big-shard", "namespace": namespace},
+            "data": {f"file-{i}.yaml": "groups: []\n" + "#" * 4000 for i in range(50)},
+        }
+        first = kube.apply(shard)
+        assert first["kind"] == "PartialObjectMetadata"
+        assert "data" not in first
+        assert first["metadata"]["name"] == "big-shard"
+        shard["data"]["file-0.yaml"] = "groups: []\n"
+        second = kube.apply(shard)
+        assert int(second["metadata"]["resourceVersion"]) > int(
+            first["metadata"]["resourceVersion"]
+        )
+        live = kube.get(ObjectKey("v1", "ConfigMap", namespace, "big-shard"))
+        assert live is not None and live["data"]["file-0.yaml"] == "groups: []\n"
+        assert len(live["data"]) == 50
+    finally:
+        kube.close()

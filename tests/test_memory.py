@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ctypes
 
-from augur.memory import limit_malloc_arenas, trim_heap
+from augur.memory import QuietTrim, limit_malloc_arenas, trim_heap
 
 
 def test_freed_heap_pages_are_given_back() -> None:
@@ -25,3 +25,15 @@ def test_freed_heap_pages_are_given_back() -> None:
 
 def test_the_arena_limit_is_taken_on_glibc() -> None:
     assert limit_malloc_arenas() is True
+
+
+def test_the_heap_is_trimmed_once_after_work_goes_quiet() -> None:
+    heap = QuietTrim(quiet=2.0)
+    assert not heap.tick(100.0)  # nothing worked yet
+    heap.worked(100.0)
+    assert not heap.tick(101.0)  # still within the quiet time
+    heap.worked(101.5)  # more work pushes the trim back
+    assert not heap.tick(103.0)
+    assert heap.tick(103.5)
+    assert not heap.tick(200.0)  # once per stretch of work
+    assert heap.trims == 1

@@ -50,3 +50,29 @@ def trim_heap() -> bool:
     if _libc is None:
         return False
     return bool(_libc.malloc_trim(0))
+
+
+class QuietTrim:
+    """The heap trimmed once work has stopped for a while: after a burst of passes the
+    parsed answers' holes go back to the system instead of staying resident until the next
+    burst reuses them. Trimming after every pass would cost its few milliseconds per edit."""
+
+    def __init__(self, quiet: float = 2.0) -> None:
+        self.quiet = quiet
+        """Seconds without work after which the heap is trimmed (once per stretch of work)."""
+        self._worked_at: float | None = None
+        self.trims = 0
+
+    def worked(self, now: float) -> None:
+        """Work that allocates (a pass, an answer parsed) just ended."""
+        self._worked_at = now
+
+    def tick(self, now: float) -> bool:
+        """Trim when work ended `quiet` seconds ago and has not been trimmed after; True
+        when it trimmed."""
+        if self._worked_at is None or now - self._worked_at < self.quiet:
+            return False
+        self._worked_at = None
+        self.trims += 1
+        trim_heap()
+        return True

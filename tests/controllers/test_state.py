@@ -115,6 +115,31 @@ async def test_changes_coalesce_and_time_out() -> None:
     assert not await changes.wait(never, time.monotonic() + 0.02)
 
 
+async def test_a_lone_change_is_not_held_for_the_burst_quiet_time() -> None:
+    """One edit with nothing after it is acted on at once, not after `debounce`."""
+    changes = Changes(debounce=30, debounce_max=60, lone=0.01)
+    changes.poke()
+    # the burst path would wait 30 s of quiet; the lone path returns after 0.01 s
+    assert await asyncio.wait_for(changes.wait(lambda: False, time.monotonic() + 120), 10)
+
+
+async def test_a_burst_is_waited_out_until_it_stops() -> None:
+    changes = Changes(debounce=1.0, debounce_max=30, lone=0.5)
+    done = asyncio.Event()
+
+    async def burst() -> None:
+        for _ in range(20):
+            changes.poke()
+            await asyncio.sleep(0.01)
+        done.set()
+
+    task = asyncio.create_task(burst())
+    assert await changes.wait(lambda: False, time.monotonic() + 60)
+    assert done.is_set()  # the wait ended only after the burst's last change
+    await task
+    assert not await changes.wait(lambda: False, time.monotonic() + 0.02)
+
+
 async def test_changes_wait_ends_when_stopped() -> None:
     changes = Changes(debounce=0.01, debounce_max=0.05)
     stop = asyncio.Event()

@@ -55,7 +55,9 @@ class ScalingWorker:
         self.key = key
         self.annotations = annotations
         """The policy's annotations as last seen (the pause annotation is read from them)."""
-        self.changes = Changes(state.config.debounce, state.config.debounce_max)
+        self.changes = Changes(
+            state.config.debounce, state.config.debounce_max, state.config.lone_change
+        )
         self.gather = ScalingGather(state)
         self.report = ScalingReport(state)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
-from typing import Any
+import time
+from typing import Any, cast
 
 import aiohttp
 import kopf
@@ -39,11 +41,29 @@ def configure(settings: kopf.OperatorSettings, shard: str = "") -> None:
     prefix = f"{shard}.shard.augur.dev" if shard else "augur.dev"
     settings.persistence.finalizer = f"{prefix}/kopf-finalizer"
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=prefix)
-    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+    settings.persistence.diffbase_storage = LeanDiffBaseStorage(
         prefix=prefix, key="last-handled-configuration"
     )
     # Stop a stack's worker promptly when the stack goes or another replica takes over.
     settings.background.instant_exit_timeout = 5
+
+
+class LeanDiffBaseStorage(kopf.AnnotationsDiffBaseStorage):
+    """kopf's diff base (the last handled spec, labels and annotations), built without
+    deep-copying first what it then drops. kopf copies the whole body — status, managedFields,
+    kubectl's last-applied copy — on every event of an object with a finalizer: for a stack,
+    after each of its status writes."""
+
+    def build(self, *, body: Any, extra_fields: Any = None) -> Any:
+        extra = list(extra_fields or ())
+        if extra:  # fields named by a handler (none of augur's): kopf's own way
+            return super().build(body=body, extra_fields=extra)
+        meta = body.get("metadata") or {}
+        kept = {key: value for key, value in body.items() if key not in ("metadata", "status")}
+        kept["metadata"] = {  # what the essence keeps, and what kopf's key names look at
+            key: meta[key] for key in ("labels", "annotations", "ownerReferences") if key in meta
+        }
+        return super().build(body=kopf.Body(cast(kopf.RawBody, kept)))
 
 
 @kopf.on.startup(registry=registry)
@@ -61,12 +81,22 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **kwargs: An
     )
     state.session = aiohttp.ClientSession()
     state.rule_tests.on_result = functools.partial(write_tested_policy_status, state)
+    state.heap_ticks = asyncio.create_task(_trim_when_quiet(state), name="augur-heap-trim")
+
+
+async def _trim_when_quiet(state: OperatorState) -> None:
+    """Once a second: give free heap pages back when the stacks' passes have gone quiet."""
+    while True:
+        await asyncio.sleep(1.0)
+        state.heap.tick(time.monotonic())
 
 
 @kopf.on.cleanup(registry=registry)
 async def cleanup(memo: kopf.Memo, **_: Any) -> None:
     """Close clients."""
     state: OperatorState = memo["state"]
+    if state.heap_ticks is not None:
+        state.heap_ticks.cancel()
     await state.rule_tests.close()
     if state.session is not None:
         await state.session.close()

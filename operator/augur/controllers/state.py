@@ -17,6 +17,7 @@ from augur.controllers.tool_check import ToolChecker, ToolCheckSettings
 from augur.controllers.writers import EventWriter, StatusWriter
 from augur.kube.client import KubeClient
 from augur.kube.sync import ApplyFence, ListScope
+from augur.memory import QuietTrim
 from augur.metrics import OperatorMetrics
 from augur.status.catalog import Catalog, Entry, ParseCache
 from augur.status.sharding import shard_of
@@ -67,6 +68,8 @@ class OperatorConfig:
     identity: str = "augur"
     debounce: float = 0.3
     """Quiet time after a change before a stack renders (changes arriving together coalesce)."""
+    lone_change: float = 0.02
+    """Quiet time after a change that makes it a lone change (an edit), acted on at once."""
     debounce_max: float = 2.0
     """Longest a stack waits for quiet while changes keep arriving."""
     drift_interval: float = 10.0
@@ -198,6 +201,10 @@ class OperatorState:
         """Per stack uid: closed when the stack is being deleted, so nothing applies again."""
         self.tool_checks = ToolChecker(config.tool_checks)
         """Checks objects' output with promtool and amtool (shared by every stack)."""
+        self.heap = QuietTrim()
+        """Gives free heap pages back once the stacks' passes have gone quiet."""
+        self.heap_ticks: asyncio.Task[None] | None = None
+        """The task that ticks `heap` (started at startup)."""
         self.foreign_stack_changes = 0
         """Counts changes of other shards' stacks: who writes a shared policy's status may
         have changed with them (see `augur.status.sharding`)."""

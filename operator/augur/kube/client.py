@@ -15,6 +15,9 @@ from augur.kube.errors import KubeError
 from augur.kube.ownership import FIELD_MANAGER, ObjectKey, object_key
 
 _METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+_METADATA = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json"
+"""The object's metadata alone where the server can send it (a rule shard's apply would
+otherwise send back, and have parsed, the whole ConfigMap of up to 900 KiB)."""
 _TIMEOUT = urllib3.Timeout(connect=5, read=30)
 _POOL_MAXSIZE = 16
 """Connections kept per host: the operator applies many objects concurrently from a few
@@ -170,7 +173,8 @@ class KubeClient:
         self, obj: dict[str, Any], *, force: bool = True, field_manager: str | None = None
     ) -> dict[str, Any]:
         """Server-side apply of `obj` under augur's field manager (or `field_manager`);
-        returns the live object."""
+        returns the live object's metadata (as a PartialObjectMetadata; the whole object
+        from a server that cannot send metadata alone)."""
         key = object_key(obj)
         manager = field_manager or self.field_manager
         result: dict[str, Any] = self._call(
@@ -179,6 +183,7 @@ class KubeClient:
             body=obj,
             query=[("fieldManager", manager), ("force", "true" if force else "false")],
             content_type="application/apply-patch+yaml",
+            accept=_METADATA,
         )
         return result
 
