@@ -119,19 +119,28 @@ def operator_fixture(
     proc.stop()
 
 
-def promoperator_stack(namespace: str, tenant: str) -> str:
-    """A stack in `namespace` loading prometheus-operator's objects of its own namespace and
-    `tenant`'s, under tenancy by `namespace` (Grafana and Jaeger off)."""
+def platform_stack(namespace: str, *spec_lines: str) -> str:
+    """The stack `platform` in `namespace`: Alertmanager's default receiver a webhook, and
+    `spec_lines` (one `field: value` each, flow style) added to its spec."""
+    more = "".join(f"  {line}\n" for line in spec_lines)
     return f"""
 apiVersion: augur.dev/v1alpha1
 kind: MonitoringStack
 metadata: {{name: platform, namespace: {namespace}}}
 spec:
-  namespaceSelector: {{matchNames: [{namespace}, {tenant}]}}
-  tenancy: {{enforceNamespaceLabel: namespace}}
-  prometheusOperatorObjects: {{enabled: true}}
-  grafana: {{enabled: false}}
-  jaeger: {{enabled: false}}
-  alertmanager:
+{more}  alertmanager:
     defaultReceiver: {{name: default, webhook: {{url: "http://sink.example:8080/"}}}}
 """
+
+
+def promoperator_stack(namespace: str, tenant: str) -> str:
+    """A stack in `namespace` loading prometheus-operator's objects of its own namespace and
+    `tenant`'s, under tenancy by `namespace` (Grafana and Jaeger off)."""
+    return platform_stack(
+        namespace,
+        f"namespaceSelector: {{matchNames: [{namespace}, {tenant}]}}",
+        "tenancy: {enforceNamespaceLabel: namespace}",
+        "prometheusOperatorObjects: {enabled: true}",
+        "grafana: {enabled: false}",
+        "jaeger: {enabled: false}",
+    )

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from e2e.conftest import Cluster
-from e2e.operator_fixtures import condition, get, start_operator, wait_for
+from e2e.operator_fixtures import condition, get, platform_stack, start_operator, wait_for
 
 LIFETIME = 20
 """Seconds the plugin says its token lives (the token itself lives 10 minutes)."""
@@ -38,16 +38,7 @@ print(json.dumps({{
 
 
 def stack(namespace: str) -> str:
-    return f"""
-apiVersion: augur.dev/v1alpha1
-kind: MonitoringStack
-metadata: {{name: platform, namespace: {namespace}}}
-spec:
-  grafana: {{enabled: false}}
-  jaeger: {{enabled: false}}
-  alertmanager:
-    defaultReceiver: {{name: default, webhook: {{url: "http://sink.example:8080/"}}}}
-"""
+    return platform_stack(namespace, "grafana: {enabled: false}", "jaeger: {enabled: false}")
 
 
 def reconciled(cluster: Cluster, namespace: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from e2e.operator_fixtures import (
     condition,
     get,
     operator_fixture,
+    platform_stack,
     start_operator,
     wait_for,
 )
@@ -25,14 +26,7 @@ SECRET_VALUE = "https://hooks.example.com/very-secret-token-e2e"
 
 
 def stack(namespace: str) -> str:
-    return f"""
-apiVersion: augur.dev/v1alpha1
-kind: MonitoringStack
-metadata: {{name: platform, namespace: {namespace}}}
-spec:
-  alertmanager:
-    defaultReceiver: {{name: default, webhook: {{url: "http://sink.example:8080/"}}}}
-"""
+    return platform_stack(namespace)
 
 
 def policy(namespace: str, name: str, expr: str = "up == 0", alert: str = "TargetDown") -> str:

@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 
 from e2e.conftest import Cluster
-from e2e.operator_fixtures import OperatorProcess, condition, get, operator_fixture, wait_for
+from e2e.operator_fixtures import (
+    OperatorProcess,
+    condition,
+    get,
+    operator_fixture,
+    platform_stack,
+    wait_for,
+)
 
 __all__ = ["operator_fixture"]  # the module's operator, used by name
 
@@ -36,18 +43,13 @@ spec:
 
 
 def stack(namespace: str, selected: list[str]) -> str:
-    return f"""
-apiVersion: augur.dev/v1alpha1
-kind: MonitoringStack
-metadata: {{name: platform, namespace: {namespace}}}
-spec:
-  namespaceSelector: {{matchNames: {json.dumps([namespace, *selected])}}}
-  prometheus: {{enabled: false}}
-  grafana: {{enabled: false}}
-  jaeger: {{enabled: false}}
-  alertmanager:
-    defaultReceiver: {{name: default, webhook: {{url: "http://sink.example:8080/"}}}}
-"""
+    return platform_stack(
+        namespace,
+        f"namespaceSelector: {{matchNames: {json.dumps([namespace, *selected])}}}",
+        "prometheus: {enabled: false}",
+        "grafana: {enabled: false}",
+        "jaeger: {enabled: false}",
+    )
 
 
 @pytest.fixture

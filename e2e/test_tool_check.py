@@ -14,20 +14,20 @@ import gzip
 from typing import Any
 
 from e2e.conftest import Cluster
-from e2e.operator_fixtures import OperatorProcess, condition, get, operator_fixture, wait_for
+from e2e.operator_fixtures import (
+    OperatorProcess,
+    condition,
+    get,
+    operator_fixture,
+    platform_stack,
+    wait_for,
+)
 
 __all__ = ["operator_fixture"]  # the module's operator, used by name
 
 
 def stack(namespace: str) -> str:
-    return f"""
-apiVersion: augur.dev/v1alpha1
-kind: MonitoringStack
-metadata: {{name: platform, namespace: {namespace}}}
-spec:
-  alertmanager:
-    defaultReceiver: {{name: default, webhook: {{url: "http://sink.example:8080/"}}}}
-"""
+    return platform_stack(namespace)
 
 
 def good(namespace: str) -> str:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,6 +41,35 @@ def golden(request: pytest.FixtureRequest) -> Callable[[Path, str], None]:
         assert actual == expected, f"{path} differs: run `make golden` and review the diff"
 
     return check
+
+
+class FreshPython:
+    """Runs code in a new interpreter that sees augur's sources and the environment's
+    packages, nothing the test process has imported: what a process imports at start."""
+
+    def run(self, code: str) -> Any:
+        """Run `code`; the JSON it printed last."""
+        process = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+            env={"PYTHONPATH": str(REPO_ROOT / "operator"), "PATH": "/usr/bin:/bin"},
+        )
+        return json.loads(process.stdout.splitlines()[-1])
+
+    def loaded_after(self, code: str, modules: Iterable[str]) -> list[str]:
+        """Of `modules` (in their order), those loaded once `code` has run."""
+        probe = f"import json, sys\nprint(json.dumps([m for m in {list(modules)!r} if m in sys.modules]))"
+        loaded: list[str] = self.run(f"{code}\n{probe}")
+        return loaded
+
+
+@pytest.fixture(scope="session")
+def fresh_python() -> FreshPython:
+    """A new interpreter per call (see `FreshPython`)."""
+    return FreshPython()
 
 
 @pytest.fixture(scope="session")

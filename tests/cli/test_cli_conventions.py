@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import pytest
@@ -19,8 +17,10 @@ from click.testing import CliRunner
 from augur import __version__
 from augur.cli import COMMANDS, main
 
+if TYPE_CHECKING:
+    from conftest import FreshPython
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-OPERATOR = Path(__file__).resolve().parents[2] / "operator"
 ONLINE_ONLY = ("kopf", "kubernetes", "aiohttp")
 
 
@@ -69,31 +69,21 @@ def test_version_flag() -> None:
     assert result.output == f"augur {__version__}\n"
 
 
-def _modules_loaded_by(*argv: str) -> list[str]:
+def _modules_loaded_by(fresh_python: FreshPython, *argv: str) -> list[str]:
     """The online-only packages loaded by running `augur ARGV` in a fresh interpreter."""
     code = (
-        "import sys\nfrom augur.cli import main\n"
-        f"try:\n    main({list(argv)!r})\nexcept SystemExit:\n    pass\n"
-        f"print([m for m in {ONLINE_ONLY!r} if m in sys.modules])"
+        f"from augur.cli import main\ntry:\n    main({list(argv)!r})\nexcept SystemExit:\n    pass"
     )
-    process = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PYTHONPATH": str(OPERATOR), "PATH": "/usr/bin:/bin"},
-    )
-    loaded: list[str] = json.loads(process.stdout.splitlines()[-1].replace("'", '"'))
-    return loaded
+    return fresh_python.loaded_after(code, ONLINE_ONLY)
 
 
-def test_help_and_offline_commands_load_no_kubernetes_client() -> None:
-    assert _modules_loaded_by("--help") == []
-    assert _modules_loaded_by("validate", "-f", str(EXAMPLES / "shop")) == []
-    assert _modules_loaded_by("forecast", "--help") == []
+def test_help_and_offline_commands_load_no_kubernetes_client(fresh_python: FreshPython) -> None:
+    assert _modules_loaded_by(fresh_python, "--help") == []
+    assert _modules_loaded_by(fresh_python, "validate", "-f", str(EXAMPLES / "shop")) == []
+    assert _modules_loaded_by(fresh_python, "forecast", "--help") == []
     # `run` is the one command that needs kopf and aiohttp; the kubernetes package not even it
     # (installed here for the tests, it is no dependency of augur's).
-    assert _modules_loaded_by("run", "--help") == ["kopf", "aiohttp"]
+    assert _modules_loaded_by(fresh_python, "run", "--help") == ["kopf", "aiohttp"]
 
 
 def test_run_refuses_namespaces_it_would_ignore() -> None:

@@ -4,34 +4,22 @@ history, in the fit workers to fit)."""
 
 from __future__ import annotations
 
-import ast
-import subprocess
-import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-OPERATOR = Path(__file__).resolve().parents[2] / "operator"
+if TYPE_CHECKING:
+    from conftest import FreshPython
+
 EVALUATION_ONLY = ("numpy", "augur.forecast.engine", "augur.scaling.evaluate")
 
 
-def _loaded_after(code: str) -> set[str]:
-    """Of EVALUATION_ONLY, the modules a fresh interpreter holds after running `code`."""
-    probe = f"{code}\nimport sys\nprint([m for m in {EVALUATION_ONLY!r} if m in sys.modules])"
-    out = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        env={"PYTHONPATH": str(OPERATOR), "PATH": "/usr/bin:/bin"},
-    ).stdout
-    return set(ast.literal_eval(out.strip().splitlines()[-1]))
-
-
-def test_augur_run_imports_no_forecast_until_a_scaling_policy_exists() -> None:
+def test_augur_run_imports_no_forecast_until_a_scaling_policy_exists(
+    fresh_python: FreshPython,
+) -> None:
     # What `augur run` imports: its command module, every controller, the metrics.
-    assert _loaded_after("import augur.commands.run") == set()
+    assert fresh_python.loaded_after("import augur.commands.run", EVALUATION_ONLY) == []
 
 
-def test_the_first_scaling_policy_worker_brings_the_evaluation() -> None:
+def test_the_first_scaling_policy_worker_brings_the_evaluation(fresh_python: FreshPython) -> None:
     # The import the ScalingPolicy daemon makes when it starts (the probe above can fail).
-    assert _loaded_after("import augur.controllers.scaling_worker") == set(EVALUATION_ONLY)
+    loaded = fresh_python.loaded_after("import augur.controllers.scaling_worker", EVALUATION_ONLY)
+    assert loaded == list(EVALUATION_ONLY)

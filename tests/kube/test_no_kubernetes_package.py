@@ -3,27 +3,17 @@ a runtime one) and not through kopf, which imports it whenever it is installed."
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conftest import FreshPython
 
 OPERATOR = Path(__file__).resolve().parents[2] / "operator"
 PACKAGE = OPERATOR / "augur"
 
 
-def _fresh(code: str) -> object:
-    process = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PYTHONPATH": str(OPERATOR), "PATH": "/usr/bin:/bin"},
-    )
-    return json.loads(process.stdout.splitlines()[-1])
-
-
-def test_the_operator_loads_no_kubernetes_package() -> None:
+def test_the_operator_loads_no_kubernetes_package(fresh_python: FreshPython) -> None:
     online = sorted(
         ".".join(path.relative_to(OPERATOR).with_suffix("").parts)
         for folder in ("kube", "controllers")
@@ -31,27 +21,30 @@ def test_the_operator_loads_no_kubernetes_package() -> None:
         if path.name != "__init__.py"
     )
     code = (
-        "import importlib, json, sys\n"
+        "import importlib\n"
         "import augur.cli, augur.commands.run\n"
-        f"for name in {online!r}:\n    importlib.import_module(name)\n"
-        "loaded = sorted({m.split('.')[0] for m in sys.modules} & {'kopf', 'kubernetes'})\n"
-        "import kubernetes.client\n"  # still importable by whoever wants it afterwards
-        "print(json.dumps(loaded))"
+        f"for name in {online!r}:\n    importlib.import_module(name)"
     )
-    assert _fresh(code) == ["kopf"]
+    assert fresh_python.loaded_after(code, ["kopf", "kubernetes"]) == ["kopf"]
+    # still importable by whoever wants it afterwards
+    assert fresh_python.loaded_after(f"{code}\nimport kubernetes.client", ["kubernetes"]) == [
+        "kubernetes"
+    ]
 
 
-def test_kopf_is_imported_as_usual_when_kubernetes_was_loaded_first() -> None:
+def test_kopf_is_imported_as_usual_when_kubernetes_was_loaded_first(
+    fresh_python: FreshPython,
+) -> None:
     code = (
         "import json, sys, kubernetes.client\n"
         "import augur.commands.run\n"
         "from kopf._cogs.helpers import thirdparty\n"
         "print(json.dumps(thirdparty.V1ObjectMetaSync is kubernetes.client.V1ObjectMeta))"
     )
-    assert _fresh(code) is True
+    assert fresh_python.run(code) is True
 
 
-def test_run_works_where_the_package_is_not_installed() -> None:
+def test_run_works_where_the_package_is_not_installed(fresh_python: FreshPython) -> None:
     """As in the image, which installs the runtime dependencies only."""
     code = (
         "import json, sys\n"
@@ -61,4 +54,4 @@ def test_run_works_where_the_package_is_not_installed() -> None:
         "import augur.controllers.settings, augur.kube.client, augur.kube.credentials\n"
         "print(json.dumps(code))"
     )
-    assert _fresh(code) == 0
+    assert fresh_python.run(code) == 0
