@@ -4,6 +4,7 @@ calls in their own threads, and a dead worker failing only its own evaluation.""
 from __future__ import annotations
 
 import ast
+import asyncio
 import os
 import signal
 import subprocess
@@ -57,6 +58,25 @@ async def test_a_dead_worker_fails_only_its_evaluation(pool: ScalingPool) -> Non
         await pool.fit(die)
     second, _, _ = await pool.fit(where)
     assert second != first
+
+
+def slow_fit(seconds: float) -> int:
+    import time
+
+    time.sleep(seconds)
+    return os.getpid()
+
+
+async def test_a_stop_signal_to_the_worker_leaves_its_fit_running(pool: ScalingPool) -> None:
+    """Ctrl-C signals the whole process group: the operator stops, its worker must not die
+    under a running evaluation."""
+    worker, _, _ = await pool.fit(where)
+    running = asyncio.ensure_future(pool.fit(slow_fit, 1.0))
+    await asyncio.sleep(0.3)
+    os.kill(worker, signal.SIGINT)
+    os.kill(worker, signal.SIGTERM)
+    assert await running == worker
+    assert (await pool.fit(where))[0] == worker  # the same worker, still serving
 
 
 async def test_kubernetes_calls_run_in_the_scaling_threads(pool: ScalingPool) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -19,9 +20,14 @@ T = TypeVar("T")
 
 
 def start_worker(niceness: int) -> None:
-    """First thing in a fit worker: die with the operator, yield the processor to it, share
-    two malloc arenas."""
+    """First thing in a fit worker: die with the operator, leave its stop to it, yield the
+    processor to it, share two malloc arenas."""
     die_with_parent()
+    # Stopping is the operator's: it ends the pool. Ctrl-C signals the whole foreground
+    # process group, and a worker that took SIGINT or SIGTERM itself would die under a
+    # running evaluation (failed, and reported as a broken pool) while the operator stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     limit_malloc_arenas()
     if niceness:
         os.nice(niceness)
