@@ -32,7 +32,17 @@ import yaml
 
 from augur.kube.client import KubeClient
 from augur.kube.credentials import load_credentials
-from scale import AUGUR, ROOT, Bench, cpu_seconds, policy, stack
+from scale import (
+    AUGUR,
+    ROOT,
+    Bench,
+    augur_run_args,
+    cpu_seconds,
+    install_augur_crds,
+    local_control_plane,
+    policy,
+    stack,
+)
 
 
 def measure(
@@ -47,11 +57,7 @@ def measure(
     env = dict(os.environ)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
-    command = [
-        *(AUGUR, "run", "--kubeconfig", str(kubeconfig), "--namespace-mode", "listed"),
-        *("--namespace", namespace, "--listen", "127.0.0.1:0"),
-        *("--identity", namespace, "--standalone"),
-    ]
+    command = [AUGUR, *augur_run_args(kubeconfig, namespace)]
     with log.open("wb") as handle:
         operator = subprocess.Popen(
             command, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT, env=env
@@ -103,23 +109,8 @@ def main() -> None:
     parser.add_argument("--operator-pythonpath", help="The operator's sources (default: here).")
     args = parser.parse_args()
     with ExitStack() as stack_, tempfile.TemporaryDirectory(prefix="augur-bench-applies-") as tmp:
-        kubeconfig = args.kubeconfig
-        if kubeconfig is None:
-            from augur.dev.cluster import PROGRAMS, ControlPlane
-            from augur.dev.tools import tool_path
-
-            binaries = {name: tool_path(name) for name in PROGRAMS}
-            plane = stack_.enter_context(
-                ControlPlane(Path(tmp) / "plane", binaries, die_with_parent=True)
-            )
-            kubeconfig = plane.kubeconfig
-        kubectl = ["kubectl", f"--kubeconfig={kubeconfig}"]
-        subprocess.run([*kubectl, "apply", "--server-side", "-f", "crds"], cwd=ROOT, check=True)
-        subprocess.run(
-            [*kubectl, "wait", "--for=condition=Established", "--timeout=60s", "-f", "crds"],
-            cwd=ROOT,
-            check=True,
-        )
+        kubeconfig = local_control_plane(args.kubeconfig, Path(tmp) / "plane", stack_)
+        install_augur_crds(kubeconfig)
         runs = [("before", args.before_pythonpath)] if args.before_pythonpath else []
         runs.append(("after" if runs else "operator", args.operator_pythonpath))
         how = "one kubectl apply per policy" if args.each else "one kubectl apply"

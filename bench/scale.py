@@ -277,6 +277,40 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def local_control_plane(given: Path | None, where: Path, stack: ExitStack) -> Path:
+    """`given`, else the kubeconfig of a local control plane started in `where` (stopped with
+    `stack`, and dying with this process)."""
+    if given is not None:
+        return given
+    from augur.dev.cluster import PROGRAMS, ControlPlane
+    from augur.dev.tools import tool_path
+
+    binaries = {name: tool_path(name) for name in PROGRAMS}
+    plane = stack.enter_context(ControlPlane(where, binaries, die_with_parent=True))
+    return Path(plane.kubeconfig)
+
+
+def install_augur_crds(kubeconfig: Path) -> None:
+    """augur's CRDs (`crds/`), applied and established."""
+    kubectl = ["kubectl", f"--kubeconfig={kubeconfig}"]
+    for args in (
+        ["apply", "--server-side", "-f", "crds"],
+        ["wait", "--for=condition=Established", "--timeout=60s", "-f", "crds"],
+    ):
+        subprocess.run([*kubectl, *args], cwd=ROOT, check=True, capture_output=True)
+
+
+def augur_run_args(kubeconfig: Path, namespace: str) -> list[str]:
+    """`augur run` as the benchmarks run it: standalone, watching only the bench's namespace
+    (runs back to back on one control plane never see each other's objects)."""
+    return [
+        *("run", "--kubeconfig", str(kubeconfig), "--namespace-mode", "listed"),
+        *("--namespace", namespace),
+        *("--listen", "127.0.0.1:0", "--identity", f"bench-{uuid.uuid4().hex[:6]}"),
+        "--standalone",
+    ]
+
+
 def run(
     kubeconfig: Path,
     policies: int,
@@ -285,32 +319,13 @@ def run(
     trace: Path | None,
     operator_pythonpath: str | None = None,
 ) -> None:
-    kubectl = ["kubectl", f"--kubeconfig={kubeconfig}"]
-    subprocess.run(
-        [*kubectl, "apply", "--server-side", "-f", "crds"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [*kubectl, "wait", "--for=condition=Established", "--timeout=60s", "-f", "crds"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
+    install_augur_crds(kubeconfig)
     kube = KubeClient(load_credentials(str(kubeconfig)), field_manager="bench")
     namespace = f"bench-{uuid.uuid4().hex[:6]}"
     kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
     bench = Bench(kube, namespace)
     with log.open("ab") as handle:
-        command = [
-            # only the bench's namespace: runs back to back on one control plane never see
-            # each other's objects
-            *("run", "--kubeconfig", str(kubeconfig), "--namespace-mode", "listed"),
-            *("--namespace", namespace),
-            *("--listen", "127.0.0.1:0", "--identity", f"bench-{uuid.uuid4().hex[:6]}"),
-            "--standalone",
-        ]
+        command = augur_run_args(kubeconfig, namespace)
         if trace is not None:
             trace.mkdir(parents=True, exist_ok=True)
             command = [sys.executable, __file__, "--traced-operator", str(trace), *command]
@@ -433,16 +448,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     with ExitStack() as stack_, tempfile.TemporaryDirectory(prefix="augur-bench-scale-") as tmp:
-        kubeconfig = args.kubeconfig
-        if kubeconfig is None:
-            from augur.dev.cluster import PROGRAMS, ControlPlane
-            from augur.dev.tools import tool_path
-
-            binaries = {name: tool_path(name) for name in PROGRAMS}
-            plane = stack_.enter_context(
-                ControlPlane(Path(tmp) / "plane", binaries, die_with_parent=True)
-            )
-            kubeconfig = plane.kubeconfig
+        kubeconfig = local_control_plane(args.kubeconfig, Path(tmp) / "plane", stack_)
         more = [m for m in (args.more if args.more is not None else [4000]) if m]
         runs = [("before", args.before_pythonpath)] if args.before_pythonpath else []
         runs.append(("after" if runs else "", args.operator_pythonpath))

@@ -402,11 +402,7 @@ def show(label: str, values: list[float]) -> None:
 
 
 def run(args: argparse.Namespace, kubeconfig: Path, root: Path, stack_: ExitStack) -> None:
-    kubectl = ["kubectl", f"--kubeconfig={kubeconfig}"]
-    subprocess.run([*kubectl, "apply", "--server-side", "-f", "crds"], cwd=ROOT, check=True,
-                   capture_output=True)  # fmt: skip
-    subprocess.run([*kubectl, "wait", "--for=condition=Established", "--timeout=60s", "-f",
-                    "crds"], cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+    scale.install_augur_crds(kubeconfig)
     prometheus = start_prometheus(root / "prometheus", args.policies, stack_)
     kube = KubeClient(load_credentials(str(kubeconfig)), field_manager="bench")
     namespace = f"bench-{uuid.uuid4().hex[:6]}"
@@ -547,15 +543,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(prefix="augur-bench-scaling-") as tmp, ExitStack() as stack_:
         root = args.keep or Path(tmp)
-        kubeconfig = args.kubeconfig
-        if kubeconfig is None:
-            from augur.dev.cluster import PROGRAMS, ControlPlane
-
-            binaries = {name: tool_path(name) for name in PROGRAMS}
-            plane = stack_.enter_context(
-                ControlPlane(root / "plane", binaries, die_with_parent=True)
-            )
-            kubeconfig = plane.kubeconfig
+        kubeconfig = scale.local_control_plane(args.kubeconfig, root / "plane", stack_)
         try:
             run(args, kubeconfig, root, stack_)
         finally:

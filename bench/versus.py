@@ -57,7 +57,18 @@ from augur.kube.ownership import ObjectKey
 from augur.render.prometheus.rule_shards import config_map_key
 from augur.render.rules.files import RuleFile, render_rule_file, rule_file_path, stack_scope
 from augur.render.selection import StackInputs
-from scale import AUGUR, Bench, cpu_seconds, percentile, policy, rss_mib, stack
+from scale import (
+    AUGUR,
+    Bench,
+    augur_run_args,
+    cpu_seconds,
+    install_augur_crds,
+    local_control_plane,
+    percentile,
+    policy,
+    rss_mib,
+    stack,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 AUGUR_NAME = "augur"
@@ -164,13 +175,7 @@ def po_command(binary: Path, namespace: str, port: int) -> list[str]:
 
 def augur_command(kubeconfig: Path, namespace: str) -> list[str]:
     """augur as bench/scale.py runs it: standalone, only the bench's namespace."""
-    return [
-        AUGUR,
-        *("run", "--kubeconfig", str(kubeconfig), "--namespace-mode", "listed"),
-        *("--namespace", namespace),
-        *("--listen", "127.0.0.1:0", "--identity", f"bench-{uuid.uuid4().hex[:6]}"),
-        "--standalone",
-    ]
+    return [AUGUR, *augur_run_args(kubeconfig, namespace)]
 
 
 # --- one operator under measurement ---------------------------------------------------------
@@ -551,12 +556,8 @@ def namespace_for(kube: KubeClient, label: str) -> Iterator[str]:
 def install_crds(kubeconfig: Path, kube: KubeClient) -> None:
     from augur.dev.promoperator_crds import promoperator_crds
 
+    install_augur_crds(kubeconfig)
     kubectl = ["kubectl", f"--kubeconfig={kubeconfig}"]
-    for args in (
-        ["apply", "--server-side", "-f", "crds"],
-        ["wait", "--for=condition=Established", "--timeout=60s", "-f", "crds"],
-    ):
-        subprocess.run([*kubectl, *args], cwd=ROOT, check=True, capture_output=True)
     for crd in promoperator_crds(PO_KINDS):
         kube.apply(crd, field_manager="bench")
     names = [f"crd/{crd['metadata']['name']}" for crd in promoperator_crds(PO_KINDS)]
@@ -738,17 +739,9 @@ def main() -> None:
 
         binary = tool_path(PO_NAME)  # built on first use, with progress on stderr
     with ExitStack() as stack_, tempfile.TemporaryDirectory(prefix="augur-bench-versus-") as tmp:
-        kubeconfig = args.kubeconfig
-        if kubeconfig is None:
-            from augur.dev.cluster import PROGRAMS, ControlPlane
-            from augur.dev.tools import tool_path
-
-            binaries = {name: tool_path(name) for name in PROGRAMS}
+        if args.kubeconfig is None:
             say("starting a local control plane")
-            plane = stack_.enter_context(
-                ControlPlane(Path(tmp) / "plane", binaries, die_with_parent=True)
-            )
-            kubeconfig = plane.kubeconfig
+        kubeconfig = local_control_plane(args.kubeconfig, Path(tmp) / "plane", stack_)
         kube = KubeClient(load_credentials(str(kubeconfig)), field_manager="bench")
         say("installing augur's and prometheus-operator's CRDs")
         install_crds(kubeconfig, kube)
