@@ -72,12 +72,9 @@ class KubeClient:
         """The pool, built again when the client certificate changed (an exec plugin's)."""
         with self._lock:
             previous = self._pool_auth
-            same_certificate = previous is not None and (
-                previous.cert_file,
-                previous.key_file,
-                previous.cert_data,
-                previous.key_data,
-            ) == (auth.cert_file, auth.key_file, auth.cert_data, auth.key_data)
+            same_certificate = (
+                previous is not None and previous.client_certificate == auth.client_certificate
+            )
             if self._pool is None or not same_certificate:
                 if self._pool is not None:
                     self._pool.clear()

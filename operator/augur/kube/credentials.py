@@ -77,6 +77,11 @@ class Auth:
     def has_client_certificate(self) -> bool:
         return bool((self.cert_file or self.cert_data) and (self.key_file or self.key_data))
 
+    @property
+    def client_certificate(self) -> tuple[str, str, bytes, bytes]:
+        """Certificate and key, as files and as data: what a TLS context is built from."""
+        return (self.cert_file, self.key_file, self.cert_data, self.key_data)
+
 
 @dataclass(frozen=True)
 class ExecPlugin:
