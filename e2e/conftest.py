@@ -6,19 +6,42 @@ import json
 import os
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pluggy
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+LOG_TAIL_LINES = 150
+"""Lines of each operator's log shown with a failed test."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
+    """A failed test's report ends with the tail of the log of every operator it used (what
+    the operator saw is most of why an end-to-end test fails)."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.failed:
+        return
+    for name, value in (getattr(item, "funcargs", None) or {}).items():
+        log = getattr(value, "log", None)
+        if not isinstance(log, Path) or not log.is_file():
+            continue
+        lines = log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
+        report.sections.append((f"{name}: the last lines of {log.name}", "\n".join(lines)))
 
 
 @dataclass(frozen=True)

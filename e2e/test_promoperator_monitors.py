@@ -154,3 +154,36 @@ def test_monitors_become_scrape_jobs_held_to_their_namespace(
     wait_for(
         "the count back to 0", lambda: selected(cluster, namespace).get("serviceMonitors") == 0
     )
+
+
+def test_crds_removed_and_installed_again_under_a_running_operator(
+    operator: OperatorProcess, crds_installed: Cluster, namespace: str, tenant: str
+) -> None:
+    """Uninstalling prometheus-operator's CRDs does not stop augur, and installing them again
+    is followed: both kinds are watched again and the monitors load (kopf alone could miss a
+    kind whose CRD had just been created, and stopped the operator when a watched one went)."""
+    cluster = crds_installed
+    if cluster.plane is None:
+        pytest.skip("removes CRDs: only on the tests' own control plane")
+    cluster.kubectl("apply", "-f", "-", stdin=promoperator_stack(namespace, tenant))
+    service_job = f"serviceMonitor/{tenant}/redis/0"
+    pod_job = f"podMonitor/{tenant}/postgres/0"
+    for round_ in range(3):
+        for name in CRDS:
+            cluster.kubectl("delete", "crd", name, "--ignore-not-found")
+        wait_for(
+            f"round {round_}: the jobs gone with their CRDs",
+            lambda: not {service_job, pod_job} & set(scrape_jobs(cluster, namespace)),
+        )
+        assert operator.process.poll() is None, "the operator stopped when the CRDs went"
+        for name, file in CRDS.items():
+            cluster.kubectl("apply", "--server-side", "-f", str(REPO_ROOT / "e2e" / "data" / file))
+            cluster.kubectl("wait", "--for=condition=Established", "crd", name, "--timeout=60s")
+        cluster.kubectl("apply", "-f", "-", stdin=monitors(tenant))
+        wait_for(
+            f"round {round_}: both monitors' jobs in prometheus.yml again",
+            lambda: {service_job, pod_job} <= set(scrape_jobs(cluster, namespace)),
+            timeout=60,
+        )
+    assert operator.process.poll() is None
+    assert "has failed" not in operator.text()

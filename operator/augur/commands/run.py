@@ -17,7 +17,7 @@ import augur.kube.kopf_without_client  # noqa: F401  (before kopf: see there)
 import click
 import kopf
 
-from augur.controllers import registry
+from augur.controllers import crd_following, registry
 from augur.controllers.endpoints import serve
 from augur.controllers.promoperator import quiet_absent_crds
 from augur.controllers.rule_tests import RuleTestSettings
@@ -374,6 +374,8 @@ def run_command(
         logging.getLogger("kopf.objects").addFilter(_quiet_handler_success)
     # prometheus-operator's CRDs missing is expected: kopf need not warn of it
     quiet_absent_crds()
+    # ... and installing or removing them while augur runs is followed (crd_following.py)
+    crd_following.install()
     kube = KubeClient(credentials)
     if not standalone:
         ensure_peering(kube, namespaces, peering_name(shard))

@@ -1,0 +1,108 @@
+"""kopf follows CustomResourceDefinitions that appear and go while it runs; two gaps in how it
+does so are closed here, so that a user who installs or removes prometheus-operator's CRDs
+under a running augur is neither ignored nor stopped.
+
+- **A new kind left unwatched.** On each CRD event kopf reads the API server's discovery once
+  and watches what it finds. Discovery can lag a CRD's last event (Established), and the
+  rescans of two CRDs created together race (a scan read first may be applied last), so a
+  kind whose CRD was just created could stay unwatched until some other CRD changed: its
+  objects were never loaded. Here every CRD event's rescan is made again after
+  `RESCAN_DELAYS`: the last scan applied is a late one.
+- **The operator stopped by a removed kind.** When a watched kind's CRD is deleted, its watch
+  is refused (404) before kopf's rescan has stopped the watcher, and kopf lets that error end
+  the whole operator. Here the watcher waits and tries again (`RETRY_DELAYS`) until kopf stops
+  it, or the kind is served again.
+
+Both wrap kopf functions that kopf looks up by module attribute when it starts: `install()`
+must run before `kopf.operator`. Where kopf has no such function (another version), nothing is
+wrapped and the log says so. Reproduced end to end in e2e/test_promoperator_monitors.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+RESCAN_DELAYS = (1.0, 4.0)
+"""Seconds after a CRD event (and after each other) at which its rescan is made again."""
+RETRY_DELAYS = (1.0, 2.0, 5.0)
+"""Seconds between watches of a kind that is not served (the last repeated)."""
+
+_OBSERVATION = "kopf._core.reactor.observation"
+_RESCAN = "process_discovered_resource_event"
+_WATCHING = "kopf._cogs.clients.watching"
+_WATCH = "infinite_watch"
+_ERRORS = "kopf._cogs.clients.errors"
+_WRAPPED = "__augur_wrapped__"
+
+
+def rescanning(
+    original: Callable[..., Coroutine[Any, Any, None]],
+) -> Callable[..., Coroutine[Any, Any, None]]:
+    """kopf's handler of a CRD event, made again after each of `RESCAN_DELAYS` (not for the
+    initial listing, which kopf itself skips)."""
+
+    async def process_discovered_resource_event(*args: Any, **kwargs: Any) -> None:
+        await original(*args, **kwargs)
+        raw_event = kwargs.get("raw_event") or {}
+        if raw_event.get("type") is None:
+            return
+        for delay in RESCAN_DELAYS:
+            await asyncio.sleep(delay)
+            await original(*args, **kwargs)
+
+    setattr(process_discovered_resource_event, _WRAPPED, original)
+    return process_discovered_resource_event
+
+
+def retrying_unserved(
+    original: Callable[..., AsyncIterator[Any]], not_found: type[BaseException]
+) -> Callable[..., AsyncIterator[Any]]:
+    """kopf's endless watch of one kind, going on after `not_found` (the kind is not served)
+    instead of ending; it ends as kopf's own does (when kopf cancels it)."""
+
+    async def infinite_watch(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        refused = 0
+        while True:
+            try:
+                async for event in original(*args, **kwargs):
+                    refused = 0
+                    yield event
+                return
+            except not_found:
+                delay = RETRY_DELAYS[min(refused, len(RETRY_DELAYS) - 1)]
+                if refused == 0:
+                    logger.info(
+                        "%s is not served (its CRD removed?): watching it again every %g s "
+                        "until it is served or no longer watched",
+                        kwargs.get("resource"),
+                        RETRY_DELAYS[-1],
+                    )
+                refused += 1
+                await asyncio.sleep(delay)
+
+    setattr(infinite_watch, _WRAPPED, original)
+    return infinite_watch
+
+
+def install() -> bool:
+    """Wrap kopf's functions (once); False when this kopf lacks one of them."""
+    try:
+        observation = importlib.import_module(_OBSERVATION)
+        watching = importlib.import_module(_WATCHING)
+        not_found = importlib.import_module(_ERRORS).APINotFoundError
+        rescan = getattr(observation, _RESCAN)
+        watch = getattr(watching, _WATCH)
+    except (ImportError, AttributeError):
+        logger.warning("this kopf is not the one expected: CRDs appearing may go unnoticed")
+        return False
+    if not hasattr(rescan, _WRAPPED):
+        setattr(observation, _RESCAN, rescanning(rescan))
+    if not hasattr(watch, _WRAPPED):
+        setattr(watching, _WATCH, retrying_unserved(watch, not_found))
+    return True

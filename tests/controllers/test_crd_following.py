@@ -1,0 +1,111 @@
+"""kopf's following of CRDs, as augur mends it: a CRD event's rescan made again later, and a
+watch of a kind no longer served waiting instead of ending the operator (end to end in
+e2e/test_promoperator_monitors.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from augur.controllers import crd_following
+
+
+class NotFound(Exception):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def no_delays(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(crd_following, "RESCAN_DELAYS", (0.0, 0.0))
+    monkeypatch.setattr(crd_following, "RETRY_DELAYS", (0.0,))
+
+
+def test_a_crd_event_is_rescanned_after_each_delay() -> None:
+    calls: list[dict[str, Any]] = []
+
+    async def rescan(**kwargs: Any) -> None:
+        calls.append(kwargs)
+
+    wrapped = crd_following.rescanning(rescan)
+    event = {"type": "MODIFIED", "object": {"spec": {"group": "monitoring.coreos.com"}}}
+    asyncio.run(wrapped(raw_event=event, settings="s"))
+    assert calls == [{"raw_event": event, "settings": "s"}] * 3
+
+
+def test_the_initial_listing_is_not_rescanned_again() -> None:
+    calls: list[dict[str, Any]] = []
+
+    async def rescan(**kwargs: Any) -> None:
+        calls.append(kwargs)
+
+    asyncio.run(crd_following.rescanning(rescan)(raw_event={"type": None, "object": {}}))
+    assert len(calls) == 1
+
+
+def _watch(script: list[Any]) -> Any:
+    """A stand-in for kopf's watch: each call plays the next entry of `script` (a list of
+    events to yield, or an exception to raise)."""
+    starts: list[int] = []
+
+    async def infinite_watch(**_: Any) -> AsyncIterator[Any]:
+        starts.append(1)
+        step = script.pop(0)
+        if isinstance(step, BaseException):
+            raise step
+        for event in step:
+            yield event
+
+    infinite_watch.starts = starts  # type: ignore[attr-defined]
+    return infinite_watch
+
+
+async def _collect(stream: AsyncIterator[Any]) -> list[Any]:
+    return [event async for event in stream]
+
+
+def test_a_watch_of_a_kind_not_served_waits_and_watches_again() -> None:
+    original = _watch([NotFound("404"), NotFound("404"), ["a", "b"]])
+    wrapped = crd_following.retrying_unserved(original, NotFound)
+    events = asyncio.run(_collect(wrapped(resource="podmonitors", settings=None)))
+    assert events == ["a", "b"]
+    assert len(original.starts) == 3
+
+
+def test_other_errors_still_end_the_watch() -> None:
+    original = _watch([RuntimeError("boom")])
+    wrapped = crd_following.retrying_unserved(original, NotFound)
+    with pytest.raises(RuntimeError, match="boom"):
+        asyncio.run(_collect(wrapped(resource="podmonitors")))
+
+
+def test_install_wraps_kopfs_functions_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    observation = importlib.import_module("kopf._core.reactor.observation")
+    watching = importlib.import_module("kopf._cogs.clients.watching")
+    rescan = observation.process_discovered_resource_event
+    watch = watching.infinite_watch
+    # restored after the test, whatever install does
+    monkeypatch.setattr(observation, "process_discovered_resource_event", rescan)
+    monkeypatch.setattr(watching, "infinite_watch", watch)
+
+    assert crd_following.install()
+    assert crd_following.install()  # again: not wrapped twice
+    wrapped_rescan = observation.process_discovered_resource_event
+    wrapped_watch = watching.infinite_watch
+    assert wrapped_rescan is not rescan and wrapped_watch is not watch
+    original_rescan = getattr(rescan, "__augur_wrapped__", rescan)
+    original_watch = getattr(watch, "__augur_wrapped__", watch)
+    assert wrapped_rescan.__augur_wrapped__ is original_rescan
+    assert wrapped_watch.__augur_wrapped__ is original_watch
+
+
+def test_install_leaves_an_unknown_kopf_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    watching = importlib.import_module("kopf._cogs.clients.watching")
+    monkeypatch.delattr(watching, "infinite_watch")
+    observation = importlib.import_module("kopf._core.reactor.observation")
+    before = observation.process_discovered_resource_event
+    assert crd_following.install() is False
+    assert observation.process_discovered_resource_event is before
