@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -228,6 +230,23 @@ async def test_a_kpi_that_fails_unexpectedly_says_so_and_stops_no_other(
     assert setup.ready("boom")["reason"] == "EvaluationFailed"
     assert "RuntimeError: boom" in setup.ready("boom")["message"]
     assert setup.ready("fine")["reason"] == "Evaluated"
+
+
+async def test_the_first_reading_is_due_at_once_on_a_machine_just_started(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The monotonic clock counts from boot: a reader made ten seconds after it must not
+    wait out the interval (an hour here) before its first reading."""
+    monkeypatch.setattr(kpi_reader, "time", SimpleNamespace(monotonic=lambda: 10.0, time=time.time))
+    setup.state.config.kpi_interval = 3600
+    kpi = setup.add("fresh", "max(metric_fresh)")
+    setup.prometheus.gate.set()
+    reader = KPIReader(setup.state, STACK)
+    task = reader.read_when_due(setup.stack, [kpi], {})
+    assert task is not None
+    await task
+    assert setup.ready("fresh")["reason"] == "Evaluated"
+    assert reader.read_when_due(setup.stack, [kpi], {}) is None  # and then not for an hour
 
 
 async def test_a_kpi_reads_only_its_own_namespace_under_tenancy(setup: Setup) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -33,7 +34,8 @@ class SourceSecrets:
         """Data of each source Secret (namespace/name) last read; None when it was missing."""
         self.unreadable: dict[str, str] = {}
         """Source Secrets the last read failed for (not with a 404), with why."""
-        self.read_at = 0.0
+        self.read_at = -math.inf
+        """When the Secrets were last read (monotonic; never: stale)."""
 
     async def credentials(
         self,

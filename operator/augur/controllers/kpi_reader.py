@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Mapping, Sequence
 
@@ -48,7 +49,9 @@ class KPIReader:
     def __init__(self, state: OperatorState, stack_key: str) -> None:
         self.state = state
         self.stack_key = stack_key
-        self.read_at = 0.0
+        self.read_at = -math.inf
+        """When the last reading started (monotonic; none yet: due at once, however
+        recently the machine started)."""
         self.task: asyncio.Task[None] | None = None
         """The reading in progress, if any."""
 
