@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tracemalloc
+from typing import Any
+
 from augur.api.resources import Problem
 from augur.status.conditions import Cond
 from augur.status.statuses import PolicyView
@@ -97,27 +100,53 @@ def test_kpi_readings_keep_only_stacks_that_still_select() -> None:
     assert readings.record("ops/k", "mon/b", other, ["mon/a", "mon/b"]) == {"mon/b": other}
 
 
-def test_remembered_statuses_share_equal_strings() -> None:
-    # thousands of statuses repeat their keys, reasons, messages and times: kept once
+def _policy_status(index: int) -> dict[str, Any]:
+    """A status as augur writes an AlertPolicy's: one stack loads it."""
+    return {
+        "observedGeneration": 1,
+        "stacks": [{"name": "ops/main", "loaded": True, "rules": 10, "shard": index % 32}],
+        "rules": 10,
+        "alerts": [f"Alert{a}" for a in range(10)],
+        "conditions": [
+            {
+                "type": kind,
+                "status": "True",
+                "reason": "Loaded",
+                "message": f"policy ops/p{index:05d}: 10 rules loaded by stack ops/main",
+                "lastTransitionTime": "2026-12-03T17:00:00Z",
+                "observedGeneration": 1,
+            }
+            for kind in ("Accepted", "Ready", "Routed")
+        ],
+    }
+
+
+def test_a_remembered_status_reads_back_as_json_would_and_as_a_copy() -> None:
     store = StatusStore()
+    status = {**_policy_status(1), "pair": ("a", 1)}
+    store.remember("AlertPolicy", "ops/a", status)
+    known = store.known("AlertPolicy", "ops/a")
+    assert known == {**_policy_status(1), "pair": ["a", 1]}
+    known["conditions"].clear()  # a reader's copy: the store is untouched
+    assert len(store.known("AlertPolicy", "ops/a")["conditions"]) == 3
+    # a status built with tuples is the one remembered with lists: nothing to write
+    assert not store.would_change("AlertPolicy", "ops/a", {**_policy_status(1), "pair": ("a", 1)})
 
-    def status() -> dict[str, object]:  # equal strings, each a distinct object
-        return {
-            "".join(["sta", "cks"]): ["".join(["ops/", "main"])],
-            "conditions": [{**READY, "message": "".join(["loaded by ", "ops/main"])}],
-            "pair": ("".join(["a", "b"]), 1),
-        }
 
-    first, second = status(), status()
-    assert first["stacks"][0] is not second["stacks"][0]  # type: ignore[index]
-    store.remember("AlertPolicy", "ops/a", first)
-    store.remember("AlertPolicy", "ops/b", second)
-    a, b = store.known("AlertPolicy", "ops/a"), store.known("AlertPolicy", "ops/b")
-    assert a == first and b == second  # the same values, tuples still tuples
-    assert a["stacks"][0] is b["stacks"][0]
-    assert a["conditions"][0]["message"] is b["conditions"][0]["message"]
-    assert a["pair"][0] is b["pair"][0]
-    assert next(k for k in a if k == "stacks") is next(k for k in b if k == "stacks")
+def test_thousands_of_statuses_are_held_compactly() -> None:
+    # held as dicts, such statuses took about 5 KiB and 60 objects each
+    store = StatusStore()
+    statuses = [_policy_status(i) for i in range(2000)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i, status in enumerate(statuses):
+            store.remember("AlertPolicy", f"ops/p{i:05d}", status)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held / len(statuses) < 600
+    assert store.known("AlertPolicy", "ops/p01999") == statuses[-1]
 
 
 def test_a_status_nested_deeper_than_the_recursion_limit_is_remembered() -> None:

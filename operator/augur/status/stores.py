@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+import zlib
 from collections.abc import Hashable, Mapping
 from typing import Any
 
@@ -51,27 +53,53 @@ def shared_strings(value: Any, depth: int = 0) -> Any:
 
 
 class StatusStore:
-    """The last status seen on, or written to, each augur object (its strings shared with
-    the other statuses': see `shared_strings`)."""
+    """The last status seen on, or written to, each augur object, kept as compressed JSON.
+
+    Held as dicts, thousands of AlertPolicy statuses were the operator's largest item after
+    the rule files (about 5 KiB and 60 objects each, scattered over the heap by a burst:
+    bench/README.md, "Operator at scale"); packed, one short bytes object each. A status is
+    unpacked when read (a few microseconds), so every reader gets a copy of its own. One that
+    JSON cannot hold (nested deeper than the encoder goes: only another writer makes such a
+    status) is kept as a copy (`shared_strings`)."""
 
     def __init__(self) -> None:
-        self._statuses: dict[Slot, dict[str, Any]] = {}
+        self._statuses: dict[Slot, bytes | dict[str, Any]] = {}
 
     def known(self, kind: str, key: str) -> dict[str, Any]:
-        """The last status of an object ({} when none is known)."""
-        return self._statuses.get((kind, key)) or {}
+        """The last status of an object ({} when none is known): a copy, as JSON reads it."""
+        return _unpack(self._statuses.get((kind, key)))
 
     def remember(self, kind: str, key: str, status: dict[str, Any]) -> None:
         """`status` is what the object now carries (seen in an event, or just written)."""
-        self._statuses[(kind, key)] = shared_strings(status)
+        self._statuses[(kind, key)] = _pack(status)
 
     def would_change(self, kind: str, key: str, status: dict[str, Any]) -> bool:
         """True when writing `status` would change something a user can read."""
-        return not status_unchanged(self._statuses.get((kind, key)), status)
+        kept = self._statuses.get((kind, key))
+        if kept is None:
+            return True
+        return not status_unchanged(_unpack(kept), _unpack(_pack(status)))
 
     def forget(self, kind: str, key: str) -> None:
         """Drop a deleted object."""
         self._statuses.pop((kind, key), None)
+
+
+def _pack(status: dict[str, Any]) -> bytes | dict[str, Any]:
+    try:
+        text = json.dumps(status, separators=(",", ":"), ensure_ascii=False)
+    except (RecursionError, TypeError, ValueError):
+        return dict(shared_strings(status))
+    return zlib.compress(text.encode(), 1)
+
+
+def _unpack(kept: bytes | dict[str, Any] | None) -> dict[str, Any]:
+    if kept is None:
+        return {}
+    if isinstance(kept, dict):
+        return dict(kept)
+    value = json.loads(zlib.decompress(kept))
+    return value if isinstance(value, dict) else {}
 
 
 class SeenStore:
