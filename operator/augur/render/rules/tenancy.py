@@ -262,7 +262,13 @@ def _splice(expr: str, sites: tuple[_Site, ...], label: str, value: str) -> str:
     return "".join(parts)
 
 
-@functools.lru_cache(maxsize=8192)
+SITES_CACHED = 1024
+"""Expressions whose selector sites are kept: those of the policies rendered last, asked for
+again when one renders again. (8,192 held about 6 MiB once 5,000 policies of 10 alerts had
+rendered under tenancy, 1,024 hold under 1 MiB; a miss costs one parse, about 0.6 ms.)"""
+
+
+@functools.lru_cache(maxsize=SITES_CACHED)
 def selector_sites(expr: str) -> tuple[_Site, ...]:
     """Where a matcher goes in `expr`: the end of each vector selector, decided and checked
     by Prometheus' grammar (the module's description). Raises PromQLError when `expr` is not
