@@ -109,3 +109,24 @@ def test_install_leaves_an_unknown_kopf_alone(monkeypatch: pytest.MonkeyPatch) -
     before = observation.process_discovered_resource_event
     assert crd_following.install() is False
     assert observation.process_discovered_resource_event is before
+
+
+def test_rescans_run_one_at_a_time() -> None:
+    """Two CRDs' events at once: the second rescan starts only once the first is applied."""
+    running: list[int] = []
+    overlaps: list[int] = []
+
+    async def rescan(**_: Any) -> None:
+        running.append(1)
+        overlaps.append(len(running))
+        await asyncio.sleep(0.01)
+        running.pop()
+
+    wrapped = crd_following.rescanning(rescan)
+
+    async def both() -> None:
+        event = {"type": "ADDED", "object": {"spec": {"group": "g"}}}
+        await asyncio.gather(wrapped(raw_event=event), wrapped(raw_event=event))
+
+    asyncio.run(both())
+    assert len(overlaps) == 6 and max(overlaps) == 1

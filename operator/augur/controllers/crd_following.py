@@ -6,8 +6,8 @@ under a running augur is neither ignored nor stopped.
   and watches what it finds. Discovery can lag a CRD's last event (Established), and the
   rescans of two CRDs created together race (a scan read first may be applied last), so a
   kind whose CRD was just created could stay unwatched until some other CRD changed: its
-  objects were never loaded. Here every CRD event's rescan is made again after
-  `RESCAN_DELAYS`: the last scan applied is a late one.
+  objects were never loaded. Here rescans run one at a time, and every CRD event's rescan is
+  made again after `RESCAN_DELAYS`: the last scan applied is a late one.
 - **The operator stopped by a removed kind.** When a watched kind's CRD is deleted, its watch
   is refused (404) before kopf's rescan has stopped the watcher, and kopf lets that error end
   the whole operator. Here the watcher waits and tries again (`RETRY_DELAYS`) until kopf stops
@@ -47,14 +47,23 @@ def rescanning(
     """kopf's handler of a CRD event, made again after each of `RESCAN_DELAYS` (not for the
     initial listing, which kopf itself skips)."""
 
+    lock: asyncio.Lock | None = None
+
+    async def once(*args: Any, **kwargs: Any) -> None:
+        # one rescan at a time: a scan read earlier is never applied after a later one
+        nonlocal lock
+        lock = lock or asyncio.Lock()
+        async with lock:
+            await original(*args, **kwargs)
+
     async def process_discovered_resource_event(*args: Any, **kwargs: Any) -> None:
-        await original(*args, **kwargs)
+        await once(*args, **kwargs)
         raw_event = kwargs.get("raw_event") or {}
         if raw_event.get("type") is None:
             return
         for delay in RESCAN_DELAYS:
             await asyncio.sleep(delay)
-            await original(*args, **kwargs)
+            await once(*args, **kwargs)
 
     setattr(process_discovered_resource_event, _WRAPPED, original)
     return process_discovered_resource_event
