@@ -85,11 +85,14 @@ def test_other_errors_still_end_the_watch() -> None:
 def test_install_wraps_kopfs_functions_once(monkeypatch: pytest.MonkeyPatch) -> None:
     observation = importlib.import_module("kopf._core.reactor.observation")
     watching = importlib.import_module("kopf._cogs.clients.watching")
+    queueing = importlib.import_module("kopf._core.reactor.queueing")
     rescan = observation.process_discovered_resource_event
     watch = watching.infinite_watch
+    watcher = queueing.watcher
     # restored after the test, whatever install does
     monkeypatch.setattr(observation, "process_discovered_resource_event", rescan)
     monkeypatch.setattr(watching, "infinite_watch", watch)
+    monkeypatch.setattr(queueing, "watcher", watcher)
 
     assert crd_following.install()
     assert crd_following.install()  # again: not wrapped twice
@@ -100,6 +103,7 @@ def test_install_wraps_kopfs_functions_once(monkeypatch: pytest.MonkeyPatch) -> 
     original_watch = getattr(watch, "__augur_wrapped__", watch)
     assert wrapped_rescan.__augur_wrapped__ is original_rescan
     assert wrapped_watch.__augur_wrapped__ is original_watch
+    assert queueing.watcher.__augur_wrapped__ is getattr(watcher, "__augur_wrapped__", watcher)
 
 
 def test_install_leaves_an_unknown_kopf_alone(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -130,3 +134,100 @@ def test_rescans_run_one_at_a_time() -> None:
 
     asyncio.run(both())
     assert len(overlaps) == 6 and max(overlaps) == 1
+
+
+# kopf holds every object's handling until each indexed kind has been listed once (a toggle per
+# kind in `operator_indexed`). A kind whose watch never lists (its CRD removed before or while
+# it was listed, or not served yet) must not hold the operator: these run kopf's own
+# orchestration and watcher with a stand-in for the watch stream alone.
+
+
+def _resource() -> Any:
+    references = importlib.import_module("kopf._cogs.structs.references")
+    return references.Resource(
+        group="monitoring.coreos.com",
+        version="v1",
+        plural="podmonitors",
+        kind="PodMonitor",
+        namespaced=True,
+        verbs=["list", "watch"],
+    )
+
+
+async def _watchers_of(resource: Any, watch: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """kopf's ensemble with one indexed kind's watcher spawned, its watch `watch`."""
+    orchestration = importlib.import_module("kopf._core.reactor.orchestration")
+    aiotoggles = importlib.import_module("kopf._cogs.aiokits.aiotoggles")
+    configuration = importlib.import_module("kopf._cogs.configs.configuration")
+    watching = importlib.import_module("kopf._cogs.clients.watching")
+    monkeypatch.setattr(watching, "infinite_watch", watch)
+    ensemble = orchestration.Ensemble(
+        operator_indexed=aiotoggles.ToggleSet(all),
+        operator_paused=aiotoggles.ToggleSet(any),
+        peering_missing=aiotoggles.Toggle(),
+    )
+
+    async def processor(**_: Any) -> None:
+        return None
+
+    await orchestration.spawn_missing_watchers(
+        processor=processor,
+        settings=configuration.OperatorSettings(),
+        indexed_resources={resource},
+        watched_resources={resource},
+        watched_namespaces={None},
+        ensemble=ensemble,
+    )
+    return ensemble
+
+
+def test_a_kind_dropped_before_its_listing_does_not_hold_the_operator(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    orchestration = importlib.import_module("kopf._core.reactor.orchestration")
+    queueing = importlib.import_module("kopf._core.reactor.queueing")
+    monkeypatch.setattr(queueing, "watcher", crd_following.releasing_readiness(queueing.watcher))
+    resource = _resource()
+
+    async def never_listed(**_: Any) -> AsyncIterator[Any]:
+        await asyncio.Event().wait()  # the listing never ends
+        yield None
+
+    async def scenario() -> tuple[bool, bool]:
+        ensemble = await _watchers_of(resource, never_listed, monkeypatch)
+        await asyncio.sleep(0.01)
+        held = ensemble.operator_indexed.is_on()
+        # the CRD goes: kopf's rescan stops the kind's watcher
+        await orchestration.terminate_redundancies(
+            remaining_resources=set(), remaining_namespaces={None}, ensemble=ensemble
+        )
+        return held, ensemble.operator_indexed.is_on()
+
+    held, after = asyncio.run(scenario())
+    assert held is False  # while its watcher lists, the kind holds the operator, as kopf wants
+    assert after is True
+
+
+def test_a_kind_not_served_counts_as_listed_empty(monkeypatch: pytest.MonkeyPatch) -> None:
+    watching = importlib.import_module("kopf._cogs.clients.watching")
+    resource = _resource()
+
+    async def unserved(**_: Any) -> AsyncIterator[Any]:
+        raise NotFound("404")
+        yield None
+
+    watch = crd_following.retrying_unserved(unserved, NotFound, watching.Bookmark.LISTED)
+
+    async def scenario() -> bool:
+        ensemble = await _watchers_of(resource, watch, monkeypatch)
+        for _ in range(100):
+            await asyncio.sleep(0.001)
+            if ensemble.operator_indexed.is_on():
+                break
+        on = ensemble.operator_indexed.is_on()
+        for task in ensemble.watcher_tasks.values():
+            task.cancel()
+        await asyncio.gather(*ensemble.watcher_tasks.values(), return_exceptions=True)
+        return on
+
+    assert asyncio.run(scenario()) is True

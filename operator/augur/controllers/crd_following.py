@@ -12,8 +12,14 @@ under a running augur is neither ignored nor stopped.
   is refused (404) before kopf's rescan has stopped the watcher, and kopf lets that error end
   the whole operator. Here the watcher waits and tries again (`RETRY_DELAYS`) until kopf stops
   it, or the kind is served again.
+- **The operator held forever by a kind never listed.** kopf handles no object of any kind
+  until every indexed kind has been listed once (a toggle per kind, dropped at the end of its
+  first listing). A kind not served is never listed, and a watcher stopped before its listing
+  ended (its CRD removed) never drops its toggle: every event of every object then waited
+  forever. Here a kind not served counts as listed (it has no objects), and a watcher that ends
+  drops its kind's toggle.
 
-Both wrap kopf functions that kopf looks up by module attribute when it starts: `install()`
+All wrap kopf functions that kopf looks up by module attribute when it starts: `install()`
 must run before `kopf.operator`. Where kopf has no such function (another version), nothing is
 wrapped and the log says so. Reproduced end to end in e2e/test_promoperator_monitors.py.
 """
@@ -38,6 +44,8 @@ _RESCAN = "process_discovered_resource_event"
 _WATCHING = "kopf._cogs.clients.watching"
 _WATCH = "infinite_watch"
 _ERRORS = "kopf._cogs.clients.errors"
+_QUEUEING = "kopf._core.reactor.queueing"
+_WATCHER = "watcher"
 _WRAPPED = "__augur_wrapped__"
 
 
@@ -70,10 +78,14 @@ def rescanning(
 
 
 def retrying_unserved(
-    original: Callable[..., AsyncIterator[Any]], not_found: type[BaseException]
+    original: Callable[..., AsyncIterator[Any]],
+    not_found: type[BaseException],
+    listed: object = None,
 ) -> Callable[..., AsyncIterator[Any]]:
     """kopf's endless watch of one kind, going on after `not_found` (the kind is not served)
-    instead of ending; it ends as kopf's own does (when kopf cancels it)."""
+    instead of ending; it ends as kopf's own does (when kopf cancels it). Each refusal yields
+    `listed` (kopf's end-of-listing mark) when given: a kind not served has no objects, and its
+    listing is complete."""
 
     async def infinite_watch(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
         refused = 0
@@ -93,10 +105,32 @@ def retrying_unserved(
                         RETRY_DELAYS[-1],
                     )
                 refused += 1
+                if listed is not None:
+                    yield listed
                 await asyncio.sleep(delay)
 
     setattr(infinite_watch, _WRAPPED, original)
     return infinite_watch
+
+
+def releasing_readiness(
+    original: Callable[..., Coroutine[Any, Any, None]],
+) -> Callable[..., Coroutine[Any, Any, None]]:
+    """kopf's watcher of one kind, dropping the kind's hold on the operator's readiness
+    (`resource_indexed` in `operator_indexed`) when it ends, however it ends."""
+
+    async def watcher(*args: Any, **kwargs: Any) -> None:
+        try:
+            await original(*args, **kwargs)
+        finally:
+            toggles = kwargs.get("operator_indexed")
+            toggle = kwargs.get("resource_indexed")
+            if toggles is not None and toggle is not None:
+                # shielded: a watcher cancelled twice still lets its kind go
+                await asyncio.shield(toggles.drop_toggle(toggle))
+
+    setattr(watcher, _WRAPPED, original)
+    return watcher
 
 
 def install() -> bool:
@@ -104,14 +138,19 @@ def install() -> bool:
     try:
         observation = importlib.import_module(_OBSERVATION)
         watching = importlib.import_module(_WATCHING)
+        queueing = importlib.import_module(_QUEUEING)
         not_found = importlib.import_module(_ERRORS).APINotFoundError
         rescan = getattr(observation, _RESCAN)
         watch = getattr(watching, _WATCH)
+        listed = watching.Bookmark.LISTED
+        watcher = getattr(queueing, _WATCHER)
     except (ImportError, AttributeError):
         logger.warning("this kopf is not the one expected: CRDs appearing may go unnoticed")
         return False
     if not hasattr(rescan, _WRAPPED):
         setattr(observation, _RESCAN, rescanning(rescan))
     if not hasattr(watch, _WRAPPED):
-        setattr(watching, _WATCH, retrying_unserved(watch, not_found))
+        setattr(watching, _WATCH, retrying_unserved(watch, not_found, listed))
+    if not hasattr(watcher, _WRAPPED):
+        setattr(queueing, _WATCHER, releasing_readiness(watcher))
     return True
