@@ -168,3 +168,29 @@ def test_an_apply_reads_back_metadata_alone(cluster: Cluster, namespace: str) ->
         assert len(live["data"]) == 50
     finally:
         kube.close()
+
+
+def test_a_status_write_reads_back_metadata_alone(crds_installed: Cluster, namespace: str) -> None:
+    """augur's client writes a custom resource's status and is sent back only its metadata."""
+    from augur.kube.client import KubeClient
+    from augur.kube.credentials import load_credentials
+    from augur.kube.ownership import ObjectKey
+
+    policy = {
+        "apiVersion": "augur.dev/v1alpha1",
+        "kind": "AlertPolicy",
+        "metadata": {"name": "statused", "namespace": namespace},
+        "spec": {"alerts": [{"name": "Down", "expr": "up == 0", "severity": "high"}]},
+    }
+    kube = KubeClient(load_credentials(str(crds_installed.kubeconfig)))
+    try:
+        kube.create(policy)
+        key = ObjectKey("augur.dev/v1alpha1", "AlertPolicy", namespace, "statused")
+        answer = kube.patch_status(key, {"observedGeneration": 1})
+        assert answer["kind"] == "PartialObjectMetadata"
+        assert "spec" not in answer and "status" not in answer
+        assert answer["metadata"]["name"] == "statused"
+        live = kube.get(key)
+        assert live is not None and live["status"]["observedGeneration"] == 1
+    finally:
+        kube.close()

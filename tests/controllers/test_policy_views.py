@@ -94,3 +94,36 @@ async def test_a_status_is_written_again_only_for_what_changed(
     fixture.state.statuses.seen("AlertPolicy", "ops/a", {"observedGeneration": 7})
     await fixture.update()
     assert built == ["ops/a"]
+
+
+async def test_many_due_statuses_are_written_by_a_few_writers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a burst thousands of statuses are due: they are written `concurrency` at a time by
+    as many tasks, not by a task each waiting its turn."""
+    import asyncio
+
+    fixture = Fixture()
+    fixture.state.statuses.concurrency = 3
+    for i in range(40):
+        fixture.policy(f"p{i}", "up == 0")
+    in_flight = 0
+    most = 0
+    most_tasks = 0
+    written: list[str] = []
+
+    async def slow(state: OperatorState, entry: Entry) -> bool:
+        nonlocal in_flight, most, most_tasks
+        in_flight += 1
+        most = max(most, in_flight)
+        most_tasks = max(most_tasks, len(asyncio.all_tasks()))
+        await asyncio.sleep(0.001)
+        in_flight -= 1
+        written.append(entry.key)
+        return True
+
+    monkeypatch.setattr(policy_status, "write_policy_status", slow)
+    await fixture.update()
+    assert sorted(written) == sorted(f"ops/p{i}" for i in range(40))
+    assert most == 3
+    assert most_tasks <= 3 + 1  # the writers and the test's own task

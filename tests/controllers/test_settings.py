@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any
 
 import kopf
@@ -82,3 +83,14 @@ def test_augur_settings_use_the_lean_diff_base() -> None:
     settings = kopf.OperatorSettings()
     configure(settings)
     assert isinstance(settings.persistence.diffbase_storage, LeanDiffBaseStorage)
+
+
+def test_idle_workers_let_go_of_their_last_event_soon() -> None:
+    """kopf's per-object worker holds the body it last handled until it exits: augur's
+    exit soon after, through kopf's current settings (no deprecated name)."""
+    settings = kopf.OperatorSettings()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        configure(settings)
+    assert settings.queueing.idle_timeout <= 0.5 < kopf.OperatorSettings().queueing.idle_timeout
+    assert settings.queueing.worker_limit is None

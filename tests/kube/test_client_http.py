@@ -198,6 +198,7 @@ def test_status_errors_deletes_and_creates(certs: ClusterCertificates) -> None:
     assert create.path == "/api/v1/namespaces/shop/configmaps"
     assert status.path == "/api/v1/namespaces/shop/configmaps/c/status"
     assert status.headers["content-type"] == "application/merge-patch+json"
+    assert status.headers["accept"].startswith("application/json;as=PartialObjectMetadata;")
     assert json.loads(status.body) == {"status": {"phase": "Ready"}}
 
 

@@ -162,14 +162,16 @@ class StackPolicyViews:
                 written_from[key] = facts  # written from these very facts: nothing would change
                 continue
             due.append((entry, facts))
-        limit = asyncio.Semaphore(state.statuses.concurrency)
+        pending = iter(due)
 
-        async def write(entry: Entry, facts: tuple[Any, ...]) -> None:
-            async with limit:  # the status is built when its write can start
+        async def writer() -> None:
+            # a few writers take the due statuses in turn: each status is built when its
+            # write can start, and thousands due are not thousands of tasks at once
+            for entry, facts in pending:
                 if await write_policy_status(state, entry):
                     written_from[entry.key] = facts
 
-        await asyncio.gather(*(write(entry, facts) for entry, facts in due))
+        await asyncio.gather(*(writer() for _ in range(min(state.statuses.concurrency, len(due)))))
         self.written_from = written_from
 
     async def request_tests(self, rendered: Rendered, by_key: dict[str, Entry]) -> None:

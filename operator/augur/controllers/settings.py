@@ -19,6 +19,10 @@ from augur.kube.credentials import Auth, ConfigError, Credentials
 from augur.status.catalog import Catalog
 
 
+IDLE_WORKER_SECONDS = 0.2
+"""How long kopf keeps an object's worker (and the event it last handled) with no new event."""
+
+
 def configure(settings: kopf.OperatorSettings, shard: str = "") -> None:
     """kopf's settings for augur, as an instance of operator shard `shard` ("": the default)."""
     # Events for people come from augur itself; kopf only posts its own failures.
@@ -31,7 +35,12 @@ def configure(settings: kopf.OperatorSettings, shard: str = "") -> None:
     # No limit on kopf's per-object workers: each waits until every index is filled, and
     # indexing an object needs a worker, so a limit below the number of objects deadlocks
     # a (re)start with that many objects.
-    settings.batching.worker_limit = None
+    queueing = settings.queueing if hasattr(settings, "queueing") else settings.batching
+    queueing.worker_limit = None
+    # A worker keeps its object's last event (the whole body) until it exits, by default 5 s
+    # after the event: after a burst of thousands of objects that is thousands of bodies
+    # held at once, and the holes they leave keep the heap large (bench/README.md).
+    queueing.idle_timeout = IDLE_WORKER_SECONDS
     settings.execution.max_workers = 8
     settings.networking.request_timeout = 60
     # kopf's own bookkeeping under augur's prefix; stacks and ScalingPolicies carry it (their

@@ -265,14 +265,19 @@ class KubeClient:
             raise
         return True
 
-    def patch_status(self, key: ObjectKey, status: dict[str, Any]) -> None:
-        """Merge-patch the status subresource (never the spec: no reconcile follows)."""
-        self._call(
+    def patch_status(self, key: ObjectKey, status: dict[str, Any]) -> dict[str, Any]:
+        """Merge-patch the status subresource (never the spec: no reconcile follows). Only the
+        object's metadata is read back (as PartialObjectMetadata; the whole object from a
+        server that cannot): after a burst thousands of statuses are written, and the objects
+        are not needed."""
+        result: dict[str, Any] = self._call(
             "PATCH",
             self.path(key, subresource="status"),
             body={"status": status},
             content_type="application/merge-patch+json",
+            accept=_METADATA,
         )
+        return result
 
     def read_secret(self, namespace: str, name: str) -> dict[str, str] | None:
         """A Secret's base64 `data`, or None when the Secret does not exist."""
