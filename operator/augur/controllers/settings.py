@@ -18,7 +18,6 @@ from augur.controllers.state import OperatorState
 from augur.kube.credentials import Auth, ConfigError, Credentials
 from augur.status.catalog import Catalog
 
-
 IDLE_WORKER_SECONDS = 0.2
 """How long kopf keeps an object's worker (and the event it last handled) with no new event."""
 
