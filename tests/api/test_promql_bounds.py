@@ -151,3 +151,27 @@ def test_error_positions_at_the_start_and_end(expr: str, column: int) -> None:
     with pytest.raises(PromQLError) as caught:
         check_promql(expr)
     assert caught.value.column == column
+
+
+def test_a_rule_expression_is_tokenized_and_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checking a rule expression (its grammar, what Prometheus refuses, its value type) reads
+    the source once: it is the most costly part of parsing a policy."""
+    parses: list[str] = []
+    tokenized: list[str] = []
+    real_parse, real_tokenize = promql_parser.parse, promql.tokenize
+
+    def parse(source: str) -> object:
+        parses.append(source)
+        return real_parse(source)
+
+    def tokenize(source: str) -> list[promql.Token]:
+        tokenized.append(source)
+        return real_tokenize(source)
+
+    monkeypatch.setattr(promql.promql_parser, "parse", parse)
+    monkeypatch.setattr(promql, "tokenize", tokenize)
+    expr = 'sum by (job) (rate(http_requests_total{code=~"5.."}[5m])) > 1'
+    promql.check_rule_expression(expr)
+    assert (parses, tokenized) == ([expr], [expr])
+    with pytest.raises(promql.PromQLError, match="range vector"):
+        promql.check_rule_expression("up[5m]")

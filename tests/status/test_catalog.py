@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from augur.api.resources import AlertPolicy, MonitoringStack
 from augur.status.catalog import Catalog, Entry, ParseCache
 
@@ -239,3 +241,52 @@ def test_an_entry_keeps_one_key_string_and_its_model_gives_the_same() -> None:
     assert entry.key == "shop/a"
     assert entry.key is entry.key
     assert entry.resource is not None and entry.resource.key is entry.key
+
+
+def test_the_whole_policy_parsed_again_is_the_policy_as_first_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`full_policy` parses the kept document without checking its PromQL again (this very
+    code checked it when the entry was made), and gives the same model."""
+    from augur.api import common
+    from augur.api.resources import parse_resource
+
+    spec = {
+        "alerts": [
+            {"name": "Down", "severity": "high", "expr": "up == 0", "for": "5m"},
+            {"name": "Slow", "severity": "low", "expr": "rate(x[5m]) > 1"},
+        ],
+        "tests": [
+            {
+                "name": "t",
+                "inputSeries": [{"series": "up", "values": "0x15"}],
+                "expectAlerts": [{"alert": "Down", "at": "10m", "firing": True}],
+            }
+        ],
+    }
+    doc = body("AlertPolicy", "shop", "a", spec)
+    entry = ParseCache().entry(doc)
+    assert entry.resource is not None
+    checked: list[str] = []
+    real = common.check_rule_expression
+
+    def counting(source: str) -> None:
+        checked.append(source)
+        real(source)
+
+    monkeypatch.setattr(common, "check_rule_expression", counting)
+    whole = entry.full_policy()
+    assert checked == []
+    first = parse_resource({k: v for k, v in doc.items() if k != "status"})
+    assert checked == ["up == 0", "rate(x[5m]) > 1"]
+    assert whole == first
+
+
+def test_a_document_not_checked_before_has_its_promql_checked() -> None:
+    from augur.api.resources import InvalidObject, parse_resource
+
+    spec = {"alerts": [{"name": "Down", "severity": "high", "expr": "rate(up[5m]"}]}
+    with pytest.raises(InvalidObject, match="expr"):
+        parse_resource(body("AlertPolicy", "shop", "a", spec))
+    # the context is for what this code validated before only: it skips the check
+    assert parse_resource(body("AlertPolicy", "shop", "a", spec), checked_before=True)

@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -197,7 +198,19 @@ HttpURL = Annotated[
 # -- PromQL ---------------------------------------------------------------------------------
 
 
-def _check_promql(value: str) -> str:
+CHECKED_BEFORE = "augur.dev/checked-before"
+"""Key of the validation context for a document this very code validated before (parsed again
+from what was kept of it): its expressions are not checked again, the most costly part of a
+parse."""
+
+
+def _checked_before(info: ValidationInfo) -> bool:
+    return isinstance(info.context, dict) and bool(info.context.get(CHECKED_BEFORE))
+
+
+def _check_promql(value: str, info: ValidationInfo) -> str:
+    if _checked_before(info):
+        return value
     try:
         check_promql(value)
     except PromQLError as error:
@@ -211,7 +224,9 @@ PromQL = Annotated[
 """A PromQL expression; it must parse."""
 
 
-def _check_rule_expression(value: str) -> str:
+def _check_rule_expression(value: str, info: ValidationInfo) -> str:
+    if _checked_before(info):
+        return value
     try:
         check_rule_expression(value)
     except PromQLError as error:

@@ -245,19 +245,18 @@ def parse_expression(source: str) -> Any:
     return promql_parser.parse(source)
 
 
-def _check_supported(source: str, tree: object) -> None:
-    tokens = [(token.kind, token.text, token.start) for token in tokenize(source)]
-    found = refusals(tree, tokens)
+def _check_supported(source: str, tree: object, tokens: list[Token]) -> None:
+    found = refusals(tree, [(token.kind, token.text, token.start) for token in tokens])
     if found:
         reason, position = found[0]
         raise PromQLError(reason, position, source)
 
 
-def check_promql(source: str) -> None:
+def check_promql(source: str) -> Any:
     """Raise PromQLError (with the position of the error) when `source` is not PromQL that
     Prometheus 3.5 accepts: in the grammar, none of the `refusals` of promql_support, and no
     deeper than MAX_NESTING. Linear in the length of a valid expression; O(n log n) to place an
-    error."""
+    error. Returns the syntax tree (promql_parser's): the source is tokenized and parsed once."""
     if not source.strip():
         raise PromQLError("empty expression", 0, source)
     tokens = tokenize(source)
@@ -267,8 +266,8 @@ def check_promql(source: str) -> None:
     except ValueError as error:
         reason = str(error)
     else:
-        _check_supported(source, tree)
-        return
+        _check_supported(source, tree, tokens)
+        return tree
     if reason.startswith("unexpected right parenthesis"):
         depth = 0
         for token in tokens:
@@ -303,8 +302,7 @@ def check_rule_expression(source: str) -> None:
     """Raise PromQLError unless `source` is valid PromQL whose value Prometheus can record or
     alert on: an instant vector or a scalar (a range vector or a string loads, then fails at
     every evaluation)."""
-    check_promql(source)
-    kind = value_type(promql_parser.parse(source))
+    kind = value_type(check_promql(source))
     if kind not in ("vector", "scalar"):
         raise PromQLError(
             f"the expression is a {'range vector' if kind == 'matrix' else kind}; a rule "

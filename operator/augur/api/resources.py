@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from augur.api.alertpolicy import AlertPolicySpec, AlertPolicyStatus
 from augur.api.bounds import shape_problem
 from augur.api.businesskpi import BusinessKPISpec, BusinessKPIStatus
-from augur.api.common import API_VERSION, GROUP, ApiModel
+from augur.api.common import API_VERSION, CHECKED_BEFORE, GROUP, ApiModel
 from augur.api.messages import problem_message
 from augur.api.monitoringstack import MonitoringStackSpec, MonitoringStackStatus
 from augur.api.names import (
@@ -218,10 +218,11 @@ def problems_from(error: ValidationError, model: type[BaseModel] | None = None) 
     ]
 
 
-def parse_resource(doc: dict[str, Any]) -> AnyResource:
+def parse_resource(doc: dict[str, Any], *, checked_before: bool = False) -> AnyResource:
     """Validate one document of an augur kind; raise InvalidObject naming every field at fault.
     A document beyond `augur.api.bounds` (too deep, too many values) is refused before its
-    fields are read."""
+    fields are read. `checked_before`: the document passed this very validation before (it is
+    parsed again from what was kept of it), so its PromQL is not checked again."""
     kind = str(doc.get("kind", ""))
     meta = doc.get("metadata") or {}
     name = str(meta.get("name", "<unnamed>")) if isinstance(meta, dict) else "<unnamed>"
@@ -244,7 +245,9 @@ def parse_resource(doc: dict[str, Any]) -> AnyResource:
         raise InvalidObject(kind, namespace, name, [Problem(*shape)])
     body.setdefault("spec", {})
     try:
-        resource = cls.model_validate(body)
+        resource = cls.model_validate(
+            body, context={CHECKED_BEFORE: True} if checked_before else None
+        )
     except ValidationError as error:
         raise InvalidObject(kind, namespace, name, problems_from(error, cls)) from None
     problem = resource.name_problem()

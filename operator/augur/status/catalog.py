@@ -57,7 +57,7 @@ class Entry:
 
     def full_policy(self) -> AlertPolicy:
         """The whole AlertPolicy model (alerts and tests included), parsed again."""
-        resource = parse_resource(json.loads(zlib.decompress(self.packed)))
+        resource = parse_resource(json.loads(zlib.decompress(self.packed)), checked_before=True)
         assert isinstance(resource, AlertPolicy), "packed only for AlertPolicies"
         return resource
 
