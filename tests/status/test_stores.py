@@ -79,11 +79,19 @@ def test_policy_views_forget_a_stack_or_a_policy() -> None:
     assert views.forget_stack("mon/a") == []
 
 
-def test_views_returned_are_copies() -> None:
+def test_views_handed_out_never_change_and_are_not_copied() -> None:
+    """A policy's views are kept with its status (to compare with later): a later change
+    replaces them rather than changing what was handed out, and an unchanged view is the
+    very same mapping (no copy per policy and pass)."""
     views = PolicyViews()
     views.replace_stack_views("mon/a", {"ops/p": PolicyView()})
-    views.of_policy("ops/p").clear()
-    assert views.stacks_viewing("ops/p") == ["mon/a"]
+    first = views.of_policy("ops/p")
+    views.replace_stack_views("mon/a", {"ops/p": PolicyView()})  # equal: nothing changes
+    assert views.of_policy("ops/p") is first
+    views.replace_stack_views("mon/b", {"ops/p": PolicyView(rules=3)})
+    views.replace_stack_views("mon/a", {})
+    assert dict(first) == {"mon/a": PolicyView()}
+    assert dict(views.of_policy("ops/p")) == {"mon/b": PolicyView(rules=3)}
 
 
 def test_kpi_readings_keep_only_stacks_that_still_select() -> None:

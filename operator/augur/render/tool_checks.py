@@ -54,7 +54,7 @@ def verdicts_of(tool: Tool, names: Sequence[str], stdout: str, stderr: str) -> l
     return [Verdict(True, found[n]) if n in found else Verdict(False, why) for n in names]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CheckItem:
     """One object's output for one tool to judge."""
 

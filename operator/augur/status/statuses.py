@@ -266,7 +266,7 @@ class PolicyView:
 def policy_status(
     generation: int | None,
     parse_problems: tuple[Problem, ...],
-    views: dict[str, PolicyView],
+    views: Mapping[str, PolicyView],
     existing: dict[str, Any],
     now: str,
     alert_names: tuple[str, ...] = (),

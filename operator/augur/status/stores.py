@@ -6,6 +6,7 @@ import json
 import sys
 import zlib
 from collections.abc import Hashable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from augur.status.conditions import same_conditions
@@ -135,6 +136,9 @@ class SeenStore:
         self._signatures.pop((kind, key), None)
 
 
+_NO_VIEWS: Mapping[str, PolicyView] = MappingProxyType({})
+
+
 class PolicyViews:
     """How each stack sees each AlertPolicy: what an AlertPolicy's status is made from."""
 
@@ -142,9 +146,10 @@ class PolicyViews:
         self._by_policy: dict[str, dict[str, PolicyView]] = {}
         self._by_stack: dict[str, set[str]] = {}
 
-    def of_policy(self, policy: str) -> dict[str, PolicyView]:
-        """Every stack's view of one policy, by stack."""
-        return dict(self._by_policy.get(policy, {}))
+    def of_policy(self, policy: str) -> Mapping[str, PolicyView]:
+        """Every stack's view of one policy, by stack. Read only: a change of views replaces
+        the mapping, so one handed out (and kept, to compare with later) never changes."""
+        return self._by_policy.get(policy, _NO_VIEWS)
 
     def stacks_viewing(self, policy: str) -> list[str]:
         """The stacks that selected the policy when they last rendered."""
@@ -157,7 +162,9 @@ class PolicyViews:
         for policy in before - set(views):
             self._drop(policy, stack)
         for policy, view in views.items():
-            self._by_policy.setdefault(policy, {})[stack] = view
+            current = self._by_policy.get(policy, _NO_VIEWS)
+            if current.get(stack) != view:
+                self._by_policy[policy] = {**current, stack: view}
         self._by_stack[stack] = set(views)
         return before | set(views)
 
@@ -177,9 +184,11 @@ class PolicyViews:
 
     def _drop(self, policy: str, stack: str) -> None:
         views = self._by_policy.get(policy)
-        if views is not None:
-            views.pop(stack, None)
-            if not views:
+        if views is not None and stack in views:
+            rest = {other: view for other, view in views.items() if other != stack}
+            if rest:
+                self._by_policy[policy] = rest
+            else:
                 del self._by_policy[policy]
 
 
